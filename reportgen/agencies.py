@@ -1,0 +1,269 @@
+"""The agencies of a province and the resolver that finds them in free text.
+
+Agency cells in the plans name several agencies and groups in one string, with
+commas both between agencies and inside group names ("Các sở, ban, ngành"),
+spelling variants (hoá/hóa, uỷ/ủy) and typos ("Bru điện tỉnh"). The resolver
+matches known names and aliases word by word, longest first, on a folded key
+(:func:`reportgen.text.fold_words`), falls back to fuzzy matching for what is
+left, and reports whatever it still cannot place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from .errors import ConfigError
+from .text import clean, fold_words
+
+__all__ = ["Agency", "Group", "Registry", "Resolution", "MONITOR"]
+
+MONITOR = "monitor"
+"""``reported_by`` value meaning: the indicator's monitoring agency reports for them."""
+
+# Words that may sit between names and mean nothing on their own.
+_FILLER = {"va", "cac", "cua", "voi", "phoi", "hop", "cung"}
+FUZZY_THRESHOLD = 85.0
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    name: str
+    province: str
+    aliases: tuple[str, ...] = ()
+    email: str = ""
+    short: str = ""
+    reports: bool = True
+    reported_by: str = MONITOR
+    kind: str = ""
+
+    @property
+    def is_group(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    name: str
+    province: str
+    aliases: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+    reported_by: str = MONITOR
+
+    @property
+    def is_group(self) -> bool:
+        return True
+
+    @property
+    def reports(self) -> bool:
+        return bool(self.members)
+
+
+@dataclass
+class Resolution:
+    """What an agency cell names.
+
+    ``mentions`` are the agencies and groups found, in order; ``fuzzy`` lists
+    (text, code, score) accepted despite a typo; ``leftover`` is text that
+    matched nothing.
+    """
+
+    text: str
+    mentions: list[str] = field(default_factory=list)
+    fuzzy: list[tuple[str, str, float]] = field(default_factory=list)
+    leftover: list[str] = field(default_factory=list)
+
+
+class Registry:
+    """All agencies and groups of one workspace, by code."""
+
+    def __init__(self, entries: dict[str, Agency | Group], home: str, provinces: dict[str, str]):
+        self.entries = entries
+        self.home = home
+        self.provinces = provinces
+        self._indexes: dict[str, dict[tuple[str, ...], str]] = {}
+
+    # -- loading -----------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "agencies.yaml") -> Registry:
+        if not isinstance(data, dict):
+            raise ConfigError("not-a-mapping", file=source)
+        home = clean(data.get("province", ""))
+        provinces = {clean(k): clean(v) for k, v in (data.get("provinces") or {}).items()}
+        entries: dict[str, Agency | Group] = {}
+        for raw in data.get("agencies") or []:
+            entry = _agency_from(raw, home, source)
+            _add(entries, entry, source)
+        for raw in data.get("groups") or []:
+            entry = _group_from(raw, home, source)
+            _add(entries, entry, source)
+        registry = cls(entries, home, provinces)
+        registry._check_references(source)
+        return registry
+
+    def _check_references(self, source: str) -> None:
+        for entry in self.entries.values():
+            refs = list(getattr(entry, "members", ()))
+            if entry.reported_by != MONITOR:
+                refs.append(entry.reported_by)
+            for ref in refs:
+                if ref not in self.entries:
+                    raise ConfigError("unknown-member", file=source, code=entry.code, member=ref)
+
+    # -- lookups -----------------------------------------------------------------
+    def __contains__(self, code: str) -> bool:
+        return code in self.entries
+
+    def __getitem__(self, code: str) -> Agency | Group:
+        return self.entries[code]
+
+    def get(self, code: str) -> Agency | Group | None:
+        return self.entries.get(code)
+
+    def agencies(self, province: str | None = None) -> list[Agency]:
+        province = province or self.home
+        return [
+            e for e in self.entries.values()
+            if isinstance(e, Agency) and e.province == province
+        ]
+
+    def name(self, code: str) -> str:
+        entry = self.entries.get(code)
+        return entry.name if entry else code
+
+    def expand(self, code: str, _seen: frozenset = frozenset()) -> tuple[list[str], bool]:
+        """The reporting agencies behind a code, and whether someone else reports for it.
+
+        Returns (agency codes, needs_stand_in). ``needs_stand_in`` is True when the
+        code (or part of a group) cannot report and its ``reported_by`` is the monitor.
+        """
+        entry = self.entries[code]
+        if code in _seen:
+            return [], False
+        if isinstance(entry, Agency):
+            if entry.reports:
+                return [code], False
+            return self._stand_in(entry, _seen | {code})
+        if not entry.members:
+            return self._stand_in(entry, _seen | {code})
+        out: list[str] = []
+        needs = False
+        for member in entry.members:
+            codes, member_needs = self.expand(member, _seen | {code})
+            out.extend(c for c in codes if c not in out)
+            needs = needs or member_needs
+        return out, needs
+
+    def _stand_in(self, entry: Agency | Group, seen: frozenset) -> tuple[list[str], bool]:
+        if entry.reported_by == MONITOR:
+            return [], True
+        return self.expand(entry.reported_by, seen)
+
+    # -- resolving free text -----------------------------------------------------
+    def _index(self, province: str) -> dict[tuple[str, ...], str]:
+        if province not in self._indexes:
+            index: dict[tuple[str, ...], str] = {}
+            for entry in self.entries.values():
+                if entry.province != province:
+                    continue
+                for name in (entry.name, *entry.aliases):
+                    key = tuple(fold_words(name))
+                    if key:
+                        index.setdefault(key, entry.code)
+            self._indexes[province] = index
+        return self._indexes[province]
+
+    def resolve(self, text: str, province: str | None = None) -> Resolution:
+        """Find the agencies and groups named in ``text``.
+
+        >>> reg = Registry.from_dict({"province": "p", "agencies": [
+        ...     {"code": "yt", "name": "Sở Y tế"}, {"code": "bd", "name": "Bưu điện tỉnh"}],
+        ...     "groups": [{"code": "sbn", "name": "Các sở, ban, ngành", "members": ["yt"]}]})
+        >>> r = reg.resolve("Các sở, ban, ngành; Bru điện tỉnh và Sở Y Tế")
+        >>> r.mentions, [f[1] for f in r.fuzzy], r.leftover
+        (['sbn', 'bd', 'yt'], ['bd'], [])
+        """
+        province = province or self.home
+        index = self._index(province)
+        longest = max((len(k) for k in index), default=0)
+        words = fold_words(text)
+        result = Resolution(text=clean(text))
+        unmatched: list[list[str]] = [[]]
+        i = 0
+        while i < len(words):
+            for size in range(min(longest, len(words) - i), 0, -1):
+                code = index.get(tuple(words[i : i + size]))
+                if code:
+                    if code not in result.mentions:
+                        result.mentions.append(code)
+                    unmatched.append([])
+                    i += size
+                    break
+            else:
+                unmatched[-1].append(words[i])
+                i += 1
+        for chunk in unmatched:
+            self._place_leftover(chunk, index, result)
+        return result
+
+    def _place_leftover(self, chunk: list[str], index: dict, result: Resolution) -> None:
+        while chunk and chunk[0] in _FILLER:
+            chunk = chunk[1:]
+        while chunk and chunk[-1] in _FILLER:
+            chunk = chunk[:-1]
+        if not chunk:
+            return
+        phrase = " ".join(chunk)
+        choices = {" ".join(k): v for k, v in index.items()}
+        best = process.extractOne(phrase, list(choices), scorer=fuzz.ratio)
+        if best and best[1] >= FUZZY_THRESHOLD:
+            code = choices[best[0]]
+            result.fuzzy.append((phrase, code, round(best[1], 1)))
+            if code not in result.mentions:
+                result.mentions.append(code)
+        else:
+            result.leftover.append(phrase)
+
+
+def _add(entries: dict, entry: Agency | Group, source: str) -> None:
+    if entry.code in entries:
+        raise ConfigError("duplicate-code", file=source, code=entry.code)
+    entries[entry.code] = entry
+
+
+def _require(raw: dict, key: str, source: str) -> str:
+    if not isinstance(raw, dict) or not clean(raw.get(key, "")):
+        raise ConfigError("missing-field", file=source, field=key, entry=raw)
+    return clean(raw[key])
+
+
+def _aliases(raw: dict) -> tuple[str, ...]:
+    return tuple(clean(a) for a in raw.get("aliases") or [] if clean(a))
+
+
+def _agency_from(raw: dict, home: str, source: str) -> Agency:
+    return Agency(
+        code=_require(raw, "code", source),
+        name=_require(raw, "name", source),
+        province=clean(raw.get("province", home)),
+        aliases=_aliases(raw),
+        email=clean(raw.get("email", "")),
+        short=clean(raw.get("short", "")),
+        reports=bool(raw.get("reports", True)),
+        reported_by=clean(raw.get("reported_by", MONITOR)),
+        kind=clean(raw.get("kind", "")),
+    )
+
+
+def _group_from(raw: dict, home: str, source: str) -> Group:
+    return Group(
+        code=_require(raw, "code", source),
+        name=_require(raw, "name", source),
+        province=clean(raw.get("province", home)),
+        aliases=_aliases(raw),
+        members=tuple(clean(m) for m in raw.get("members") or []),
+        reported_by=clean(raw.get("reported_by", MONITOR)),
+    )

@@ -1,0 +1,231 @@
+"""The ``reportgen`` command line. The only module that imports click.
+
+Each command parses its options, calls one library function and prints the
+result. Errors raised inside reportgen become Vietnamese messages here, with
+exit code 1 for problems in the user's data and 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, _click_vi, messages
+from .errors import ReportgenError, UsageError
+from .workspace import Workspace, find_workspace, init_workspace
+
+_click_vi.install()
+log = logging.getLogger("reportgen")
+
+
+class VietnameseError(click.ClickException):
+    """Prints "Lỗi: …" on stderr and exits with the error's own code."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"Lỗi: {self.format_message()}", err=True)
+
+
+class Command(click.Command):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[TUỲ CHỌN]")
+        super().__init__(*args, **kwargs)
+
+
+class Group(click.Group):
+    """Turns library exceptions into Vietnamese messages, in one place."""
+
+    command_class = Command
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[TUỲ CHỌN]")
+        kwargs.setdefault("subcommand_metavar", "LỆNH [THAM SỐ]...")
+        super().__init__(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ReportgenError as error:
+            raise VietnameseError(messages.describe(error), error.exit_code) from error
+
+
+Group.group_class = Group
+
+
+class State:
+    def __init__(self, workspace_option: str | None):
+        self.workspace_option = workspace_option
+        self._workspace: Workspace | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            self._workspace = find_workspace(self.workspace_option)
+        return self._workspace
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def _echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _setup_logging(verbose: int, log_file: str | None) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    logging.basicConfig(level=level, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workspace", "-w", metavar="DIR", envvar="REPORTGEN_WORKSPACE",
+    help="Thư mục làm việc (chứa config/, templates/, output/). Mặc định: biến "
+    "REPORTGEN_WORKSPACE, sau đó thư mục hiện tại.",
+)
+@click.option("--verbose", "-v", count=True, help="Ghi nhật ký chi tiết hơn (-v, -vv).")
+@click.option("--log-file", metavar="FILE", help="Ghi nhật ký vào tệp.")
+@click.version_option(__version__, prog_name="reportgen")
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None, verbose: int, log_file: str | None) -> None:
+    """reportgen: theo dõi chỉ tiêu kế hoạch KH&CN, đổi mới sáng tạo và chuyển đổi số.
+
+    Chu trình hằng tháng: lập biểu mẫu (forms), thu thập (collect), đánh giá
+    (status), lập báo cáo (report), nhắc việc (remind).
+    """
+    _setup_logging(verbose, log_file)
+    ctx.obj = State(workspace)
+
+
+# ---------------------------------------------------------------------------------------
+# init
+# ---------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Ghi đè cấu hình nếu thư mục đã có.")
+def init(directory: Path, force: bool) -> None:
+    """Tạo thư mục làm việc mới DIRECTORY với cấu hình và danh mục mẫu.
+
+    Danh mục mẫu gồm ba kế hoạch (Ninh Bình 2025-2045, Ninh Bình 2026, Cao Bằng)
+    và danh sách cơ quan config/agencies.yaml để bổ sung địa chỉ thư.
+    """
+    workspace = init_workspace(directory, force=force)
+    click.echo(f"Đã tạo thư mục làm việc: {workspace.root}")
+    click.echo("  config/agencies.yaml   danh sách cơ quan (điền địa chỉ thư thật)")
+    click.echo("  config/settings.yaml   cơ quan ban hành, người ký, SMTP, lịch nhắc")
+    click.echo("  config/plans/*.yaml    danh mục chỉ tiêu đã nhập")
+    click.echo("Tiếp theo: reportgen -w " + str(workspace.root) + " catalog check")
+
+
+# ---------------------------------------------------------------------------------------
+# catalog
+# ---------------------------------------------------------------------------------------
+@cli.group(cls=Group)
+def catalog() -> None:
+    """Danh mục chỉ tiêu: nhập từ phụ lục kế hoạch, kiểm tra, xem."""
+
+
+@catalog.command(name="import")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--plan", "plan_id", required=True, metavar="ID",
+              help="Mã kế hoạch, dùng làm tên tệp config/plans/ID.yaml (ví dụ ninh-binh-2026).")
+@click.option("--province", metavar="MÃ", help="Tỉnh của kế hoạch (mặc định: tỉnh của thư mục làm việc).")
+@click.option("--sheet", metavar="TÊN", help="Trang tính chứa bảng (tệp .xlsx).")
+@click.option("--force", is_flag=True, help="Ghi đè tệp danh mục đã có (mất các chỉnh sửa tay).")
+@pass_state
+def catalog_import(state: State, source: Path, plan_id: str, province: str | None,
+                   sheet: str | None, force: bool) -> None:
+    """Nhập bảng chỉ tiêu từ SOURCE (.txt tách Tab, .docx hoặc .xlsx).
+
+    Kết quả ghi vào config/plans/ID.yaml để cán bộ rà soát và sửa trực tiếp.
+    """
+    from .catalog import check_plan, dump_plan, import_plan
+    from .sources import read_source
+    from .text import slugify
+
+    workspace = state.workspace
+    if slugify(plan_id) != plan_id:
+        raise UsageError(f"Mã kế hoạch chỉ gồm chữ thường không dấu, số và dấu gạch: {slugify(plan_id)}")
+    target = workspace.plans_dir / f"{plan_id}.yaml"
+    if target.exists() and not force:
+        raise VietnameseError(
+            f"Đã có {workspace.relative(target)}. Thêm --force để ghi đè (các chỉnh sửa tay sẽ mất).", 2)
+    plan = import_plan(read_source(source, sheet=sheet), plan_id, workspace.registry, province)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(dump_plan(plan), encoding="utf-8")
+    findings = check_plan(plan, workspace.registry)
+    problems = [f for f in findings if f.problem]
+    click.echo(f"Đã nhập {source.name} vào {workspace.relative(target)}:")
+    click.echo(f"  {len(plan.indicators)} chỉ tiêu, {len(plan.tasks)} nhiệm vụ, "
+               f"{len(plan.sections)} mục, {len(plan.groups)} nhóm")
+    click.echo(f"  {len(findings) - len(problems)} ghi chú cần rà soát, {len(problems)} lỗi")
+    click.echo(f"Xem chi tiết: reportgen catalog check --plan {plan_id}")
+
+
+@catalog.command(name="check")
+@click.option("--plan", "plan_ids", multiple=True, metavar="ID", help="Chỉ kiểm tra kế hoạch này.")
+@click.option("--notes/--no-notes", default=True, help="Liệt kê cả các ghi chú cần rà soát.")
+@pass_state
+def catalog_check(state: State, plan_ids: tuple[str, ...], notes: bool) -> None:
+    """Kiểm tra danh mục: mã trùng, cơ quan chưa nhận ra, chỉ tiêu chưa đọc được.
+
+    Thoát với mã 0 khi danh mục sạch, 1 khi còn lỗi phải sửa.
+    """
+    from .catalog import check_plan
+
+    workspace = state.workspace
+    plans = [workspace.catalog.plans[p] for p in workspace.check_plans(plan_ids)] if plan_ids \
+        else list(workspace.catalog.plans.values())
+    total_problems = 0
+    for plan in plans:
+        findings = check_plan(plan, workspace.registry)
+        problems = [f for f in findings if f.problem]
+        total_problems += len(problems)
+        click.echo(f"{plan.id}: {len(plan.indicators)} chỉ tiêu, {len(plan.tasks)} nhiệm vụ, "
+                   f"phiên bản {plan.version} — {len(problems)} lỗi, "
+                   f"{len(findings) - len(problems)} ghi chú")
+        for finding in problems:
+            click.echo(f"  LỖI     {plan.id} {finding.code}: {finding.message}")
+        if notes:
+            for finding in findings:
+                if not finding.problem:
+                    click.echo(f"  ghi chú {plan.id} {finding.code}: {finding.message}")
+    if total_problems:
+        raise VietnameseError(f"Danh mục còn {total_problems} lỗi cần sửa (xem danh sách trên).", 1)
+    click.echo("Danh mục hợp lệ.")
+
+
+@catalog.command(name="show")
+@click.option("--plan", "plan_ids", multiple=True, metavar="ID", help="Kế hoạch cần xem.")
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON (giao diện ổn định cho chương trình khác).")
+@pass_state
+def catalog_show(state: State, plan_ids: tuple[str, ...], as_json: bool) -> None:
+    """Xem các chỉ tiêu và nhiệm vụ của kế hoạch."""
+    from .catalog import item_json
+
+    workspace = state.workspace
+    ids = workspace.check_plans(plan_ids) if plan_ids else list(workspace.catalog.plans)
+    items = [i for pid in ids for i in workspace.catalog.plans[pid].items]
+    if as_json:
+        _echo_json([item_json(i, workspace.registry) for i in items])
+        return
+    for item in items:
+        targets = "; ".join(
+            f"{t.year or t.deadline}: {t.text}" + (f" ({t.label})" if t.label else "")
+            for t in item.targets
+        )
+        click.echo(f"{item.plan} {item.code:8} {item.name[:70]}")
+        if targets:
+            click.echo(f"    {item.unit or '-'} | {targets}")
+        click.echo(f"    báo cáo: {', '.join(item.reporters)} | theo dõi: {item.monitor or '-'} | "
+                   f"tổng hợp: {item.aggregate}")

@@ -1,0 +1,130 @@
+"""Every Vietnamese sentence the user reads about an error or a review note.
+
+Templates are module-level constants keyed by the exception (or note) they
+describe, so the wording lives in one place. :func:`describe` turns a
+:class:`~reportgen.errors.ReportgenError` into its message.
+"""
+
+from __future__ import annotations
+
+from . import errors
+
+# --- review notes written into the catalog -------------------------------------------
+NOTE_DUPLICATE_NUMBER = (
+    "Số thứ tự {number} bị trùng trong mục {section} ({where}); dòng sau được gán mã {code}. "
+    "Kiểm tra lại bản gốc."
+)
+NOTE_FUZZY_AGENCY = "Tên cơ quan \"{text}\" được hiểu là \"{name}\" (viết gần đúng, {score}%)."
+NOTE_LEFTOVER_AGENCY = (
+    "Không nhận ra cơ quan \"{text}\" trong cột {column}: thêm tên này vào config/agencies.yaml "
+    "(mục aliases) hoặc sửa lại danh mục."
+)
+NOTE_NO_REPORTER_COLUMN = (
+    "Bảng không có cột đơn vị thực hiện: cơ quan theo dõi từng chỉ tiêu báo cáo số liệu của chỉ tiêu đó."
+)
+NOTE_NO_MONITOR_COLUMN = "Bảng không có cột cơ quan theo dõi: hãy ghi trường monitor cho từng chỉ tiêu."
+NOTE_MONITOR_GROUP = (
+    "Cơ quan theo dõi \"{text}\" là một nhóm nhiều đơn vị; nên chọn một cơ quan cụ thể (trường monitor)."
+)
+NOTE_MONITOR_SEVERAL = "Có {count} cơ quan theo dõi; cơ quan đầu tiên ({name}) được dùng để tổng hợp."
+NOTE_STAND_IN = "Một số chủ thể không tự báo cáo được ({names}): cơ quan theo dõi báo cáo thay."
+NOTE_COMPOSITE = "Chỉ tiêu kép: tách thành {count} giá trị cần thu thập ({labels})."
+NOTE_AGGREGATE = "Quy tắc tổng hợp \"{rule}\" được suy ra ({why}); kiểm tra lại nếu cần."
+NOTE_SINGLE_REPORTER = (
+    "Chỉ tiêu cấp tỉnh: chỉ {name} báo cáo một số liệu chung (trường reporters)."
+)
+NOTE_TASK_LEAD = "Nhiệm vụ: {name} báo cáo tình trạng ban hành văn bản (suy ra từ bảng)."
+NOTE_UNPARSED_TARGET = (
+    "Không đọc được chỉ tiêu \"{text}\" ({when}); đã giữ nguyên văn bản. Hãy ghi op/value "
+    "(ví dụ op: '>=', value: 70) và xoá dòng parsed: false."
+)
+NOTE_NO_TARGET = "Chỉ tiêu không có mức chỉ tiêu nào trong bảng."
+NOTE_NO_YEAR = "Không rõ năm hoặc thời hạn đạt chỉ tiêu; hãy ghi year hoặc deadline."
+NOTE_GROWTH = "Chỉ tiêu tốc độ tăng trung bình: đơn vị báo cáo số tuyệt đối, phần mềm tự tính % tăng."
+NOTE_NO_HEADER = "Không tìm thấy dòng tiêu đề bảng."
+
+# --- problems found by `catalog check` ------------------------------------------------
+PROBLEM_NO_REPORTER = "Chưa có đơn vị báo cáo (reporters trống hoặc không mở rộng được)."
+PROBLEM_UNKNOWN_CODE = "Mã cơ quan \"{code}\" ở trường {field} không có trong config/agencies.yaml."
+PROBLEM_BAD_AGGREGATE = (
+    "Quy tắc tổng hợp \"{rule}\" không hợp lệ; dùng một trong: single, sum, ratio, all, min, max."
+)
+PROBLEM_DUPLICATE_CODE = "Mã chỉ tiêu {code} bị trùng trong kế hoạch."
+PROBLEM_UNPARSED = "Mức chỉ tiêu \"{text}\" chưa được đọc (parsed: false)."
+PROBLEM_LEFTOVER = "Còn tên cơ quan chưa nhận ra: \"{text}\"."
+PROBLEM_SINGLE_MANY = "Quy tắc single nhưng có {count} đơn vị báo cáo; chỉ giữ một đơn vị trong reporters."
+
+# --- exceptions -------------------------------------------------------------------------
+SOURCE = {
+    "missing": "Không tìm thấy tệp {file}. Kiểm tra lại đường dẫn.",
+    "corrupt": "Tệp {file} bị hỏng hoặc không phải tệp Word/Excel hợp lệ. Mở lại bằng Word/Excel và lưu lại.",
+    "unknown-format": "Không nhận ra định dạng tệp {file}: dùng .txt (tách bằng Tab), .docx hoặc .xlsx.",
+    "old-office-format": (
+        "Tệp {file} là định dạng Office cũ (.doc/.xls). Mở bằng Word/Excel và lưu lại dạng .docx/.xlsx."
+    ),
+    "encoding": "Tệp {file} không phải văn bản UTF-8. Lưu lại tệp với mã hoá UTF-8.",
+    "no-table": "Tệp {file} không có bảng nào. Phụ lục chỉ tiêu phải là một bảng Word.",
+    "no-sheet": "Tệp {file} không có trang tính \"{sheet}\". Các trang tính hiện có: {sheets}.",
+    "no-header": (
+        "Không tìm thấy dòng tiêu đề bảng trong {file}: cần các cột như \"STT\", \"Chỉ tiêu\", "
+        "\"Đơn vị tính\", \"Cơ quan chủ trì…\"."
+    ),
+    "no-items": "Bảng trong {file} không có dòng chỉ tiêu nào.",
+}
+
+CONFIG = {
+    "not-a-mapping": "Tệp {file} phải là một danh mục dạng khoá: giá trị (YAML mapping).",
+    "yaml": "Tệp {file} có lỗi cú pháp YAML ở dòng {line}: {problem}. Sửa lại rồi chạy lại lệnh.",
+    "missing-field": "Tệp {file}: một mục thiếu trường \"{field}\" ({entry}).",
+    "duplicate-code": "Tệp {file}: mã \"{code}\" xuất hiện hai lần; mỗi mã phải là duy nhất.",
+    "unknown-member": "Tệp {file}: nhóm/cơ quan \"{code}\" tham chiếu mã không tồn tại \"{member}\".",
+    "bad-value": "Tệp {file}: giá trị \"{value}\" của trường {field} không hợp lệ; {hint}",
+    "missing-file": "Thiếu tệp cấu hình {file}. Chạy \"reportgen init\" để tạo thư mục làm việc mới.",
+}
+
+USAGE = {
+    errors.WorkspaceNotFound: (
+        "Không tìm thấy thư mục làm việc tại {path} (thiếu thư mục config/). Dùng --workspace DIR, "
+        "biến REPORTGEN_WORKSPACE, hoặc tạo mới bằng \"reportgen init DIR\"."
+    ),
+    errors.WorkspaceExists: (
+        "Thư mục {path} đã có thư mục làm việc (config/). Chọn thư mục khác hoặc thêm --force."
+    ),
+    errors.UnknownPlan: "Không có kế hoạch \"{plan}\". Các kế hoạch hiện có: {known}.",
+    errors.UnknownAgency: "Không có cơ quan mã \"{agency}\" trong config/agencies.yaml. {hint}",
+    errors.BadPeriod: (
+        "Kỳ báo cáo \"{period}\" không hợp lệ. Viết theo dạng 2026-11 (tháng), 2026-Q4 (quý), "
+        "2026-H1 (6 tháng) hoặc 2026 (năm)."
+    ),
+}
+
+
+def describe(error: errors.ReportgenError) -> str:
+    """The Vietnamese message for an exception raised inside reportgen."""
+    facts = {k: v for k, v in error.facts.items() if v is not None}
+    if isinstance(error, errors.SourceError):
+        template = SOURCE.get(error.detail, "Không đọc được bảng chỉ tiêu trong {file}: {detail}")
+    elif isinstance(error, errors.ConfigError):
+        template = CONFIG.get(error.detail, "Cấu hình không hợp lệ ({file}): {detail}")
+    else:
+        template = next(
+            (text for cls, text in USAGE.items() if isinstance(error, cls)),
+            OTHER.get(type(error), "{detail}"),
+        )
+    try:
+        return template.format(detail=error.detail, **facts)
+    except (KeyError, IndexError):
+        return f"{template} ({error.detail})"
+
+
+OTHER: dict[type, str] = {
+    errors.StoreError: "Không mở được cơ sở dữ liệu {path}: {detail}",
+    errors.SchedulerRunning: (
+        "Bộ lập lịch đã chạy ở một tiến trình khác (khoá {path}). Chỉ chạy một \"reportgen schedule run\"."
+    ),
+    errors.ToolMissing: (
+        "Chưa cài {tool}. {hint}"
+    ),
+    errors.MailError: "Không gửi được thư: {detail}",
+    errors.ReportError: "Không tạo được báo cáo: {detail}",
+}

@@ -1,0 +1,204 @@
+"""Vietnamese text helpers: normalisation, matching keys, numbers, dates and slugs.
+
+Every string that comes from outside (cells, file names, YAML, mail) goes through
+:func:`nfc` before it is compared or stored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+__all__ = [
+    "nfc",
+    "clean",
+    "fold",
+    "fold_words",
+    "parse_number",
+    "NumberText",
+    "format_number",
+    "format_percent",
+    "slugify",
+    "vn_date_line",
+]
+
+
+def nfc(value: str) -> str:
+    """Normalise to NFC, the one form we compare and store.
+
+    >>> nfc("Ho\u0300a") == "Hòa"
+    True
+    """
+    return unicodedata.normalize("NFC", value)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean(value: object) -> str:
+    """NFC text with whitespace collapsed; ``None`` becomes ``""``.
+
+    >>> clean("  Sở   Y tế\\n")
+    'Sở Y tế'
+    """
+    if value is None:
+        return ""
+    text = nfc(str(value)).replace("\u00a0", " ").replace("\u200b", "")
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(value: str) -> str:
+    """A matching key: lower case, tone marks and diacritics removed, đ -> d.
+
+    Old and new tone placement (hoá/hóa, uỷ/ủy), NFC/NFD and case all fold to
+    the same key.
+
+    >>> fold("Sở Văn hoá") == fold("SỞ VĂN HÓA") == "so van hoa"
+    True
+    >>> fold("Tỉnh uỷ") == fold("Tỉnh ủy")
+    True
+    """
+    text = unicodedata.normalize("NFD", clean(value).lower())
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return text.replace("đ", "d")
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold_words(value: str) -> list[str]:
+    """Folded words without punctuation: the unit of agency-name matching.
+
+    >>> fold_words("Văn phòng Đoàn ĐBQH&HĐND tỉnh")
+    ['van', 'phong', 'doan', 'dbqh', 'hdnd', 'tinh']
+    """
+    return _WORD.findall(fold(value))
+
+
+class NumberText:
+    """The result of reading a number written by a person.
+
+    ``value`` is the number (or ``None``); ``ambiguous`` is True when the text
+    could be read two ways (``1,234`` is 1.234 in Vietnamese, 1234 in English).
+    """
+
+    __slots__ = ("value", "ambiguous", "percent")
+
+    def __init__(self, value: float | None, ambiguous: bool = False, percent: bool = False):
+        self.value = value
+        self.ambiguous = ambiguous
+        self.percent = percent
+
+    def __repr__(self) -> str:
+        return f"NumberText({self.value!r}, ambiguous={self.ambiguous}, percent={self.percent})"
+
+
+_NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
+_THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
+_THOUSANDS_COMMA = re.compile(r"^\d{1,3}(,\d{3}){2,}$")
+
+
+def parse_number(text: str) -> NumberText:
+    """Read a number as Vietnamese offices write it.
+
+    A dot followed by exactly three digits in a whole number is a thousands
+    separator; otherwise a dot or a comma is the decimal mark. A trailing
+    ``%`` is allowed and reported.
+
+    >>> [parse_number(t).value for t in ["0,7", "0.65", "1.000", "1.234,5", "07", "2,5%"]]
+    [0.7, 0.65, 1000.0, 1234.5, 7.0, 2.5]
+    >>> parse_number("1,234,567").value
+    1234567.0
+    >>> parse_number("1,234").ambiguous
+    True
+    >>> parse_number("abc").value is None
+    True
+    """
+    raw = clean(text).replace(" ", "")
+    percent = raw.endswith("%")
+    raw = raw.rstrip("%")
+    if not _NUMBER.match(raw):
+        return NumberText(None)
+    sign = -1.0 if raw.startswith("-") else 1.0
+    raw = raw.lstrip("+-")
+    ambiguous = False
+    if _THOUSANDS_DOT.match(raw):
+        number = raw.replace(".", "")
+    elif _THOUSANDS_COMMA.match(raw):
+        number = raw.replace(",", "")
+    elif "." in raw and "," in raw:
+        # Whichever mark comes last is the decimal mark: 1.234,5 or 1,234.5
+        if raw.rfind(",") > raw.rfind("."):
+            number = raw.replace(".", "").replace(",", ".")
+        else:
+            number = raw.replace(",", "")
+    else:
+        if re.fullmatch(r"\d{1,3},\d{3}", raw):
+            ambiguous = True
+        number = raw.replace(",", ".")
+    if number.count(".") > 1:
+        return NumberText(None)
+    try:
+        return NumberText(sign * float(number), ambiguous, percent)
+    except ValueError:
+        return NumberText(None)
+
+
+def format_number(value: float | None, decimals: int | None = None) -> str:
+    """Vietnamese number format: thousands dot, decimal comma.
+
+    >>> format_number(1234567.891, 2)
+    '1.234.567,89'
+    >>> format_number(70.0)
+    '70'
+    >>> format_number(0.7)
+    '0,7'
+    >>> format_number(None)
+    ''
+    """
+    if value is None:
+        return ""
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 2
+    text = f"{abs(value):,.{decimals}f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0") if decimals else ""
+    out = whole.replace(",", ".") + ("," + frac if frac else "")
+    return ("-" if value < 0 and out.strip("0.,") else "") + out
+
+
+def format_percent(value: float | None, decimals: int = 1) -> str:
+    """A percentage with no space before the sign, as in ``4,52%``.
+
+    >>> format_percent(85.5)
+    '85,5%'
+    """
+    if value is None:
+        return ""
+    return format_number(round(value, decimals), decimals) + "%"
+
+
+def slugify(value: str) -> str:
+    """An ASCII-safe, readable file-name part.
+
+    >>> slugify("Sở Khoa học và Công nghệ")
+    'so-khoa-hoc-va-cong-nghe'
+    """
+    return "-".join(fold_words(value)) or "x"
+
+
+def vn_date_line(day: date) -> str:
+    """``ngày DD tháng M năm YYYY`` with the ND30 leading-zero rule.
+
+    Days 1-9 and months 1-2 take a leading zero; months 3-12 do not.
+
+    >>> vn_date_line(date(2026, 2, 5))
+    'ngày 05 tháng 02 năm 2026'
+    >>> vn_date_line(date(2026, 3, 5))
+    'ngày 05 tháng 3 năm 2026'
+    >>> vn_date_line(date(2026, 12, 15))
+    'ngày 15 tháng 12 năm 2026'
+    """
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
