@@ -85,6 +85,7 @@ class Registry:
         self.home = home
         self.provinces = provinces
         self._indexes: dict[str, dict[tuple[str, ...], str]] = {}
+        self._expanded: dict[str, tuple[list[str], bool]] = {}
 
     # -- loading -----------------------------------------------------------------
     @classmethod
@@ -134,33 +135,35 @@ class Registry:
         entry = self.entries.get(code)
         return entry.name if entry else code
 
-    def expand(self, code: str, _seen: frozenset = frozenset()) -> tuple[list[str], bool]:
+    def expand(self, code: str) -> tuple[list[str], bool]:
         """The reporting agencies behind a code, and whether someone else reports for it.
 
         Returns (agency codes, needs_stand_in). ``needs_stand_in`` is True when the
         code (or part of a group) cannot report and its ``reported_by`` is the monitor.
         """
-        entry = self.entries[code]
-        if code in _seen:
-            return [], False
-        if isinstance(entry, Agency):
-            if entry.reports:
-                return [code], False
-            return self._stand_in(entry, _seen | {code})
-        if not entry.members:
-            return self._stand_in(entry, _seen | {code})
-        out: list[str] = []
-        needs = False
-        for member in entry.members:
-            codes, member_needs = self.expand(member, _seen | {code})
-            out.extend(c for c in codes if c not in out)
-            needs = needs or member_needs
-        return out, needs
+        if code not in self._expanded:
+            out: dict[str, None] = {}
+            needs = self._expand_into(code, out, frozenset())
+            self._expanded[code] = (list(out), needs)
+        codes, needs = self._expanded[code]
+        return list(codes), needs
 
-    def _stand_in(self, entry: Agency | Group, seen: frozenset) -> tuple[list[str], bool]:
+    def _expand_into(self, code: str, out: dict[str, None], seen: frozenset) -> bool:
+        if code in seen:
+            return False
+        entry = self.entries[code]
+        seen = seen | {code}
+        if isinstance(entry, Agency) and entry.reports:
+            out[code] = None
+            return False
+        if isinstance(entry, Group) and entry.members:
+            needs = False
+            for member in entry.members:
+                needs = self._expand_into(member, out, seen) or needs
+            return needs
         if entry.reported_by == MONITOR:
-            return [], True
-        return self.expand(entry.reported_by, seen)
+            return True
+        return self._expand_into(entry.reported_by, out, seen)
 
     # -- resolving free text -----------------------------------------------------
     def _index(self, province: str) -> dict[tuple[str, ...], str]:

@@ -95,6 +95,7 @@ class Item:
 class Plan:
     id: str
     title: str = ""
+    name: str = ""
     province: str = ""
     source: str = ""
     kind: str = "milestone"
@@ -143,18 +144,17 @@ class Catalog:
 
 
 def expand_reporters(item: Item, registry: Registry) -> list[str]:
-    out: list[str] = []
+    out: dict[str, None] = {}
     stand_in = False
     for code in item.reporters:
         if code not in registry:
             continue
         codes, needs = registry.expand(code)
-        out.extend(c for c in codes if c not in out)
+        out.update(dict.fromkeys(codes))
         stand_in = stand_in or needs
     if (stand_in or not out) and item.monitor and item.monitor in registry:
-        codes, _ = registry.expand(item.monitor)
-        out.extend(c for c in codes if c not in out)
-    return out
+        out.update(dict.fromkeys(registry.expand(item.monitor)[0]))
+    return list(out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -297,6 +297,7 @@ def import_plan(table: SourceTable, plan_id: str, registry: Registry, province: 
     columns, raws, preamble = _rows(table)
     plan = Plan(id=plan_id, province=province or registry.home, source=table.path.name)
     plan.title = _title(preamble)
+    plan.name = _short_name(preamble) or plan.title or plan_id
     plan.kind = "deadline" if "deadline" in columns.roles else "milestone"
     plan.years = sorted(set(columns.years.values()))
     builder = _Builder(plan, columns, registry)
@@ -313,6 +314,20 @@ def import_plan(table: SourceTable, plan_id: str, registry: Registry, province: 
 def _title(preamble: list[str]) -> str:
     lines = [p for p in preamble if p]
     return " ".join(lines[:3])[:500]
+
+
+def _short_name(preamble: list[str]) -> str:
+    """The plan as the appendix names it: "(Kèm theo Kế hoạch số …)" -> "Kế hoạch số …".
+
+    >>> _short_name(["Phụ lục 1", "(Kèm theo Kế hoạch số 13/KH-UBND ngày 25/7/2025 của UBND tỉnh)"])
+    'Kế hoạch số 13/KH-UBND ngày 25/7/2025 của UBND tỉnh'
+    """
+    text = " ".join(preamble)
+    match = re.search(r"\(\s*kèm theo\s+(?P<name>[^)]+)\)", text, re.IGNORECASE)
+    if not match:
+        return ""
+    name = clean(match["name"])
+    return name[:1].upper() + name[1:]
 
 
 class _Builder:
@@ -599,6 +614,7 @@ def dump_plan(plan: Plan) -> str:
     data = {
         "plan": plan.id,
         "title": plan.title,
+        "name": plan.name,
         "province": plan.province,
         "source": plan.source,
         "kind": plan.kind,
@@ -656,6 +672,7 @@ def load_plan(path: Path) -> Plan:
     plan = Plan(
         id=plan_id,
         title=clean(data.get("title", "")),
+        name=clean(data.get("name", "")) or clean(data.get("title", "")) or plan_id,
         province=clean(data.get("province", "")),
         source=clean(data.get("source", "")),
         kind=clean(data.get("kind", "milestone")),

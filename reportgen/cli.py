@@ -229,3 +229,113 @@ def catalog_show(state: State, plan_ids: tuple[str, ...], as_json: bool) -> None
             click.echo(f"    {item.unit or '-'} | {targets}")
         click.echo(f"    báo cáo: {', '.join(item.reporters)} | theo dõi: {item.monitor or '-'} | "
                    f"tổng hợp: {item.aggregate}")
+
+
+# ---------------------------------------------------------------------------------------
+# shared helpers for the monthly commands
+# ---------------------------------------------------------------------------------------
+class _Progress:
+    """A progress bar on stderr (rich), silent when stderr is not a terminal."""
+
+    def __init__(self, label: str, total: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.console = Console(stderr=True)
+        self.bar = Progress("[bold]{task.description}", BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=self.console, transient=False,
+                            disable=not self.console.is_terminal)
+        self.label = label
+        self.total = total
+
+    def __enter__(self):
+        self.bar.start()
+        self.task = self.bar.add_task(self.label, total=self.total)
+        return lambda n=1: self.bar.advance(self.task, n)
+
+    def __exit__(self, *exc):
+        self.bar.stop()
+
+
+def _period(value: str):
+    from .periods import Period
+
+    return Period.parse(value)
+
+
+period_option = click.option(
+    "--period", "period_text", required=True, metavar="KỲ",
+    help="Kỳ báo cáo: 2026-11 (tháng), 2026-Q4 (quý), 2026-H1 (6 tháng), 2026 (năm).",
+)
+plan_option = click.option("--plan", "plan_ids", multiple=True, metavar="ID",
+                           help="Chỉ dùng kế hoạch này (lặp lại được). Mặc định: các kế hoạch của tỉnh.")
+agency_option = click.option("--agency", "agency_codes", multiple=True, metavar="MÃ",
+                             help="Chỉ cơ quan này (lặp lại được).")
+json_option = click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+
+
+# ---------------------------------------------------------------------------------------
+# forms
+# ---------------------------------------------------------------------------------------
+@cli.command()
+@period_option
+@plan_option
+@agency_option
+@json_option
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Số tiến trình ghi song song (mặc định: số nhân CPU).")
+@pass_state
+def forms(state: State, period_text: str, plan_ids, agency_codes, as_json: bool, workers) -> None:
+    """Lập biểu mẫu Excel cho từng cơ quan báo cáo trong kỳ.
+
+    Mỗi cơ quan nhận một tệp .xlsx chỉ gồm các chỉ tiêu, nhiệm vụ của mình, ghi vào
+    output/KỲ/forms/ (ví dụ output/2026-11/forms/2026-11_so-khcn.xlsx).
+    """
+    from .forms import write_forms
+
+    workspace = state.workspace
+    period = _period(period_text)
+    agencies = workspace.check_agencies(agency_codes)
+    store = _open_store(workspace, create=False)
+    planner = _planner(workspace, period, plan_ids, store)
+    codes = sorted(a for a in (agencies or planner.agencies()) if a in planner.by_agency)
+    if not codes:
+        raise VietnameseError(f"Không có cơ quan nào phải báo cáo trong kỳ {period.label} với lựa "
+                              "chọn này.", 1)
+    previous = store.previous_values(str(period.previous())) if store else {}
+    folder = workspace.period_dir(str(period)) / "forms"
+    with _Progress(f"Lập biểu mẫu {period.label}", len(codes)) as advance:
+        written = write_forms(planner, folder, workspace.form_key(), agencies=codes,
+                              previous=previous, password=workspace.setting("forms.password"),
+                              workers=workers, progress=advance)
+    store = store or _open_store(workspace, create=True)
+    store.record_forms(written)
+    if as_json:
+        _echo_json([{"agency": w.agency, "name": w.agency_name, "form_id": w.form_id,
+                     "file": workspace.relative(Path(w.path)), "rows": w.rows} for w in written])
+        return
+    for w in written:
+        click.echo(f"{w.agency:16} {w.rows:4} dòng  {workspace.relative(Path(w.path))}")
+    click.echo(f"Đã lập {len(written)} biểu mẫu trong {workspace.relative(folder)}.", err=True)
+
+
+def _planner(workspace: Workspace, period, plan_ids, store):
+    from . import clock
+    from .forms import FormPlanner
+
+    return FormPlanner(
+        workspace.catalog, workspace.select_plans(plan_ids), period, now=clock.now(),
+        done_tasks=store.done_tasks() if store else set(),
+        submission_day=workspace.setting("periods.submission_day"), contact=_contact(workspace),
+    )
+
+
+def _contact(workspace: Workspace) -> str:
+    s = workspace.settings
+    return f"{s['contact.name']}, điện thoại {s['contact.phone']}, thư điện tử {s['contact.email']}"
+
+
+def _open_store(workspace: Workspace, create: bool):
+    from .store import Store
+
+    return Store.open(workspace, create=create)

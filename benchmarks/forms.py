@@ -1,0 +1,169 @@
+"""Benchmark: forms per second and peak memory, against a bare XlsxWriter script.
+
+    python benchmarks/forms.py [--agencies 160 3500] [--workers N]
+
+For each size it builds a synthetic province (departments + communes) on the
+bundled catalog, then, in the same run:
+
+* "bare": one XlsxWriter workbook per agency (in_memory), writing the same cells
+  (same positions, values and cell formats) into a single sheet, nothing else;
+* "reportgen": the real forms (validations, protection, instructions, lists,
+  signed identity, print setup), single process and spread over all cores.
+
+Prints ms/form, forms/s, the ratio to bare, and peak RSS (resource.ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import xlsxwriter
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from reportgen.agencies import Registry  # noqa: E402
+from reportgen.catalog import Catalog  # noqa: E402
+from reportgen.forms import COLUMNS, FIRST_DATA_ROW, FormPlanner, write_form, write_forms  # noqa: E402
+from reportgen.periods import Period  # noqa: E402
+from reportgen.workspace import Workspace  # noqa: E402
+
+
+def synthetic_catalog(workspace: Workspace, agencies: int) -> Catalog:
+    """The bundled catalog with the department and commune groups resized."""
+    base = workspace.registry
+    departments = max(20, agencies // 20)
+    communes = agencies - departments
+    data = {"province": base.home, "provinces": base.provinces, "agencies": [], "groups": []}
+    for entry in base.entries.values():
+        if entry.is_group:
+            data["groups"].append({"code": entry.code, "name": entry.name,
+                                   "aliases": list(entry.aliases), "members": list(entry.members),
+                                   "reported_by": entry.reported_by, "province": entry.province})
+        else:
+            data["agencies"].append({"code": entry.code, "name": entry.name, "province": entry.province,
+                                     "reports": entry.reports, "reported_by": entry.reported_by})
+    extra_departments = [f"so-{i:04d}" for i in range(departments)]
+    extra_communes = [f"xa-{i:04d}" for i in range(communes)]
+    for code in extra_departments:
+        data["agencies"].append({"code": code, "name": f"Sở thử nghiệm {code}"})
+    for code in extra_communes:
+        data["agencies"].append({"code": code, "name": f"UBND xã thử nghiệm {code}"})
+    for group in data["groups"]:
+        if group["code"] == "so-ban-nganh":
+            group["members"] = extra_departments
+        if group["code"] == "xa-phuong":
+            group["members"] = extra_communes
+    registry = Registry.from_dict(data)
+    return Catalog(plans=workspace.catalog.plans, registry=registry)
+
+
+def bare_form(spec) -> bytes:
+    """The same cells with the same formats, and nothing else."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "border": 1}
+    text = workbook.add_format({**base, "text_wrap": True})
+    center = workbook.add_format({**base, "align": "center", "text_wrap": True})
+    key = workbook.add_format({"font_size": 8})
+    grey = workbook.add_format({**base, "bg_color": "#F2F2F2", "pattern": 1})
+    yellow = workbook.add_format({**base, "bg_color": "#FFF8DC", "locked": False})
+    sheet = workbook.add_worksheet()
+    r = FIRST_DATA_ROW
+    for section in spec.sections:
+        sheet.write_string(r, 1, section.title, text)
+        r += 1
+        for row in section.rows:
+            sheet.write_string(r, COLUMNS["key"], row.key, key)
+            sheet.write_string(r, COLUMNS["code"], row.code, center)
+            sheet.write_string(r, COLUMNS["name"], row.name, text)
+            for name in ("unit", "target", "deadline", "previous"):
+                sheet.write_string(r, COLUMNS[name], getattr(row, name), center)
+            for name in ("value", "numerator", "denominator", "assessment", "doc_number", "doc_date"):
+                sheet.write_blank(r, COLUMNS[name], None, grey)
+            for name in {"value": ("value",), "ratio": ("numerator", "denominator"),
+                         "assessment": ("assessment",),
+                         "task": ("assessment", "doc_number", "doc_date")}[row.input]:
+                sheet.write_blank(r, COLUMNS[name], None, yellow)
+            if row.input == "ratio":
+                sheet.write_formula(r, COLUMNS["value"], "=I1/J1", grey, "")
+            sheet.write_blank(r, COLUMNS["note"], None, yellow)
+            r += 1
+    workbook.close()
+    return buffer.getvalue()
+
+
+def peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def run(workspace: Workspace, agencies: int, workers: int) -> None:
+    catalog = synthetic_catalog(workspace, agencies)
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    started = time.perf_counter()
+    plans = [p for p in catalog.plans.values() if p.province == catalog.registry.home]
+    planner = FormPlanner(catalog, plans, Period.parse("2026-11"), now=now)
+    plan_s = time.perf_counter() - started
+    agencies_list = planner.agencies()
+    rows = sum(len(planner.by_agency[a]) for a in agencies_list) / len(agencies_list)
+    key = workspace.form_key()
+    step = max(1, len(agencies_list) // 300)
+    sample = [planner.spec(a) for a in agencies_list[::step]]
+    rows = sum(len(s.rows) for s in sample) / len(sample)
+
+    t = time.perf_counter()
+    for spec in sample:
+        bare_form(spec)
+    bare = (time.perf_counter() - t) / len(sample)
+
+    t = time.perf_counter()
+    for spec in sample:
+        write_form(spec, io.BytesIO(), key)
+    ours = (time.perf_counter() - t) / len(sample)
+
+    folder = Path(tempfile.mkdtemp(prefix="forms-bench-"))
+    try:
+        t = time.perf_counter()
+        written = write_forms(planner, folder, key, workers=workers)
+        total = time.perf_counter() - t
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"\n{agencies} agencies: {len(agencies_list)} forms, {rows:.0f} rows/form on average "
+          f"(planning {plan_s:.2f} s)")
+    print(f"  bare XlsxWriter, same cells : {bare * 1000:6.1f} ms/form  {1 / bare:6.1f} forms/s")
+    print(f"  reportgen, 1 process        : {ours * 1000:6.1f} ms/form  {1 / ours:6.1f} forms/s"
+          f"  ratio {ours / bare:.2f}x")
+    print(f"  reportgen, {workers} workers, to disk: {total:6.2f} s for {len(written)} forms "
+          f"= {len(written) / total:6.1f} forms/s")
+    print(f"  peak RSS (max of process, workers): {peak_mb():.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agencies", type=int, nargs="+", default=[160, 3500])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    workspace = Workspace(Path(tempfile.mkdtemp(prefix="bench-ws-")))
+    from reportgen.workspace import init_workspace
+
+    workspace = init_workspace(workspace.root, force=True)
+    print(f"Python {sys.version.split()[0]}, XlsxWriter {xlsxwriter.__version__}, "
+          f"{os.cpu_count()} CPU(s)")
+    for size in args.agencies:
+        run(workspace, size, args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,650 @@
+"""Per-agency Excel collection forms, written with XlsxWriter.
+
+:func:`build_specs` decides what each agency reports for a period (plain data);
+:func:`write_form` lays one spec out as a protected workbook: the rows the agency
+reports with their targets, input cells that fit each indicator (value, numerator
+and denominator, assessment, task status), Vietnamese validations and
+instructions, print setup, and a signed identity block in a hidden sheet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import os
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+
+import xlsxwriter
+
+from .catalog import INDICATOR, Catalog, Item, Plan
+from .periods import Period, governing, parse_deadline
+from .text import format_number
+
+__all__ = [
+    "FormRow",
+    "FormSpec",
+    "Written",
+    "build_specs",
+    "FormPlanner",
+    "write_form",
+    "write_forms",
+    "sign",
+    "IDENTITY_FIELDS",
+    "ASSESSMENTS",
+    "TASK_STATUSES",
+    "COLUMNS",
+    "DATA_SHEET",
+    "META_SHEET",
+    "FIRST_DATA_ROW",
+]
+
+DATA_SHEET = "BaoCao"
+GUIDE_SHEET = "HuongDan"
+LISTS_SHEET = "_lists"
+META_SHEET = "_meta"
+META_MARKER = "reportgen-form"
+IDENTITY_FIELDS = ("form_id", "agency", "period", "plans", "generated_at")
+
+ASSESSMENTS = ("Đạt", "Chưa đạt", "Đang thực hiện")
+TASK_STATUSES = ("Đã hoàn thành", "Đang thực hiện", "Chưa thực hiện")
+
+# Column letters of the data sheet; intake reads by these.
+COLUMNS = {
+    "key": 0, "code": 1, "name": 2, "unit": 3, "target": 4, "deadline": 5, "previous": 6,
+    "value": 7, "numerator": 8, "denominator": 9, "assessment": 10, "doc_number": 11,
+    "doc_date": 12, "note": 13,
+}
+HEADERS = {
+    "key": "Khoá (không sửa)", "code": "Mã", "name": "Chỉ tiêu / nhiệm vụ", "unit": "Đơn vị tính",
+    "target": "Chỉ tiêu kỳ này", "deadline": "Thời hạn", "previous": "Kỳ trước",
+    "value": "Kết quả thực hiện", "numerator": "Tử số", "denominator": "Mẫu số",
+    "assessment": "Tự đánh giá / tình trạng", "doc_number": "Số văn bản",
+    "doc_date": "Ngày ban hành", "note": "Minh chứng / ghi chú",
+}
+WIDTHS = {"key": 18, "code": 8, "name": 52, "unit": 11, "target": 16, "deadline": 13,
+          "previous": 11, "value": 13, "numerator": 11, "denominator": 11, "assessment": 16,
+          "doc_number": 14, "doc_date": 13, "note": 36}
+HEADER_ROW = 6
+FIRST_DATA_ROW = 7  # 0-based index of the first row that can hold data
+
+VALUE = "value"
+RATIO = "ratio"
+ASSESSMENT = "assessment"
+TASK = "task"
+
+
+@dataclass(frozen=True)
+class FormRow:
+    key: str
+    code: str
+    name: str
+    input: str  # value | ratio | assessment | task
+    unit: str = ""
+    target: str = ""
+    deadline: str = ""
+    previous: str = ""
+    percent: bool = False
+    lower_is_better: bool = False
+
+
+@dataclass(frozen=True)
+class FormSection:
+    plan: str
+    title: str
+    rows: tuple[FormRow, ...]
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    form_id: str
+    agency: str
+    agency_name: str
+    period: str
+    period_label: str
+    plans: str  # "plan@version,plan@version"
+    generated_at: str
+    due: date
+    contact: str
+    sections: tuple[FormSection, ...]
+
+    @property
+    def identity(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in IDENTITY_FIELDS}
+
+    @property
+    def rows(self) -> list[FormRow]:
+        return [row for section in self.sections for row in section.rows]
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.period}_{self.agency}.xlsx"
+
+
+@dataclass(frozen=True)
+class Written:
+    """A form written to disk, with the identity it carries."""
+
+    agency: str
+    agency_name: str
+    form_id: str
+    path: str
+    rows: int
+    period: str
+    plans: str
+    generated_at: str
+
+
+def sign(key: bytes, identity: dict[str, str]) -> str:
+    """HMAC-SHA256 over the identity fields, in a fixed order.
+
+    >>> sign(b"k", {"form_id": "f", "agency": "a", "period": "2026-11", "plans": "p@1",
+    ...             "generated_at": "t"})[:16]
+    'e8410099adb6bca4'
+    """
+    message = "\n".join(f"{name}={identity.get(name, '')}" for name in IDENTITY_FIELDS)
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def row_key(item: Item, part: str | None = None) -> str:
+    return f"{item.plan}|{item.code}" + (f"|{part}" if part else "")
+
+
+# ---------------------------------------------------------------------------------------
+# What each agency reports
+# ---------------------------------------------------------------------------------------
+def _due_for_period(item: Item, period: Period, done_tasks: set[str]) -> bool:
+    deadline = parse_deadline(item.deadline)
+    if deadline.ongoing or deadline.due is None:
+        return True
+    if item.kind != INDICATOR and row_key(item) not in done_tasks:
+        return True  # an unfinished task stays on the form, overdue or not
+    return period.month_number <= deadline.month_number
+
+
+def _rows_for(item: Item, period: Period) -> list[FormRow]:
+    if item.kind != INDICATOR:
+        return [FormRow(key=row_key(item), code=item.code, name=item.name, input=TASK,
+                        deadline=item.deadline or "")]
+    rule = governing(item.targets, item.deadline, period)
+    if rule is None:
+        return []
+    rows = []
+    for part in item.parts:
+        target = rule.target(part)
+        name = item.name + (f" — {item.part_label(part)}" if part else "")
+        if item.is_qualitative or (target is not None and target.kind in ("qualitative", "directive")):
+            kind = ASSESSMENT
+        elif item.aggregate == "ratio":
+            kind = RATIO
+        else:
+            kind = VALUE
+        unit = item.unit or (target.unit if target else "")
+        rows.append(FormRow(
+            key=row_key(item, part), code=item.code + (f" ({part})" if part else ""), name=name,
+            input=kind, unit=unit, target=target.text if target else "", deadline=rule.label,
+            percent="%" in unit, lower_is_better=item.direction == "lower",
+        ))
+    return rows
+
+
+class FormPlanner:
+    """What every agency reports in a period, worked out once.
+
+    The rows of each indicator are built once per period and an index lists each
+    agency's indicators, so a form costs only its own rows: planning 3,500 forms
+    stays fast and memory stays flat (specs are made one at a time).
+    """
+
+    def __init__(self, catalog: Catalog, plans: list[Plan], period: Period, *, now: datetime,
+                 done_tasks: set[str] | None = None, submission_day: int = 16, contact: str = ""):
+        self.period = period
+        self.names = {code: catalog.registry.name(code) for code in catalog.registry.entries}
+        self.plans = ",".join(f"{p.id}@{p.version}" for p in plans)
+        self.generated_at = now.isoformat(timespec="seconds")
+        self.due = period.submission_deadline(submission_day)
+        self.contact = contact
+        self.blocks: list[tuple[tuple[str, str], tuple[FormRow, ...]]] = []
+        self.by_agency: dict[str, list[int]] = {}
+        done_tasks = done_tasks or set()
+        for plan in plans:
+            for item in plan.items:
+                if not _due_for_period(item, period, done_tasks):
+                    continue
+                rows = _rows_for(item, period)
+                if not rows:
+                    continue
+                self.blocks.append(((plan.name, _section_title(plan, item)), tuple(rows)))
+                index = len(self.blocks) - 1
+                for agency in catalog.reporters(item):
+                    self.by_agency.setdefault(agency, []).append(index)
+
+    def agencies(self) -> list[str]:
+        return sorted(self.by_agency)
+
+    def rows(self, agency: str) -> list[FormRow]:
+        return [row for i in self.by_agency.get(agency, ()) for row in self.blocks[i][1]]
+
+    def spec(self, agency: str, previous: dict[str, str] | None = None,
+             form_id: str | None = None, generated_at: str | None = None) -> FormSpec:
+        sections: dict[tuple[str, str], list[FormRow]] = {}
+        for index in self.by_agency.get(agency, ()):
+            title, rows = self.blocks[index]
+            if previous:
+                rows = tuple(replace(r, previous=previous.get(r.key, "")) for r in rows)
+            sections.setdefault(title, []).extend(rows)
+        return FormSpec(
+            form_id=form_id or uuid.uuid4().hex[:16], agency=agency,
+            agency_name=self.names.get(agency, agency), period=str(self.period),
+            period_label=self.period.label, plans=self.plans,
+            generated_at=generated_at or self.generated_at, due=self.due, contact=self.contact,
+            sections=tuple(FormSection(p, t, tuple(r)) for (p, t), r in sections.items()),
+        )
+
+
+def build_specs(
+    catalog: Catalog,
+    plans: list[Plan],
+    period: Period,
+    *,
+    agencies: Iterable[str] | None = None,
+    previous: dict[str, dict[str, str]] | None = None,
+    done_tasks: set[str] | None = None,
+    now: datetime,
+    submission_day: int = 16,
+    contact: str = "",
+) -> list[FormSpec]:
+    """One :class:`FormSpec` per agency that has something to report in ``period``."""
+    planner = FormPlanner(catalog, plans, period, now=now, done_tasks=done_tasks,
+                          submission_day=submission_day, contact=contact)
+    previous = previous or {}
+    wanted = planner.agencies() if not agencies else [a for a in agencies if a in planner.by_agency]
+    return [planner.spec(agency, previous.get(agency)) for agency in wanted]
+
+
+def _section_title(plan: Plan, item: Item) -> str:
+    section = plan.sections.get(item.section, "")
+    if item.section and section:
+        return f"{item.section}. {section}"
+    return "Nhiệm vụ" if item.kind != INDICATOR else "Chỉ tiêu"
+
+
+# Characters per line of a column, for Times New Roman 11 (a width unit is one "0"
+# of the default font); rows get explicit heights because LibreOffice does not grow
+# rows of wrapped text it did not measure itself.
+_WRAPPED = ("name", "target", "unit", "deadline", "code")
+
+
+_PER_LINE = tuple((name, max(1, int(WIDTHS[name] * 1.35))) for name in _WRAPPED)
+
+
+def _row_height(row: FormRow) -> float:
+    lines = max(-(-len(getattr(row, name)) // per_line) for name, per_line in _PER_LINE)
+    return 15.0 * max(lines, 1) + 2
+
+
+# ---------------------------------------------------------------------------------------
+# Writing one workbook
+# ---------------------------------------------------------------------------------------
+def _formats(workbook) -> dict:
+    bordered = {"border": 1, "valign": "top"}
+    unlocked = {**bordered, "locked": False, "bg_color": "#FFF8DC"}
+    add = workbook.add_format
+    info = add({"valign": "top", "text_wrap": False})
+    return {
+        "title": add({"bold": True, "font_size": 14}),
+        "info": info,
+        "info_bold": add({"bold": True, "font_color": "#C00000"}),
+        "header": add({**bordered, "bold": True, "text_wrap": True, "align": "center",
+                       "valign": "vcenter", "bg_color": "#D9E1F2"}),
+        "plan": add({**bordered, "bold": True, "font_color": "#1F3864", "bg_color": "#DDEBF7"}),
+        "section": add({**bordered, "bold": True, "bg_color": "#EDEDED"}),
+        "text": add({**bordered, "text_wrap": True}),
+        "center": add({**bordered, "align": "center", "text_wrap": True}),
+        "na": add({**bordered, "bg_color": "#F2F2F2"}),
+        "computed": add({**bordered, "num_format": "0.00", "bg_color": "#F2F2F2"}),
+        "in_number": add({**unlocked, "num_format": "#,##0.##"}),
+        "in_text": add({**unlocked, "text_wrap": True}),
+        "in_date": add({**unlocked, "num_format": "dd/mm/yyyy", "align": "center"}),
+        "key": None,  # the key column is hidden
+        "guide": add({"text_wrap": True, "valign": "top"}),
+    }
+
+
+class _FormSheet(xlsxwriter.worksheet.Worksheet):
+    """A worksheet that skips XlsxWriter's future-function rewriting.
+
+    Our formulas use only IF, AND and ISNUMBER and our validations point at
+    defined names, none of which need an ``_xlfn.`` prefix; the ~100 regular
+    expressions XlsxWriter runs per formula were half the time of a form.
+    """
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        return formula[1:] if formula.startswith("=") else formula
+
+
+class _Validations:
+    """Collects cells per rule and writes one validation per rule (multi_range)."""
+
+    def __init__(self) -> None:
+        self.rules: dict[tuple, tuple[dict, list[tuple[int, int]]]] = {}
+
+    def add(self, key: tuple, options: Callable[[], dict], row: int, col: int) -> None:
+        if key not in self.rules:
+            self.rules[key] = (options(), [])
+        self.rules[key][1].append((row, col))
+
+    def write(self, sheet) -> None:
+        for options, cells in self.rules.values():
+            ranges = _ranges(cells)
+            (r0, c0), _ = ranges[0]
+            result = sheet.data_validation(r0, c0, r0, c0, {
+                **options, "multi_range": " ".join(_a1(a, b) for a, b in ranges)})
+            if result != 0:  # XlsxWriter returns -2 and writes nothing on a rejected rule
+                raise ValueError(f"data validation rejected: {options}")
+
+
+def _ranges(cells: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Runs of consecutive rows in the same column."""
+    out: list[list[tuple[int, int]]] = []
+    for row, col in sorted(cells, key=lambda rc: (rc[1], rc[0])):
+        if out and out[-1][1] == (row - 1, col):
+            out[-1][1] = (row, col)
+        else:
+            out.append([(row, col), (row, col)])
+    return [(a, b) for a, b in out]
+
+
+def _a1(first: tuple[int, int], last: tuple[int, int]) -> str:
+    start = xlsxwriter.utility.xl_rowcol_to_cell(*first)
+    return start if first == last else f"{start}:{xlsxwriter.utility.xl_rowcol_to_cell(*last)}"
+
+
+def _number_rule(row: FormRow, what: str) -> dict:
+    if row.percent and what == "value":
+        criteria = {"criteria": "between", "minimum": 0, "maximum": 100}
+        hint = "Nhập số phần trăm từ 0 đến 100 (ví dụ 85,5), không cần dấu %."
+    elif row.lower_is_better:
+        criteria = {"criteria": ">=", "value": 1}
+        hint = "Nhập thứ hạng (số nguyên từ 1 trở lên)."
+    else:
+        criteria = {"criteria": ">=", "value": 0}
+        hint = "Nhập một số không âm; dấu phẩy thập phân được chấp nhận (ví dụ 1.234,5)."
+    if what == "numerator":
+        hint = "Tử số: số đơn vị đạt yêu cầu (không lớn hơn mẫu số)."
+    elif what == "denominator":
+        hint = "Mẫu số: tổng số đơn vị (lớn hơn 0)."
+        criteria = {"criteria": ">", "value": 0}
+    return {
+        "validate": "decimal", **criteria, "error_type": "warning",
+        "input_title": "Nhập số", "input_message": hint,
+        "error_title": "Giá trị chưa hợp lệ",
+        "error_message": hint + " Chọn No để nhập lại.",
+    }
+
+
+_LIST_RULES = {
+    ASSESSMENT: ("DM_DANHGIA", "Tự đánh giá", "Chọn Đạt / Chưa đạt / Đang thực hiện và ghi minh "
+                 "chứng (số văn bản, đường dẫn) ở cột Minh chứng."),
+    TASK: ("DM_TRANGTHAI", "Tình trạng", "Chọn Đã hoàn thành / Đang thực hiện / Chưa thực hiện. "
+           "Đã hoàn thành thì ghi số và ngày văn bản."),
+}
+
+
+def _list_rule(kind: str) -> dict:
+    name, title, message = _LIST_RULES[kind]
+    return {"validate": "list", "source": f"={name}", "input_title": title,
+            "input_message": message, "error_title": "Chọn trong danh sách",
+            "error_message": "Hãy chọn một giá trị trong danh sách thả xuống."}
+
+
+_DATE_RULE = {
+    "validate": "date", "criteria": ">=", "value": date(2000, 1, 1), "error_type": "warning",
+    "input_title": "Ngày ban hành", "input_message": "Nhập ngày dạng 31/03/2026.",
+    "error_title": "Ngày chưa hợp lệ", "error_message": "Nhập ngày dạng 31/03/2026.",
+}
+
+
+_INPUT_COLUMNS = ("value", "numerator", "denominator", "assessment", "doc_number", "doc_date")
+# For each kind of row: its input cells and the cell format of each.
+_INPUTS = {
+    VALUE: {"value": "in_number"},
+    RATIO: {"numerator": "in_number", "denominator": "in_number"},
+    ASSESSMENT: {"assessment": "in_text"},
+    TASK: {"assessment": "in_text", "doc_number": "in_text", "doc_date": "in_date"},
+}
+
+
+def _rule(row: FormRow, column: str) -> tuple[tuple, Callable[[], dict]] | None:
+    if column == "value":
+        return ("value", row.percent, row.lower_is_better), lambda: _number_rule(row, "value")
+    if column in ("numerator", "denominator"):
+        return (column,), lambda: _number_rule(row, column)
+    if column == "assessment":
+        return (row.input,), lambda: _list_rule(row.input)
+    if column == "doc_date":
+        return ("date",), lambda: dict(_DATE_RULE)
+    return None
+
+
+def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> None:
+    c = COLUMNS
+    sheet.write_string(r, c["key"], row.key, fmt["key"])
+    sheet.write_string(r, c["code"], row.code, fmt["center"])
+    sheet.write_string(r, c["name"], row.name, fmt["text"])
+    for name in ("unit", "target", "deadline", "previous"):
+        text = getattr(row, name)
+        if text:
+            sheet.write_string(r, c[name], text, fmt["center"])
+        else:
+            sheet.write_blank(r, c[name], None, fmt["center"])
+    inputs = _INPUTS[row.input]
+    for name in _INPUT_COLUMNS:
+        style = inputs.get(name)
+        if style is None:
+            sheet.write_blank(r, c[name], None, fmt["na"])
+            continue
+        sheet.write_blank(r, c[name], None, fmt[style])
+        rule = _rule(row, name)
+        if rule:
+            rules.add(rule[0], rule[1], r, c[name])
+    if row.input == RATIO:
+        cell_n = xlsxwriter.utility.xl_rowcol_to_cell(r, c["numerator"])
+        cell_d = xlsxwriter.utility.xl_rowcol_to_cell(r, c["denominator"])
+        formula = f"=IF(AND(ISNUMBER({cell_n}),ISNUMBER({cell_d}),{cell_d}>0),{cell_n}/{cell_d}*100,\"\")"
+        sheet.write_formula(r, c["value"], formula, fmt["computed"], "")
+    sheet.write_blank(r, c["note"], None, fmt["in_text"])
+
+
+def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str):
+    sheet = workbook.add_worksheet(DATA_SHEET, worksheet_class=_FormSheet)
+    rules = _Validations()
+    for name, index in COLUMNS.items():
+        options = {"hidden": True} if name == "key" else None
+        sheet.set_column(index, index, WIDTHS[name], None, options)
+    last = len(COLUMNS) - 1
+    sheet.write_string(0, 1, f"BIỂU BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU — {spec.period_label.upper()}",
+                       fmt["title"])
+    sheet.write_string(1, 1, f"Đơn vị báo cáo: {spec.agency_name}", fmt["info"])
+    sheet.write_string(2, 1, f"Hạn gửi: {spec.due:%d/%m/%Y}. Điền các ô nền vàng; "
+                       "xem hướng dẫn ở trang \"HuongDan\".", fmt["info_bold"])
+    sheet.write_string(3, 1, f"Mã biểu mẫu: {spec.form_id} — không sửa tên trang tính, không xoá cột.",
+                       fmt["info"])
+    for name, index in COLUMNS.items():
+        sheet.write_string(HEADER_ROW, index, HEADERS[name], fmt["header"])
+    sheet.set_row(HEADER_ROW, 32)
+    r = FIRST_DATA_ROW
+    plan = None
+    for section in spec.sections:
+        if section.plan != plan:
+            plan = section.plan
+            sheet.merge_range(r, 1, r, last, plan, fmt["plan"])
+            r += 1
+        sheet.merge_range(r, 1, r, last, section.title, fmt["section"])
+        r += 1
+        for row in section.rows:
+            _write_row(sheet, r, row, fmt, rules)
+            sheet.set_row(r, _row_height(row))
+            r += 1
+    rules.write(sheet)
+    sheet.freeze_panes(FIRST_DATA_ROW, 3)
+    sheet.repeat_rows(HEADER_ROW)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    sheet.print_area(0, 1, r - 1, last)
+    sheet.set_footer("&CTrang &P/&N")
+    sheet.protect(password, {"format_columns": True, "format_rows": True})
+    return sheet
+
+
+def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str) -> None:
+    sheet = workbook.add_worksheet(GUIDE_SHEET)
+    sheet.set_column(0, 0, 4)
+    sheet.set_column(1, 1, 100)
+    lines = [
+        (fmt["title"], "HƯỚNG DẪN ĐIỀN BIỂU MẪU"),
+        (fmt["guide"], f"Đơn vị: {spec.agency_name}"),
+        (fmt["guide"], f"Kỳ báo cáo: {spec.period_label}. Hạn gửi lại: {spec.due:%d/%m/%Y}."),
+        (fmt["guide"], ""),
+        (fmt["guide"], "1. Mở trang \"BaoCao\". Chỉ điền vào các ô nền vàng; các ô khác đã khoá."),
+        (fmt["guide"], "2. Cột \"Kết quả thực hiện\": số liệu đến ngày chốt số liệu của kỳ, theo đúng "
+                       "đơn vị tính ghi ở cột \"Đơn vị tính\". Số phần trăm ghi số (85,5), không cần dấu %."),
+        (fmt["guide"], "3. Dấu phẩy thập phân được chấp nhận (85,5 hoặc 85.5); số lớn có thể viết 1.234."),
+        (fmt["guide"], "4. Chỉ tiêu tỷ lệ: điền Tử số (số đạt yêu cầu) và Mẫu số (tổng số); "
+                       "tỷ lệ % được tính tự động."),
+        (fmt["guide"], "5. Chỉ tiêu định tính: chọn Đạt / Chưa đạt / Đang thực hiện và ghi minh chứng "
+                       "(số, ngày văn bản hoặc đường dẫn) ở cột \"Minh chứng / ghi chú\"."),
+        (fmt["guide"], "6. Nhiệm vụ ban hành văn bản: chọn tình trạng; khi Đã hoàn thành, ghi số văn bản "
+                       "và ngày ban hành (dạng 31/03/2026)."),
+        (fmt["guide"], "7. Để trống nếu chưa có số liệu; ghi 0 nếu kết quả thực sự bằng 0."),
+        (fmt["guide"], "8. Không đổi tên, không xoá trang tính và cột; có thể lưu bằng Excel, LibreOffice "
+                       "hoặc WPS (.xlsx, .xls, .ods) và gửi lại qua thư điện tử."),
+        (fmt["guide"], ""),
+        (fmt["guide"], f"Liên hệ: {spec.contact}" if spec.contact else ""),
+    ]
+    for r, (style, text) in enumerate(lines):
+        sheet.write_string(r, 1, text, style)
+    sheet.protect(password)
+
+
+def _lists_sheet(workbook) -> None:
+    sheet = workbook.add_worksheet(LISTS_SHEET)
+    for r, text in enumerate(ASSESSMENTS):
+        sheet.write_string(r, 0, text)
+    for r, text in enumerate(TASK_STATUSES):
+        sheet.write_string(r, 1, text)
+    workbook.define_name("DM_DANHGIA", f"={LISTS_SHEET}!$A$1:$A${len(ASSESSMENTS)}")
+    workbook.define_name("DM_TRANGTHAI", f"={LISTS_SHEET}!$B$1:$B${len(TASK_STATUSES)}")
+    sheet.hide()
+
+
+def _meta_sheet(workbook, spec: FormSpec, key: bytes) -> None:
+    sheet = workbook.add_worksheet(META_SHEET)
+    identity = spec.identity
+    sheet.write_string(0, 0, META_MARKER)
+    sheet.write_string(0, 1, "1")
+    for r, name in enumerate(IDENTITY_FIELDS, start=1):
+        sheet.write_string(r, 0, name)
+        sheet.write_string(r, 1, identity[name])
+    sheet.write_string(len(IDENTITY_FIELDS) + 1, 0, "signature")
+    sheet.write_string(len(IDENTITY_FIELDS) + 1, 1, sign(key, identity))
+    sheet.very_hidden()
+    sheet.protect()
+
+
+def write_form(spec: FormSpec, target: Path | io.BytesIO, key: bytes, password: str = "") -> None:
+    """Write ``spec`` as an .xlsx file (or into a BytesIO)."""
+    workbook = xlsxwriter.Workbook(target, {
+        "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "default_format_properties": {"font_name": "Times New Roman", "font_size": 11},
+    })
+    workbook.set_properties({"title": f"Biểu báo cáo {spec.period_label}", "author": "reportgen",
+                             "comments": f"form {spec.form_id}"})
+    fmt = _formats(workbook)
+    _guide_sheet(workbook, spec, fmt, password)
+    data = _data_sheet(workbook, spec, fmt, password)
+    _lists_sheet(workbook)
+    _meta_sheet(workbook, spec, key)
+    data.activate()
+    workbook.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Many workbooks
+# ---------------------------------------------------------------------------------------
+_WORKER: dict = {}
+
+
+def _init_worker(planner: FormPlanner, folder: str, key: bytes, password: str) -> None:
+    _WORKER.update(planner=planner, folder=folder, key=key, password=password)
+
+
+def _write_batch(batch: list[tuple[str, dict[str, str]]]) -> list[Written]:
+    planner, folder = _WORKER["planner"], Path(_WORKER["folder"])
+    out = []
+    for agency, previous in batch:
+        spec = planner.spec(agency, previous)
+        path = folder / spec.file_name
+        temp = path.with_suffix(".tmp")
+        write_form(spec, temp, _WORKER["key"], _WORKER["password"])
+        os.replace(temp, path)
+        out.append(Written(agency=spec.agency, agency_name=spec.agency_name, form_id=spec.form_id,
+                           path=str(path), rows=len(spec.rows), period=spec.period,
+                           plans=spec.plans, generated_at=spec.generated_at))
+    return out
+
+
+def write_forms(
+    planner: FormPlanner,
+    folder: Path,
+    key: bytes,
+    *,
+    agencies: Iterable[str] | None = None,
+    previous: dict[str, dict[str, str]] | None = None,
+    password: str = "",
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Written]:
+    """Write the forms of ``agencies`` (default: all) into ``folder``.
+
+    Specs are made inside the workers, a batch at a time, so memory does not grow
+    with the number of forms; big batches are spread over the CPU cores.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = previous or {}
+    codes = planner.agencies() if agencies is None else [a for a in agencies if a in planner.by_agency]
+    size = 25
+    batches = [[(a, previous.get(a, {})) for a in codes[i : i + size]]
+               for i in range(0, len(codes), size)]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    results: list[Written] = []
+    if workers <= 1 or len(codes) < 4 * size:
+        _init_worker(planner, str(folder), key, password)
+        outcomes: Iterable[list[Written]] = map(_write_batch, batches)
+        return _collect(outcomes, results, progress)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                             initargs=(planner, str(folder), key, password)) as pool:
+        return _collect(pool.map(_write_batch, batches), results, progress)
+
+
+def _collect(outcomes, results: list[Written], progress) -> list[Written]:
+    for done in outcomes:
+        results.extend(done)
+        if progress:
+            progress(len(done))
+    return results
+
+
+def format_previous(value: float | None, text: str | None = None) -> str:
+    """How last period's value is shown on the form."""
+    if value is not None:
+        return format_number(value)
+    return text or ""

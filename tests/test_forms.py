@@ -1,0 +1,294 @@
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from reportgen.cli import cli
+from reportgen.clock import VN
+from reportgen.forms import (
+    COLUMNS,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    IDENTITY_FIELDS,
+    FormPlanner,
+    build_specs,
+    sign,
+    write_form,
+)
+from reportgen.periods import Period
+
+from .conftest import needs_soffice, soffice
+
+NOW = datetime(2026, 11, 1, 8, 0, tzinfo=VN)
+
+
+def _planner(workspace, period="2026-11", plans=()):
+    return FormPlanner(workspace.catalog, workspace.select_plans(plans), Period.parse(period),
+                       now=NOW, contact="Phòng QLKH, 0229 000 0000")
+
+
+def _expected_keys(workspace, agency, period):
+    """The catalog's assignment, computed here from the catalog alone."""
+    from reportgen.periods import governing, parse_deadline
+
+    keys = set()
+    for plan in workspace.select_plans(()):
+        for item in plan.items:
+            if agency not in workspace.catalog.reporters(item):
+                continue
+            if item.kind == "task":
+                keys.add(f"{plan.id}|{item.code}")
+                continue
+            deadline = parse_deadline(item.deadline)
+            if deadline.due and Period.parse(period).month_number > deadline.month_number:
+                continue
+            if governing(item.targets, item.deadline, Period.parse(period)) is None:
+                continue
+            for part in item.parts:
+                keys.add(f"{plan.id}|{item.code}" + (f"|{part}" if part else ""))
+    return keys
+
+
+def _data_rows(sheet):
+    rows = {}
+    for row in sheet.iter_rows(min_row=FIRST_DATA_ROW + 1):
+        key = row[COLUMNS["key"]].value
+        if key:
+            rows[key] = row
+    return rows
+
+
+@pytest.fixture
+def form_path(workspace, tmp_path):
+    spec = _planner(workspace).spec("p-hoa-lu")
+    path = tmp_path / spec.file_name
+    write_form(spec, path, workspace.form_key())
+    return path, spec
+
+
+@pytest.mark.parametrize("agency", ["p-hoa-lu", "so-gd-dt", "cong-an", "vnpt", "so-khcn"])
+def test_rows_per_agency_equal_the_catalog_assignment(workspace, tmp_path, agency):
+    spec = _planner(workspace).spec(agency)
+    path = tmp_path / spec.file_name
+    write_form(spec, path, workspace.form_key())
+    sheet = openpyxl.load_workbook(path)["BaoCao"]
+    assert set(_data_rows(sheet)) == _expected_keys(workspace, agency, "2026-11")
+
+
+def test_file_names_are_ascii_and_names_stay_vietnamese(workspace):
+    specs = build_specs(workspace.catalog, workspace.select_plans(()), Period.parse("2026-11"), now=NOW)
+    for spec in specs:
+        assert re.fullmatch(r"2026-11_[a-z0-9-]+\.xlsx", spec.file_name)
+    names = {s.agency: s.agency_name for s in specs}
+    assert names["p-tam-diep"] == "UBND phường Tam Điệp"
+
+
+def test_targets_shown_are_those_governing_the_period(workspace, tmp_path):
+    for period, expected in (("2025-11", "≥ 60"), ("2026-11", "100"), ("2031-01", None)):
+        rows = {r.key: r for r in _planner(workspace, period).rows("vnpt")}
+        row = rows.get("ninh-binh-2025-2045|I.1")
+        if expected is None:
+            assert row is None  # no 5G target after 2030
+        else:
+            assert (row.target, row.deadline) == (expected, "Năm 2030" if period > "2026" else "Năm 2025")
+    rows = {r.key: r for r in _planner(workspace).rows("vnpt")}
+    assert rows["ninh-binh-2026|I.2.1"].target == "Đạt tối thiểu 70%"
+    assert rows["ninh-binh-2026|I.2.1"].deadline == "Tháng 12/2026"
+
+
+def test_indicators_past_their_deadline_leave_the_form(workspace):
+    november = {r.key for r in _planner(workspace, "2026-11").rows("so-khcn")}
+    december = {r.key for r in _planner(workspace, "2026-12").rows("so-khcn")}
+    assert "ninh-binh-2026|I.3.1" in november  # deadline Tháng 11/2026
+    assert "ninh-binh-2026|I.3.1" not in december
+    assert "ninh-binh-2026|I.1.1" in december  # Thường xuyên
+    assert "ninh-binh-2026|II.4" in december  # an unfinished task stays, overdue
+
+
+def test_input_cells_fit_each_indicator(workspace, form_path):
+    path, _ = form_path
+    sheet = openpyxl.load_workbook(path)["BaoCao"]
+    rows = _data_rows(sheet)
+    c = COLUMNS
+
+    ratio = rows["ninh-binh-2026|I.4.2"]  # % from many agencies: numerator/denominator
+    assert ratio[c["value"]].value.startswith("=IF(AND(ISNUMBER(")
+    assert not ratio[c["numerator"]].protection.locked
+    assert not ratio[c["denominator"]].protection.locked
+    assert ratio[c["value"]].protection.locked
+
+    qualitative = rows["ninh-binh-2025-2045|III.11"]  # "Có" / "Ứng dụng mạnh mẽ"
+    assert not qualitative[c["assessment"]].protection.locked
+    assert qualitative[c["value"]].protection.locked
+    for row in rows.values():
+        assert not row[c["note"]].protection.locked
+        for locked in ("key", "code", "name", "unit", "target", "deadline", "previous"):
+            assert row[c[locked]].protection.locked
+
+
+def test_composite_indicator_has_a_row_per_part(workspace, tmp_path):
+    spec = _planner(workspace).spec("so-gd-dt")
+    rows = {r.key: r for r in spec.rows}
+    assert rows["ninh-binh-2026|I.3.7|a"].name.endswith("— giáo viên")
+    assert rows["ninh-binh-2026|I.3.7|a"].target.startswith("Đạt 100%")
+    assert rows["ninh-binh-2026|I.3.7|b"].name.endswith("— học sinh phổ thông")
+
+
+def test_tasks_have_status_document_number_and_date(workspace, tmp_path):
+    spec = _planner(workspace).spec("so-khcn")
+    path = tmp_path / spec.file_name
+    write_form(spec, path, workspace.form_key())
+    sheet = openpyxl.load_workbook(path)["BaoCao"]
+    task = _data_rows(sheet)["ninh-binh-2026|II.4"]
+    for name in ("assessment", "doc_number", "doc_date", "note"):
+        assert not task[COLUMNS[name]].protection.locked
+    validations = {dv.formula1: str(dv.sqref) for dv in sheet.data_validations.dataValidation}
+    row = task[0].row
+    assert f"K{row}" in _cells(validations["DM_TRANGTHAI"])
+    date_rules = [dv for dv in sheet.data_validations.dataValidation if dv.type == "date"]
+    assert f"M{row}" in _cells(str(date_rules[0].sqref))
+
+
+def _cells(sqref: str) -> set[str]:
+    from openpyxl.utils.cell import range_boundaries, get_column_letter
+
+    out = set()
+    for part in sqref.split():
+        c1, r1, c2, r2 = range_boundaries(part)
+        for col in range(c1, c2 + 1):
+            for row in range(r1, r2 + 1):
+                out.add(f"{get_column_letter(col)}{row}")
+    return out
+
+
+def test_validations_lists_and_messages(workspace, form_path):
+    path, _ = form_path
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["BaoCao"]
+    rules = sheet.data_validations.dataValidation
+    assert {dv.type for dv in rules} >= {"decimal", "list"}
+    for dv in rules:
+        if dv.type == "list":
+            assert dv.formula1 in ("DM_DANHGIA", "DM_TRANGTHAI")  # never an inline list
+        assert dv.prompt and dv.error  # Vietnamese input and error messages
+        assert len(dv.prompt) <= 255 and len(dv.error) <= 255
+    percent = [dv for dv in rules if dv.type == "decimal" and dv.formula2 == "100"]
+    assert percent and "0 đến 100" in percent[0].prompt
+    assert workbook["_lists"].sheet_state == "hidden"
+    assert [c.value for c in workbook["_lists"]["A"]] == ["Đạt", "Chưa đạt", "Đang thực hiện"]
+    # every unlocked value cell carries a numeric rule
+    covered = set().union(*(_cells(str(dv.sqref)) for dv in rules))
+    for row in _data_rows(sheet).values():
+        for name in ("value", "numerator", "denominator"):
+            cell = row[COLUMNS[name]]
+            if not cell.protection.locked:
+                assert cell.coordinate in covered
+
+
+def test_protection_print_setup_and_fonts(workspace, form_path):
+    path, _ = form_path
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["BaoCao"]
+    assert sheet.protection.sheet is True
+    assert sheet.protection.password is None  # no password by default
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.paperSize == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == f"${HEADER_ROW + 1}:${HEADER_ROW + 1}"
+    assert sheet.column_dimensions["A"].hidden
+    fonts = {sheet.cell(row=r, column=3).font.name for r in range(1, sheet.max_row + 1)}
+    assert fonts == {"Times New Roman"}
+    assert workbook["HuongDan"]["B1"].value == "HƯỚNG DẪN ĐIỀN BIỂU MẪU"
+    guide = " ".join(str(c.value) for c in workbook["HuongDan"]["B"] if c.value)
+    assert "dấu phẩy thập phân" in guide.lower() and "Hạn gửi lại: 16/11/2026" in guide
+    assert "0229 000 0000" in guide
+
+
+def test_password_is_configurable(workspace, tmp_path):
+    spec = _planner(workspace).spec("vnpt")
+    write_form(spec, tmp_path / "f.xlsx", workspace.form_key(), password="bi-mat")
+    assert openpyxl.load_workbook(tmp_path / "f.xlsx")["BaoCao"].protection.password
+
+
+def test_identity_block_is_signed_and_very_hidden(workspace, form_path):
+    path, spec = form_path
+    workbook = openpyxl.load_workbook(path)
+    meta = workbook["_meta"]
+    assert meta.sheet_state == "veryHidden"
+    values = {row[0].value: row[1].value for row in meta.iter_rows()}
+    assert values["reportgen-form"] == "1"
+    identity = {name: values[name] for name in IDENTITY_FIELDS}
+    assert identity["agency"] == "p-hoa-lu" and identity["period"] == "2026-11"
+    assert "ninh-binh-2026@" in identity["plans"]
+    assert values["signature"] == sign(workspace.form_key(), identity)
+    forged = dict(identity, agency="so-khcn")
+    assert values["signature"] != sign(workspace.form_key(), forged)
+    assert workspace.form_key().hex() not in path.read_bytes().decode("latin-1")
+
+
+def test_forms_command_writes_files_and_json(runner, workspace_dir):
+    import json
+
+    result = runner.invoke(cli, ["-w", str(workspace_dir), "forms", "--period", "2026-11",
+                                 "--agency", "so-khcn", "--agency", "p-hoa-lu", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [d["agency"] for d in data] == ["p-hoa-lu", "so-khcn"]
+    assert data[0]["file"] == "output/2026-11/forms/2026-11_p-hoa-lu.xlsx"
+    assert (workspace_dir / data[0]["file"]).is_file()
+    plain = runner.invoke(cli, ["-w", str(workspace_dir), "forms", "--period", "2026-11"])
+    assert plain.exit_code == 0, plain.output
+    files = sorted((workspace_dir / "output/2026-11/forms").glob("*.xlsx"))
+    assert len(files) == 36
+    assert "2026-11_so-khcn.xlsx" in plain.stdout
+
+
+@pytest.mark.parametrize(
+    "args, code, text",
+    [(["forms", "--period", "2026/11"], 2, "Kỳ báo cáo \"2026/11\" không hợp lệ"),
+     (["forms", "--period", "2026-11", "--agency", "so-khong-co"], 2, 'Không có cơ quan mã "so-khong-co"'),
+     (["forms", "--period", "2026-11", "--plan", "x"], 2, 'Không có kế hoạch "x"')],
+)
+def test_forms_usage_errors(runner, workspace_dir, args, code, text):
+    result = runner.invoke(cli, ["-w", str(workspace_dir), *args])
+    assert result.exit_code == code
+    assert text in result.output
+
+
+def _libreoffice_copy(source: Path, target_dir: Path, fmt: str = "xlsx") -> Path:
+    target_dir.mkdir(parents=True, exist_ok=True)
+    profile = target_dir / "lo-profile"
+    subprocess.run(
+        [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
+         "--outdir", str(target_dir), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )
+    return target_dir / (source.stem + "." + fmt.split(":")[0])
+
+
+@needs_soffice
+def test_libreoffice_round_trip_keeps_validations_protection_and_inputs(workspace, form_path, tmp_path):
+    path, spec = form_path
+    copy = _libreoffice_copy(path, tmp_path / "lo")
+    workbook = openpyxl.load_workbook(copy)
+    sheet = workbook["BaoCao"]
+    assert sheet.protection.sheet is True
+    types = {dv.type for dv in sheet.data_validations.dataValidation}
+    assert {"decimal", "list"} <= types
+    rows = _data_rows(sheet)
+    assert set(rows) == {r.key for r in spec.rows}
+    ratio = rows["ninh-binh-2026|I.4.2"]
+    assert not ratio[COLUMNS["numerator"]].protection.locked
+    assert ratio[COLUMNS["name"]].protection.locked
+    # LibreOffice keeps the identity sheet but only as "hidden", not "veryHidden".
+    assert workbook["_meta"].sheet_state in ("hidden", "veryHidden")
+    values = {row[0].value: row[1].value for row in workbook["_meta"].iter_rows()}
+    identity = {name: values[name] for name in IDENTITY_FIELDS}
+    assert values["signature"] == sign(workspace.form_key(), identity)
