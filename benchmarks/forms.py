@@ -32,40 +32,10 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reportgen.agencies import Registry  # noqa: E402
-from reportgen.catalog import Catalog  # noqa: E402
+from _synthetic import synthetic_catalog  # noqa: E402
 from reportgen.forms import COLUMNS, FIRST_DATA_ROW, FormPlanner, write_form, write_forms  # noqa: E402
 from reportgen.periods import Period  # noqa: E402
 from reportgen.workspace import Workspace  # noqa: E402
-
-
-def synthetic_catalog(workspace: Workspace, agencies: int) -> Catalog:
-    """The bundled catalog with the department and commune groups resized."""
-    base = workspace.registry
-    departments = max(20, agencies // 20)
-    communes = agencies - departments
-    data = {"province": base.home, "provinces": base.provinces, "agencies": [], "groups": []}
-    for entry in base.entries.values():
-        if entry.is_group:
-            data["groups"].append({"code": entry.code, "name": entry.name,
-                                   "aliases": list(entry.aliases), "members": list(entry.members),
-                                   "reported_by": entry.reported_by, "province": entry.province})
-        else:
-            data["agencies"].append({"code": entry.code, "name": entry.name, "province": entry.province,
-                                     "reports": entry.reports, "reported_by": entry.reported_by})
-    extra_departments = [f"so-{i:04d}" for i in range(departments)]
-    extra_communes = [f"xa-{i:04d}" for i in range(communes)]
-    for code in extra_departments:
-        data["agencies"].append({"code": code, "name": f"Sở thử nghiệm {code}"})
-    for code in extra_communes:
-        data["agencies"].append({"code": code, "name": f"UBND xã thử nghiệm {code}"})
-    for group in data["groups"]:
-        if group["code"] == "so-ban-nganh":
-            group["members"] = extra_departments
-        if group["code"] == "xa-phuong":
-            group["members"] = extra_communes
-    registry = Registry.from_dict(data)
-    return Catalog(plans=workspace.catalog.plans, registry=registry)
 
 
 def bare_form(spec) -> bytes:

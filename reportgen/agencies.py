@@ -194,22 +194,22 @@ class Registry:
         longest = max((len(k) for k in index), default=0)
         words = fold_words(text)
         result = Resolution(text=clean(text))
-        unmatched: list[list[str]] = [[]]
+        pending: list[str] = []  # words matched by nothing yet, placed in text order
         i = 0
         while i < len(words):
             for size in range(min(longest, len(words) - i), 0, -1):
                 code = index.get(tuple(words[i : i + size]))
                 if code:
+                    self._place_leftover(pending, index, result)
+                    pending = []
                     if code not in result.mentions:
                         result.mentions.append(code)
-                    unmatched.append([])
                     i += size
                     break
             else:
-                unmatched[-1].append(words[i])
+                pending.append(words[i])
                 i += 1
-        for chunk in unmatched:
-            self._place_leftover(chunk, index, result)
+        self._place_leftover(pending, index, result)
         return result
 
     def _place_leftover(self, chunk: list[str], index: dict, result: Resolution) -> None:

@@ -339,3 +339,257 @@ def _open_store(workspace: Workspace, create: bool):
     from .store import Store
 
     return Store.open(workspace, create=create)
+
+
+# ---------------------------------------------------------------------------------------
+# collect, history
+# ---------------------------------------------------------------------------------------
+def _collector(workspace: Workspace, period, agency: str | None):
+    from . import clock
+    from .collect import Collector
+
+    return Collector(workspace.catalog, period, workspace.form_key(), workspace.output_dir, agency,
+                     clock.now(), workspace.setting("periods.submission_day"), _contact(workspace))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@period_option
+@click.option("--agency", "agency_code", metavar="MÃ",
+              help="Mọi tệp đều phải là biểu mẫu của cơ quan này.")
+@json_option
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Số tiến trình đọc song song (mặc định: số nhân CPU).")
+@pass_state
+def collect(state: State, paths, period_text: str, agency_code: str | None, as_json: bool,
+            workers) -> None:
+    """Thu thập biểu mẫu đã điền (tệp hoặc thư mục) vào cơ sở dữ liệu.
+
+    Mỗi tệp được kiểm tra từng ô, lưu bản gốc, ghi lịch sử và nhận một biên nhận.
+    Tệp có lỗi được gửi trả kèm bản đánh dấu ô cần sửa trong output/KỲ/returns/.
+    Thoát với mã 0 khi mọi tệp đều hợp lệ, 1 khi có tệp lỗi hoặc bị từ chối.
+    """
+    import os
+
+    from . import clock
+    from .collect import collect as run, gather
+
+    workspace = state.workspace
+    period = _period(period_text)
+    if agency_code:
+        workspace.check_agencies([agency_code])
+    files = gather(paths)
+    if not files:
+        raise VietnameseError("Không có tệp nào để thu thập trong các đường dẫn đã cho.", 1)
+    store = _open_store(workspace, create=True)
+    collector = _collector(workspace, period, agency_code)
+    with _Progress(f"Thu thập {period.label}", len(files)) as advance:
+        receipts = run(collector, store, files, received_at=clock.now(),
+                       relative=lambda p: workspace.relative(p),
+                       workers=workers or os.cpu_count() or 1, progress=advance)
+    if as_json:
+        _echo_json([r.to_json() for r in receipts])
+    else:
+        for receipt in receipts:
+            _echo_receipt(receipt)
+        good = sum(1 for r in receipts if r.ok)
+        click.echo(f"Tổng cộng {len(receipts)} tệp: {good} hợp lệ, {len(receipts) - good} có vấn đề "
+                   "hoặc bị từ chối.", err=True)
+    if not all(r.ok for r in receipts):
+        sys.exit(1)
+
+
+def _echo_receipt(receipt) -> None:
+    who = f"{receipt.agency_name} ({receipt.agency})" if receipt.agency else ""
+    if receipt.status == "rejected":
+        click.echo(f"✘ {receipt.file}: TỪ CHỐI. {receipt.reason}")
+        return
+    mark = "✔" if receipt.ok else "✘"
+    again = f" [đã nhận trước đó lúc {receipt.duplicate_of}, không thay đổi gì]" if receipt.duplicate_of else ""
+    late = " [nộp muộn]" if receipt.late else ""
+    click.echo(f"{mark} {receipt.file} — {who}: nhận {receipt.accepted} giá trị, "
+               f"{len(receipt.problems)} lỗi{late}{again}")
+    for problem in receipt.problems:
+        click.echo(f"    - {problem['sheet']}!{problem['cell']} ({problem['code']}): {problem['message']}")
+    for note in receipt.notes:
+        where = f"{note['sheet']}!{note['cell']}" if note["cell"] else note["sheet"]
+        click.echo(f"    · {where} ({note['code']}): {note['message']}")
+    if receipt.return_file:
+        click.echo(f"    Tệp gửi trả để sửa: {receipt.return_file}")
+
+
+@cli.command()
+@click.option("--agency", "agency_code", required=True, metavar="MÃ", help="Mã cơ quan.")
+@click.option("--period", "period_text", metavar="KỲ", help="Chỉ kỳ này.")
+@json_option
+@pass_state
+def history(state: State, agency_code: str, period_text: str | None, as_json: bool) -> None:
+    """Lịch sử các lần nộp của một cơ quan và các giá trị đã thay đổi."""
+    workspace = state.workspace
+    workspace.check_agencies([agency_code])
+    period = str(_period(period_text)) if period_text else None
+    store = _open_store(workspace, create=True)
+    submissions = store.submissions(period=period, agency=agency_code)
+    changes = store.changes(agency_code, period)
+    files = [f for f in store.files(period=period, agency=agency_code)]
+    if as_json:
+        _echo_json({"agency": agency_code, "submissions": [s.__dict__ for s in submissions],
+                    "changes": changes, "files": [f.__dict__ for f in files]})
+        return
+    name = workspace.registry.name(agency_code)
+    click.echo(f"{name} ({agency_code}): {len(submissions)} lần nộp")
+    for sub in submissions:
+        state_text = "đang dùng" if sub.current else "đã thay thế"
+        click.echo(f"  {sub.period}  nhận {sub.received_at}  lưu {sub.saved_at}  {sub.file_name}  "
+                   f"{sub.values} giá trị, {sub.problems} lỗi  [{state_text}]")
+    if changes:
+        click.echo("Thay đổi giá trị so với lần nộp trước:")
+        for change in changes:
+            click.echo(f"  {change['changed_at']}  {change['period']}  {change['key']}  "
+                       f"{_FIELD_NAMES.get(change['field'], change['field'])}: "
+                       f"{_shown(change['old'])} → {_shown(change['new'])}")
+
+
+_FIELD_NAMES = {"value": "kết quả", "numerator": "tử số", "denominator": "mẫu số",
+                "assessment": "đánh giá", "doc_number": "số văn bản", "doc_date": "ngày văn bản",
+                "note": "ghi chú"}
+
+
+def _shown(value: str | None) -> str:
+    from .text import format_number
+
+    if value is None:
+        return "(trống)"
+    try:
+        return format_number(float(value))
+    except ValueError:
+        return value
+
+
+# ---------------------------------------------------------------------------------------
+# status, explain
+# ---------------------------------------------------------------------------------------
+def _overview(workspace: Workspace, period, plan_ids):
+    from . import clock
+    from .overview import build_overview
+
+    store = _open_store(workspace, create=False)
+    return build_overview(workspace.catalog, workspace.select_plans(plan_ids), store, period,
+                          clock.today(), submission_day=workspace.setting("periods.submission_day"),
+                          now=clock.now())
+
+
+_COLOURS = {"Vượt": "bold green", "Đạt": "green", "Đã đạt": "green", "Đúng tiến độ": "cyan",
+            "Đã hoàn thành": "green", "Chưa đạt": "bold red", "Chậm tiến độ": "red", "Quá hạn": "bold red",
+            "Cần đánh giá": "yellow", "Đang thực hiện": "yellow", "Chưa có số liệu": "dim"}
+
+
+@cli.command()
+@period_option
+@plan_option
+@json_option
+@pass_state
+def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
+    """Tình hình kỳ báo cáo: cơ quan đã nộp, nộp muộn, chưa nộp và đánh giá từng chỉ tiêu."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .text import format_number, format_percent
+
+    workspace = state.workspace
+    view = _overview(workspace, _period(period_text), plan_ids)
+    if as_json:
+        _echo_json(view.to_json())
+        return
+    console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)
+    names = view.names
+    for plan in view.plans:
+        rows = [s for s in view.statuses if s.plan == plan.id]
+        if not rows:
+            continue
+        console.print(f"\n[bold]{plan.name}[/bold] ({plan.id})")
+        for section_code, section_title in plan.sections.items():
+            part = [s for s in rows if s.section == section_code]
+            if not part:
+                continue
+            table = Table(title=f"{section_code}. {section_title}", title_justify="left", expand=True,
+                          show_lines=False)
+            for header, kwargs in (("Mã", {"no_wrap": True}), ("Chỉ tiêu", {"ratio": 5}),
+                                   ("Chỉ tiêu kỳ", {"ratio": 1}), ("Kết quả", {"justify": "right"}),
+                                   ("% HT", {"justify": "right"}), ("Đánh giá", {"no_wrap": True}),
+                                   ("Báo cáo", {"justify": "right", "no_wrap": True})):
+                table.add_column(header, **kwargs)
+            for s in part:
+                value = format_number(s.value, 2) if s.value is not None else (
+                    s.parts[0].assessment or "" if s.parts else s.note)
+                colour = _COLOURS.get(s.status, "")
+                table.add_row(s.code, s.name, s.target_text if s.kind == "indicator" else s.governing,
+                              value + (" (tạm tính)" if s.provisional else ""),
+                              format_percent(s.completion_pct, 0) if s.completion_pct is not None else "",
+                              f"[{colour}]{s.status}[/{colour}]" if colour else s.status,
+                              f"{s.reporters_received}/{s.reporters_expected}")
+            console.print(table)
+    late = [a for a in view.agencies if a.late]
+    missing = [a for a in view.agencies if a.missing]
+    if late:
+        console.print("\n[bold]Nộp muộn:[/bold] " + ", ".join(f"{a.name} ({a.submitted_at[:10]})" for a in late))
+    if missing:
+        console.print(f"[bold]Chưa nộp ({len(missing)}):[/bold] " + ", ".join(a.name for a in missing))
+    problems = [a for a in view.agencies if a.problems]
+    if problems:
+        console.print("[bold]Có lỗi cần sửa:[/bold] " + ", ".join(f"{a.name} ({a.problems} lỗi)" for a in problems))
+    summary = view.summary
+    counts = ", ".join(f"{k}: {v}" for k, v in summary["statuses"].items())
+    console.print(f"\n[bold]{view.period.label}[/bold] — hạn nộp {view.deadline:%d/%m/%Y}. "
+                  f"{summary['indicators']} chỉ tiêu, {summary['tasks']} nhiệm vụ. {counts}.")
+    console.print(f"Cơ quan: {summary['agencies_reported']}/{summary['agencies_expected']} đã nộp, "
+                  f"{summary['agencies_on_time']} đúng hạn, {summary['agencies_late']} muộn, "
+                  f"{summary['agencies_missing']} chưa nộp.")
+    del names
+
+
+@cli.command()
+@period_option
+@click.option("--indicator", "code", required=True, metavar="MÃ",
+              help="Mã chỉ tiêu, ví dụ I.2.1 (thêm --plan nếu mã có ở nhiều kế hoạch).")
+@plan_option
+@pass_state
+def explain(state: State, period_text: str, code: str, plan_ids) -> None:
+    """Giải thích đánh giá một chỉ tiêu: mức chỉ tiêu, số liệu từng đơn vị, cách tổng hợp."""
+    from .text import format_number
+
+    workspace = state.workspace
+    view = _overview(workspace, _period(period_text), plan_ids)
+    found = view.find(code)
+    if not found:
+        raise VietnameseError(f"Không có chỉ tiêu mã \"{code}\" trong kỳ {view.period.label} "
+                              "(xem mã bằng \"reportgen catalog show\").", 2)
+    if len(found) > 1:
+        plans = ", ".join(s.plan for s in found)
+        raise VietnameseError(f"Mã \"{code}\" có ở nhiều kế hoạch ({plans}); thêm --plan để chọn.", 2)
+    s = found[0]
+    click.echo(f"{s.plan} {s.code}: {s.name}")
+    click.echo(f"Đánh giá {view.period.label}: {s.status}")
+    for line in s.explanation:
+        click.echo(f"  {line}")
+    click.echo("Số liệu từng đơn vị:")
+    for key, values in s.contributions.items():
+        reported = {v.agency: v for v in values}
+        for agency in sorted(set(reported) | set(s.missing_agencies)):
+            v = reported.get(agency)
+            name = view.names.get(agency, agency)
+            if v is None:
+                click.echo(f"  {name}: chưa báo cáo")
+                continue
+            parts = []
+            if v.numerator is not None or v.denominator is not None:
+                parts.append(f"tử số {format_number(v.numerator)}, mẫu số {format_number(v.denominator)}")
+            if v.value is not None:
+                parts.append(format_number(v.value, 2))
+            if v.assessment:
+                parts.append(v.assessment + (f" (minh chứng: {v.evidence})" if v.evidence else ""))
+            if v.doc_number or v.doc_date:
+                parts.append(f"văn bản {v.doc_number or '?'} ngày {v.doc_date or '?'}")
+            flag = "" if v.ok else " [có lỗi, không dùng để tổng hợp]"
+            suffix = f" ({key.split('|')[-1]})" if key.count("|") == 2 else ""
+            click.echo(f"  {name}{suffix}: {'; '.join(parts) or '(trống)'}{flag}")

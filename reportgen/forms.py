@@ -32,6 +32,7 @@ __all__ = [
     "Written",
     "build_specs",
     "FormPlanner",
+    "Marks",
     "write_form",
     "write_forms",
     "sign",
@@ -124,6 +125,20 @@ class FormSpec:
     @property
     def file_name(self) -> str:
         return f"{self.period}_{self.agency}.xlsx"
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What goes back to an agency on its own form: what it typed, and what to fix.
+
+    ``filled`` maps row key -> column -> the value typed; ``flags`` maps (row key,
+    column) -> the message shown as a comment on the red cell; ``general`` lists
+    problems that belong to no cell.
+    """
+
+    filled: dict[str, dict[str, object]]
+    flags: dict[tuple[str, str], str]
+    general: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -313,6 +328,8 @@ def _formats(workbook) -> dict:
         "in_date": add({**unlocked, "num_format": "dd/mm/yyyy", "align": "center"}),
         "key": None,  # the key column is hidden
         "guide": add({"text_wrap": True, "valign": "top"}),
+        "bad": add({**unlocked, "bg_color": "#FFC7CE", "font_color": "#9C0006", "text_wrap": True}),
+        "bad_title": add({"bold": True, "font_color": "#9C0006", "text_wrap": True, "valign": "top"}),
     }
 
 
@@ -432,6 +449,27 @@ def _rule(row: FormRow, column: str) -> tuple[tuple, Callable[[], dict]] | None:
     return None
 
 
+def _mark_row(sheet, r: int, row: FormRow, fmt: dict, marks: Marks) -> None:
+    """Put back what the agency typed, and flag the cells it must fix."""
+    for name, value in marks.filled.get(row.key, {}).items():
+        style = _INPUTS[row.input].get(name, "na")
+        cell_format = fmt["bad"] if (row.key, name) in marks.flags else fmt[style]
+        if isinstance(value, (datetime, date)):
+            sheet.write_datetime(r, COLUMNS[name], value, fmt["bad"] if cell_format is fmt["bad"]
+                                 else fmt["in_date"])
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            sheet.write_number(r, COLUMNS[name], value, cell_format)
+        else:
+            sheet.write_string(r, COLUMNS[name], str(value), cell_format)
+    for (key, name), message in marks.flags.items():
+        if key != row.key:
+            continue
+        if name not in marks.filled.get(key, {}):
+            sheet.write_blank(r, COLUMNS[name], None, fmt["bad"])
+        sheet.write_comment(r, COLUMNS[name], message, {"author": "reportgen", "x_scale": 2.2,
+                                                          "y_scale": 1.6})
+
+
 def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> None:
     c = COLUMNS
     sheet.write_string(r, c["key"], row.key, fmt["key"])
@@ -461,7 +499,7 @@ def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> N
     sheet.write_blank(r, c["note"], None, fmt["in_text"])
 
 
-def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str):
+def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Marks | None = None):
     sheet = workbook.add_worksheet(DATA_SHEET, worksheet_class=_FormSheet)
     rules = _Validations()
     for name, index in COLUMNS.items():
@@ -475,6 +513,9 @@ def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str):
                        "xem hướng dẫn ở trang \"HuongDan\".", fmt["info_bold"])
     sheet.write_string(3, 1, f"Mã biểu mẫu: {spec.form_id} — không sửa tên trang tính, không xoá cột.",
                        fmt["info"])
+    if marks is not None and marks.flags:
+        sheet.write_string(4, 1, f"BIỂU MẪU GỬI LẠI ĐỂ SỬA: {len(marks.flags)} ô tô đỏ cần sửa (di chuột "
+                           "vào ô để xem hướng dẫn); sửa xong lưu và gửi lại tệp này.", fmt["bad_title"])
     for name, index in COLUMNS.items():
         sheet.write_string(HEADER_ROW, index, HEADERS[name], fmt["header"])
     sheet.set_row(HEADER_ROW, 32)
@@ -489,6 +530,8 @@ def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str):
         r += 1
         for row in section.rows:
             _write_row(sheet, r, row, fmt, rules)
+            if marks is not None:
+                _mark_row(sheet, r, row, fmt, marks)
             sheet.set_row(r, _row_height(row))
             r += 1
     rules.write(sheet)
@@ -504,7 +547,7 @@ def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str):
     return sheet
 
 
-def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str) -> None:
+def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Marks | None = None) -> None:
     sheet = workbook.add_worksheet(GUIDE_SHEET)
     sheet.set_column(0, 0, 4)
     sheet.set_column(1, 1, 100)
@@ -529,6 +572,9 @@ def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str) -> None:
         (fmt["guide"], ""),
         (fmt["guide"], f"Liên hệ: {spec.contact}" if spec.contact else ""),
     ]
+    if marks is not None and marks.general:
+        lines += [(fmt["guide"], ""), (fmt["bad_title"], "CÁC VẤN ĐỀ CẦN SỬA NGOÀI CÁC Ô TÔ ĐỎ:")]
+        lines += [(fmt["guide"], f"- {text}") for text in marks.general]
     for r, (style, text) in enumerate(lines):
         sheet.write_string(r, 1, text, style)
     sheet.protect(password)
@@ -559,8 +605,9 @@ def _meta_sheet(workbook, spec: FormSpec, key: bytes) -> None:
     sheet.protect()
 
 
-def write_form(spec: FormSpec, target: Path | io.BytesIO, key: bytes, password: str = "") -> None:
-    """Write ``spec`` as an .xlsx file (or into a BytesIO)."""
+def write_form(spec: FormSpec, target: Path | io.BytesIO, key: bytes, password: str = "",
+               marks: Marks | None = None) -> None:
+    """Write ``spec`` as an .xlsx file (or into a BytesIO); ``marks`` makes it a form sent back."""
     workbook = xlsxwriter.Workbook(target, {
         "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
         "strings_to_urls": False,
@@ -569,8 +616,8 @@ def write_form(spec: FormSpec, target: Path | io.BytesIO, key: bytes, password: 
     workbook.set_properties({"title": f"Biểu báo cáo {spec.period_label}", "author": "reportgen",
                              "comments": f"form {spec.form_id}"})
     fmt = _formats(workbook)
-    _guide_sheet(workbook, spec, fmt, password)
-    data = _data_sheet(workbook, spec, fmt, password)
+    _guide_sheet(workbook, spec, fmt, password, marks)
+    data = _data_sheet(workbook, spec, fmt, password, marks)
     _lists_sheet(workbook)
     _meta_sheet(workbook, spec, key)
     data.activate()

@@ -128,3 +128,72 @@ OTHER: dict[type, str] = {
     errors.MailError: "Không gửi được thư: {detail}",
     errors.ReportError: "Không tạo được báo cáo: {detail}",
 }
+
+
+# --- returned workbooks: why a whole file is refused -----------------------------------------
+REJECTIONS = {
+    "empty": "Tệp rỗng (0 byte). Hãy gửi lại tệp biểu mẫu đã điền.",
+    "too-large": "Tệp quá lớn ({size} MB, tối đa {limit} MB). Biểu mẫu chỉ vài chục KB: hãy gửi đúng "
+                 "tệp biểu mẫu, không chèn ảnh.",
+    "zip-bomb": "Tệp nén bất thường (giải nén ra {size} MB). Tệp bị từ chối để bảo vệ hệ thống; hãy "
+                "gửi lại đúng tệp biểu mẫu.",
+    "corrupt": "Tệp bị hỏng hoặc không phải bảng tính Excel ({why}). Mở lại biểu mẫu bằng Excel, "
+               "LibreOffice hoặc WPS, lưu dạng .xlsx rồi gửi lại.",
+    "renamed": "Tệp có đuôi {ext} nhưng thực chất là {actual}. Hãy mở biểu mẫu gốc, điền và lưu dạng "
+               ".xlsx (Excel Workbook).",
+    "password": "Tệp được đặt mật khẩu nên không đọc được. Hãy bỏ mật khẩu (File > Info > Protect "
+                "Workbook) rồi gửi lại.",
+    "macro": "Tệp có macro (.xlsm) nên bị từ chối vì lý do an toàn. Hãy lưu lại dạng .xlsx "
+             "(Excel Workbook) rồi gửi lại.",
+    "xml-entity": "Tệp chứa khai báo XML bất thường (DOCTYPE/ENTITY) và bị từ chối để bảo vệ hệ thống.",
+    "not-a-form": "Tệp không phải biểu mẫu của Sở (không có thông tin nhận dạng). Hãy điền vào đúng "
+                  "biểu mẫu đã được gửi, không chép sang tệp mới.",
+    "forged": "Thông tin nhận dạng của biểu mẫu đã bị sửa (chữ ký không khớp). Hãy dùng đúng tệp "
+              "biểu mẫu đã được gửi, không sửa trang tính ẩn.",
+    "wrong-period": "Biểu mẫu của kỳ {found}, không phải kỳ {expected} đang thu thập. Hãy điền biểu mẫu "
+                    "kỳ {expected}.",
+    "wrong-agency": "Tệp mang tên của {expected_name} nhưng là biểu mẫu của {found_name}. Hãy kiểm tra "
+                    "lại và gửi đúng biểu mẫu của đơn vị mình.",
+    "unknown-agency": "Biểu mẫu ghi mã đơn vị \"{agency}\" không có trong danh mục cơ quan.",
+    "old-catalog": "Biểu mẫu lập theo danh mục chỉ tiêu cũ ({found}); danh mục hiện tại là {current}. "
+                   "Hãy điền biểu mẫu mới nhất đã được gửi.",
+    "no-data-sheet": "Không tìm thấy trang tính \"BaoCao\" chứa số liệu. Không đổi tên hoặc xoá trang "
+                     "tính của biểu mẫu.",
+    "unreadable": "Không đọc được tệp ({why}). Hãy lưu lại dạng .xlsx rồi gửi lại.",
+}
+
+FORMAT_NAMES = {
+    "html": "một trang HTML", "csv": "tệp văn bản/CSV", "docx": "tài liệu Word", "pdf": "tệp PDF",
+    "zip": "tệp nén ZIP", "text": "tệp văn bản", "image": "ảnh", "xml": "tệp XML",
+    "unknown": "một định dạng không nhận ra",
+}
+
+# --- returned workbooks: problems in one cell -------------------------------------------------
+CELL_NOT_NUMBER = "\"{raw}\" không phải là số. Nhập một số, ví dụ 85,5."
+CELL_DATE_NOT_NUMBER = "Ô chứa ngày tháng ({raw}), không phải số. Nhập số liệu của chỉ tiêu."
+CELL_BOOL = "Ô chứa giá trị đúng/sai, không phải số. Nhập số liệu của chỉ tiêu."
+CELL_ERROR = "Ô có lỗi công thức ({raw}). Xoá công thức và nhập số trực tiếp."
+CELL_NEGATIVE = "Giá trị {value} âm. Số liệu này không thể âm; nhập số từ 0 trở lên."
+CELL_PERCENT_HIGH = "Tỷ lệ {value}% vượt quá 100%. Nhập số phần trăm từ 0 đến 100 (ví dụ 85,5)."
+CELL_RANK = "Thứ hạng {value} không hợp lệ. Nhập số nguyên từ 1 trở lên."
+CELL_RATIO_HIGH = "Tử số ({numerator}) lớn hơn mẫu số ({denominator}). Kiểm tra lại: tử số là số đạt " \
+                  "yêu cầu, không thể lớn hơn tổng số."
+CELL_RATIO_ZERO = "Mẫu số bằng 0. Nhập tổng số (lớn hơn 0), hoặc để trống cả hai ô nếu chưa có số liệu."
+CELL_RATIO_HALF = "Mới có {present}, thiếu {missing}. Nhập cả tử số và mẫu số."
+CELL_RATIO_TYPED = "Ô \"Kết quả thực hiện\" được tính tự động; giá trị {raw} không được dùng. Nhập tử số " \
+                   "và mẫu số."
+CELL_ASSESSMENT = "\"{raw}\" không phải lựa chọn hợp lệ. Chọn một trong: {choices}."
+CELL_EVIDENCE = "Tự đánh giá \"{value}\" cần minh chứng: ghi số, ngày văn bản hoặc đường dẫn ở cột " \
+                "\"Minh chứng / ghi chú\"."
+CELL_TASK_DOC = "Nhiệm vụ ghi \"Đã hoàn thành\" cần số văn bản và ngày ban hành (dạng 31/03/2026)."
+CELL_DATE = "\"{raw}\" không phải ngày hợp lệ. Nhập ngày dạng 31/03/2026."
+CELL_LOCKED_CHANGED = "Nội dung ô đã bị sửa (\"{found}\", bản gốc: \"{expected}\"). Thay đổi không được " \
+                      "ghi nhận; không sửa các ô đã khoá."
+ROW_UNKNOWN = "Dòng có mã \"{key}\" không thuộc biểu mẫu này; giá trị của dòng không được ghi nhận."
+ROW_DUPLICATE = "Chỉ tiêu {code} xuất hiện hai lần (dòng {first} và dòng {second}); chỉ dòng đầu được ghi " \
+                "nhận. Xoá dòng chép thêm."
+ROW_MISSING = "Thiếu dòng của chỉ tiêu {code} (có thể đã bị xoá); chỉ tiêu này chưa có số liệu."
+NOTE_AMBIGUOUS = "\"{raw}\" được hiểu là {value}. Nếu ý là số nghìn, viết {alt}."
+NOTE_PERCENT_FORMAT = "Ô định dạng phần trăm: {raw} được hiểu là {value}%."
+NOTE_SMALL_PERCENT = "Giá trị {value} rất nhỏ cho một tỷ lệ %; nếu ý là {alt}%, hãy nhập {alt}."
+NOTE_TEXT_NUMBER = "Số được nhập dạng chữ (\"{raw}\"), đã đọc là {value}."

@@ -232,55 +232,61 @@ class Store:
                  values: Iterable[NewValue] = ()) -> tuple[FileRecord, bool]:
         """Store a received file and, if accepted, its submission and values.
 
-        Returns (record, created). If the same content was stored before (by this or
-        another process), nothing changes and the earlier record comes back.
+        Returns (record, created). If the same content was accepted before (by this or
+        another process), nothing changes and the earlier record comes back. A file
+        refused before is read again: a refusal depends on the run (period, expected
+        agency, file name), so the new outcome replaces it.
         """
+        fields = (name, archive, size, received_at, source, status, agency, period, form_id,
+                  json.dumps(receipt, ensure_ascii=False))
         with self.transaction() as db:
             row = db.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,)).fetchone()
-            if row:
+            if row and row["status"] != "rejected":
                 return _file(row), False
-            cursor = db.execute(
-                "INSERT INTO files (sha256, name, archive, size, received_at, source, status, agency,"
-                " period, form_id, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sha256, name, archive, size, received_at, source, status, agency, period, form_id,
-                 json.dumps(receipt, ensure_ascii=False)),
-            )
-            file_id = cursor.lastrowid
+            if row:
+                file_id = row["id"]
+                db.execute(
+                    "UPDATE files SET name = ?, archive = ?, size = ?, received_at = ?, source = ?,"
+                    " status = ?, agency = ?, period = ?, form_id = ?, receipt = ? WHERE id = ?",
+                    (*fields, file_id))
+            else:
+                file_id = db.execute(
+                    "INSERT INTO files (name, archive, size, received_at, source, status, agency,"
+                    " period, form_id, receipt, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*fields, sha256)).lastrowid
             if submission is not None:
                 self._add_submission(db, file_id, submission, list(values))
             row = db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
             return _file(row), True
 
     def _add_submission(self, db, file_id: int, sub: dict, values: list[NewValue]) -> None:
-        cursor = db.execute(
+        new_id = db.execute(
             "INSERT INTO submissions (file_id, agency, period, form_id, saved_at, received_at, problems)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (file_id, sub["agency"], sub["period"], sub.get("form_id"), sub["saved_at"],
              sub["received_at"], sub.get("problems", 0)),
-        )
-        new_id = cursor.lastrowid
+        ).lastrowid
         db.executemany(
             "INSERT INTO vals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(new_id, v.key, v.plan, v.code, v.part, v.value, v.numerator, v.denominator,
               v.assessment, v.doc_number, v.doc_date, v.note, v.cell, int(v.ok)) for v in values],
         )
         current = db.execute(
-            "SELECT id, saved_at, received_at FROM submissions WHERE agency = ? AND period = ?"
+            "SELECT id, saved_at FROM submissions WHERE agency = ? AND period = ?"
             " AND superseded_by IS NULL AND id != ? ORDER BY saved_at DESC, id DESC LIMIT 1",
             (sub["agency"], sub["period"], new_id),
         ).fetchone()
         if current is None:
-            self._record_changes(db, sub, None, new_id)
-            return
+            return  # the first submission: its values are the history's first version
         if (sub["saved_at"], new_id) >= (current["saved_at"], current["id"]):
             db.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (new_id, current["id"]))
-            self._record_changes(db, sub, current["id"], new_id)
+            new = {v.key: {name: getattr(v, name) for name in VALUE_FIELDS} for v in values}
+            self._record_changes(db, sub, self._values_of(db, current["id"]), new, new_id)
         else:  # an older file arrived late: kept in history, not current
             db.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (current["id"], new_id))
 
-    def _record_changes(self, db, sub: dict, old_id: int | None, new_id: int) -> None:
-        old = self._values_of(db, old_id) if old_id else {}
-        new = self._values_of(db, new_id)
+    def _record_changes(self, db, sub: dict, old: dict[str, dict], new: dict[str, dict],
+                        new_id: int) -> None:
         rows = []
         for key in sorted(set(old) | set(new)):
             before, after = old.get(key, {}), new.get(key, {})

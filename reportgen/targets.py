@@ -12,7 +12,7 @@ A text the parser cannot read is kept verbatim and marked ``parsed=False``.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 from .text import clean, fold, parse_number
 
@@ -57,7 +57,7 @@ class Target:
         return self.kind == NUMERIC and self.value is not None
 
     def to_dict(self) -> dict:
-        data = {k: v for k, v in asdict(self).items() if v not in (None, "", False) and k != "parsed"}
+        data = {k: v for k in _FIELDS if (v := getattr(self, k)) not in (None, "", False) and k != "parsed"}
         data.setdefault("kind", self.kind)
         if not self.parsed:
             data["parsed"] = False
@@ -73,6 +73,7 @@ class Target:
         return cls(**fields)
 
 
+_FIELDS = tuple(Target.__dataclass_fields__)
 _NO_TARGET = {"", "-", "–", "—", "x", "/"}
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from .agencies import Registry
-from .catalog import Catalog, Plan, load_plan
+from .catalog import Catalog, Plan, SafeLoader, load_plan
 from .errors import ConfigError, UnknownAgency, UnknownPlan, WorkspaceExists, WorkspaceNotFound
 from .text import clean, nfc
 
@@ -113,7 +113,7 @@ def init_workspace(target: Path, force: bool = False) -> Workspace:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except FileNotFoundError as exc:
         raise ConfigError("missing-file", file=str(path)) from exc
     except yaml.YAMLError as exc:

@@ -1,0 +1,256 @@
+"""The ``collect`` run: files in, receipts out.
+
+For each returned file: read it (:mod:`reportgen.intake`), archive the original by
+content hash, store its values with their history (:mod:`reportgen.store`), and
+when it has problems write the agency's form back with the problem cells marked.
+Reading is spread over the CPU cores for big batches; storing is one transaction
+per file in this process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+
+from . import messages as msg
+from .catalog import Catalog
+from .clock import VN, to_vn
+from .errors import FileRejected
+from .forms import FormPlanner, Marks, write_form
+from .intake import Expectation, Reading, read_form
+from .periods import Period
+from .store import Store
+
+__all__ = ["Receipt", "gather", "collect", "Collector"]
+
+_SKIP_PREFIXES = ("~$", ".~lock", ".")
+_SKIP_NAMES = {"thumbs.db", "desktop.ini"}
+
+
+@dataclass
+class Receipt:
+    """What we tell the sender about one file (printed, emailed, and kept as JSON)."""
+
+    file: str
+    status: str  # accepted | problems | rejected | duplicate
+    agency: str | None = None
+    agency_name: str | None = None
+    form_id: str | None = None
+    period: str | None = None
+    accepted: int = 0
+    problems: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+    reason: str | None = None
+    return_file: str | None = None
+    archived: str | None = None
+    received_at: str | None = None
+    late: bool = False
+    duplicate_of: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("accepted",) or (self.status == "duplicate" and not self.problems
+                                                and not self.reason)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+
+def gather(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and the files inside folders named; office lock files are skipped."""
+    out: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            candidates = sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            candidates = [path]
+        for candidate in candidates:
+            name = candidate.name.lower()
+            if path.is_dir() and (name.startswith(_SKIP_PREFIXES) or name in _SKIP_NAMES):
+                continue
+            out.append(candidate)
+    return out
+
+
+class Collector:
+    """Everything a worker needs to read files for one period (picklable)."""
+
+    def __init__(self, catalog: Catalog, period: Period, key: bytes, output: Path,
+                 agency: str | None, now: datetime, submission_day: int, contact: str):
+        self.catalog = catalog
+        self.period = period
+        self.key = key
+        self.output = Path(output)
+        self.agency = agency
+        self.now = now
+        self.submission_day = submission_day
+        self.contact = contact
+        self._planners: dict[tuple[str, ...], FormPlanner] = {}
+        self._expectation: Expectation | None = None
+
+    def planner(self, plan_ids: list[str]) -> FormPlanner:
+        wanted = tuple(p for p in plan_ids if p in self.catalog.plans)
+        if wanted not in self._planners:
+            plans = [self.catalog.plans[p] for p in wanted]
+            self._planners[wanted] = FormPlanner(
+                self.catalog, plans, self.period, now=self.now, done_tasks=set(),
+                submission_day=self.submission_day, contact=self.contact)
+        return self._planners[wanted]
+
+    def expectation(self) -> Expectation:
+        if self._expectation is None:
+            self._expectation = self._expect()
+        return self._expectation
+
+    def _expect(self) -> Expectation:
+        registry = self.catalog.registry
+        return Expectation(
+            period=str(self.period), key=self.key,
+            versions={pid: plan.version for pid, plan in self.catalog.plans.items()},
+            names={code: registry.name(code) for code in registry.entries},
+            planner_for=self.planner, agency=self.agency,
+        )
+
+    # -- one file, in a worker ---------------------------------------------------------------
+    def read(self, path: Path) -> dict:
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        archived = self._archive(sha, path, data)
+        outcome = {"path": str(path), "sha256": sha, "size": len(data), "archived": archived}
+        try:
+            reading = read_form(data, path.name, self.expectation())
+        except FileRejected as rejection:
+            outcome["rejection"] = (rejection.reason, rejection.facts)
+            return outcome
+        outcome["reading"] = reading
+        if reading.errors:
+            outcome["return_file"] = self._write_return(reading)
+        return outcome
+
+    def _archive(self, sha: str, path: Path, data: bytes) -> str:
+        folder = self.output / "archive" / sha[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{sha}{path.suffix.lower()[:8]}"
+        if not target.exists():
+            temp = target.with_suffix(target.suffix + f".{os.getpid()}.tmp")
+            temp.write_bytes(data)
+            os.replace(temp, target)
+        return str(target)
+
+    def _write_return(self, reading: Reading) -> str:
+        planner = self.planner([p.split("@")[0] for p in reading.plans.split(",")])
+        spec = planner.spec(reading.agency, form_id=reading.form_id,
+                            generated_at=reading.identity["generated_at"])
+        flags: dict[tuple[str, str], str] = {}
+        general = []
+        for problem in reading.errors:
+            if problem.key and problem.column:
+                previous = flags.get((problem.key, problem.column))
+                flags[(problem.key, problem.column)] = (
+                    f"{previous}\n{problem.message}" if previous else problem.message)
+            else:
+                general.append(f"{problem.cell or problem.code}: {problem.message}")
+        folder = self.output / str(self.period) / "returns"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{self.period}_{reading.agency}_tra-lai.xlsx"
+        temp = target.with_suffix(f".{os.getpid()}.tmp")
+        write_form(spec, temp, self.key, marks=Marks(reading.entered, flags, tuple(general)))
+        os.replace(temp, target)
+        return str(target)
+
+
+_WORKER: dict = {}
+
+
+def _init(collector: Collector) -> None:
+    _WORKER["collector"] = collector
+
+
+def _read_one(path: str) -> dict:
+    return _WORKER["collector"].read(Path(path))
+
+
+def _outcomes(collector: Collector, files: list[Path], workers: int):
+    if workers <= 1 or len(files) < 60:
+        for path in files:
+            yield collector.read(path)
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(collector,)) as pool:
+        yield from pool.map(_read_one, [str(f) for f in files], chunksize=16)
+
+
+def collect(
+    collector: Collector,
+    store: Store,
+    files: list[Path],
+    *,
+    received_at: datetime,
+    relative: Callable[[Path], str] = str,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[Receipt]:
+    """Read, archive and store ``files``; one receipt per file, in order."""
+    deadline = datetime.combine(collector.period.submission_deadline(collector.submission_day),
+                                time(23, 59, 59), tzinfo=VN)
+    stamp = to_vn(received_at).isoformat(timespec="seconds")
+    receipts = []
+    for outcome in _outcomes(collector, files, workers):
+        receipts.append(_store(collector, store, outcome, stamp, deadline, relative))
+        if progress:
+            progress(1)
+    return receipts
+
+
+def _store(collector: Collector, store: Store, outcome: dict, stamp: str, deadline: datetime,
+           relative: Callable[[Path], str]) -> Receipt:
+    path = Path(outcome["path"])
+    names = collector.catalog.registry
+    receipt = Receipt(file=relative(path), status="rejected", archived=relative(Path(outcome["archived"])),
+                      received_at=stamp, period=str(collector.period))
+    reading: Reading | None = outcome.get("reading")
+    if reading is None:
+        reason, facts = outcome["rejection"]
+        receipt.reason = msg.REJECTIONS.get(reason, reason).format_map(_safe(facts))
+        submission, values = None, ()
+    else:
+        receipt.agency, receipt.agency_name = reading.agency, names.name(reading.agency)
+        receipt.form_id = reading.form_id
+        receipt.accepted = sum(1 for v in reading.values if v.ok)
+        receipt.problems = [p.to_dict() for p in reading.errors]
+        receipt.notes = [p.to_dict() for p in reading.notes]
+        receipt.status = "problems" if reading.errors else "accepted"
+        receipt.late = datetime.fromisoformat(stamp) > deadline
+        if outcome.get("return_file"):
+            receipt.return_file = relative(Path(outcome["return_file"]))
+        saved = to_vn(reading.saved_at).isoformat(timespec="seconds") if reading.saved_at else stamp
+        submission = {"agency": reading.agency, "period": reading.period, "form_id": reading.form_id,
+                      "saved_at": saved, "received_at": stamp, "problems": len(reading.errors)}
+        values = reading.values
+    record, created = store.add_file(
+        sha256=outcome["sha256"], name=path.name, archive=receipt.archived, size=outcome["size"],
+        received_at=stamp, source=str(path), status=receipt.status, agency=receipt.agency,
+        period=str(collector.period) if reading else None, form_id=receipt.form_id,
+        receipt=receipt.to_json(), submission=submission, values=values,
+    )
+    if created:
+        return receipt
+    earlier = Receipt(**{k: v for k, v in record.receipt.items() if k in Receipt.__dataclass_fields__})
+    earlier.status, earlier.duplicate_of = "duplicate", record.received_at
+    earlier.file = receipt.file
+    return earlier
+
+
+def _safe(facts: dict) -> dict:
+    class _Default(dict):
+        def __missing__(self, key):
+            return "?"
+
+    return _Default({k: v for k, v in facts.items() if v is not None})

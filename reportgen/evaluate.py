@@ -1,0 +1,589 @@
+"""Achievement status of every indicator and task. Pure: catalog entries, stored
+values, the period and today's date in; statuses out. No files, database or clock.
+
+* Governing target: the first milestone year ≥ the period's year that has a
+  target (baseline: the previous milestone, or the first reported value); for
+  deadline plans the target at the deadline ("Thường xuyên": every period).
+* At or after the deadline: Vượt / Đạt / Chưa đạt. Before it: Đã đạt / Đúng tiến
+  độ / Chậm tiến độ (straight line from baseline to target). No value: Chưa có
+  số liệu. Qualitative: the agencies' assessment with evidence, else Cần đánh giá.
+  Tasks: Đã hoàn thành / Đang thực hiện / Quá hạn.
+* Values from many agencies are aggregated per the catalog rule (single, sum,
+  ratio = Σ numerators / Σ denominators, all, min, max); missing agencies make the
+  value provisional ("tạm tính"), never zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from .catalog import INDICATOR, Item
+from .periods import Deadline, Governing, Period, governing, month_index, parse_deadline
+from .targets import DIRECTIVE, NUMERIC, QUALITATIVE, TREND, Target
+from .text import format_number, format_percent
+
+__all__ = [
+    "AgencyValue",
+    "Aggregate",
+    "PartStatus",
+    "Status",
+    "aggregate",
+    "judge",
+    "evaluate_item",
+    "evaluate_all",
+    "summarize",
+    "STATUSES",
+]
+
+VUOT = "Vượt"
+DAT = "Đạt"
+CHUA_DAT = "Chưa đạt"
+DA_DAT = "Đã đạt"
+DUNG_TIEN_DO = "Đúng tiến độ"
+CHAM_TIEN_DO = "Chậm tiến độ"
+CHUA_CO_SO_LIEU = "Chưa có số liệu"
+CAN_DANH_GIA = "Cần đánh giá"
+DANG_THUC_HIEN = "Đang thực hiện"
+DA_HOAN_THANH = "Đã hoàn thành"
+QUA_HAN = "Quá hạn"
+
+# Worst first: a composite indicator takes the worst status of its parts.
+STATUSES = (CHUA_DAT, QUA_HAN, CHAM_TIEN_DO, CAN_DANH_GIA, CHUA_CO_SO_LIEU, DANG_THUC_HIEN,
+            DUNG_TIEN_DO, DA_DAT, DAT, DA_HOAN_THANH, VUOT)
+CODES = {VUOT: "exceeded", DAT: "met", CHUA_DAT: "not_met", DA_DAT: "already_met",
+         DUNG_TIEN_DO: "on_track", CHAM_TIEN_DO: "behind", CHUA_CO_SO_LIEU: "no_data",
+         CAN_DANH_GIA: "needs_assessment", DANG_THUC_HIEN: "in_progress", DA_HOAN_THANH: "done",
+         QUA_HAN: "overdue"}
+GOOD = {VUOT, DAT, DA_DAT, DUNG_TIEN_DO, DA_HOAN_THANH}
+BAD = {CHUA_DAT, CHAM_TIEN_DO, QUA_HAN}
+
+
+@dataclass(frozen=True)
+class AgencyValue:
+    """One agency's current figure for one form row."""
+
+    agency: str
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    assessment: str | None = None
+    evidence: str | None = None
+    doc_number: str | None = None
+    doc_date: str | None = None
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    value: float | None
+    assessment: str | None
+    provisional: bool
+    received: tuple[str, ...]
+    missing: tuple[str, ...]
+    how: str
+    numerator: float | None = None
+    denominator: float | None = None
+
+
+def _usable(v: AgencyValue, rule: str) -> bool:
+    if rule == "all":
+        return v.assessment is not None
+    if rule == "ratio":
+        return v.ok and v.numerator is not None and bool(v.denominator)
+    return v.ok and v.value is not None
+
+
+def aggregate(rule: str, values: Iterable[AgencyValue], expected: list[str]) -> Aggregate:
+    """Combine many agencies' figures into the province's.
+
+    >>> vals = [AgencyValue("a", numerator=5, denominator=10), AgencyValue("b", numerator=380, denominator=400)]
+    >>> round(aggregate("ratio", vals, ["a", "b"]).value, 2)  # 385/410, not (50 + 95) / 2
+    93.9
+    >>> aggregate("sum", [AgencyValue("a", 3.0)], ["a", "b"]).provisional
+    True
+    """
+    by_agency = {v.agency: v for v in values if _usable(v, rule) and (not expected or v.agency in expected)}
+    received = tuple(a for a in (expected or sorted(by_agency)) if a in by_agency)
+    missing = tuple(a for a in expected if a not in by_agency)
+    provisional = bool(missing) and bool(received)
+    used = [by_agency[a] for a in received]
+    if not used:
+        return Aggregate(None, None, False, (), tuple(expected), "chưa đơn vị nào báo cáo")
+    if rule == "ratio":
+        num = sum(v.numerator for v in used)
+        den = sum(v.denominator for v in used)
+        return Aggregate(num / den * 100 if den else None, None, provisional, received, missing,
+                         f"Σ tử số / Σ mẫu số = {format_number(num)} / {format_number(den)}",
+                         num, den)
+    if rule == "all":
+        return Aggregate(None, _all_assessment(used), provisional, received, missing,
+                         "đạt khi mọi đơn vị báo cáo đạt (có minh chứng)")
+    numbers = [v.value for v in used]
+    if rule == "sum":
+        return Aggregate(sum(numbers), None, provisional, received, missing, "tổng các đơn vị")
+    if rule == "min":
+        return Aggregate(min(numbers), None, provisional, received, missing, "giá trị nhỏ nhất")
+    if rule == "max":
+        return Aggregate(max(numbers), None, provisional, received, missing, "giá trị lớn nhất")
+    first = used[0]
+    assessment = _assessment_of(first)
+    return Aggregate(first.value, assessment, provisional, received, missing,
+                     f"số liệu của {first.agency}")
+
+
+def _assessment_of(v: AgencyValue) -> str | None:
+    if v.assessment == DAT and not (v.evidence or "").strip():
+        return CAN_DANH_GIA
+    return v.assessment
+
+
+def _all_assessment(used: list[AgencyValue]) -> str:
+    found = [_assessment_of(v) for v in used]
+    for worst in (CHUA_DAT, DANG_THUC_HIEN, CAN_DANH_GIA):
+        if worst in found:
+            return worst
+    return DAT
+
+
+# ---------------------------------------------------------------------------------------
+# Judging one value against one target
+# ---------------------------------------------------------------------------------------
+def meets(target: Target, value: float, lower_is_better: bool) -> bool:
+    """Whether ``value`` satisfies the target.
+
+    >>> meets(Target("≥ 60", NUMERIC, ">=", 60), 60, False)
+    True
+    """
+    t = target.value
+    if target.op == ">=":
+        return value >= t
+    if target.op == ">":
+        return value > t
+    if target.op == "<=":
+        return value <= t
+    if target.op == "<":
+        return value < t
+    if target.op == "range":
+        return t <= value <= target.value_max
+    return value <= t if lower_is_better else value >= t
+
+
+def exceeds(target: Target, value: float, lower_is_better: bool) -> bool:
+    """Strictly better than the target; above a range. Never for ">" and "<" (any
+    value past the bound is what the target asks for)."""
+    t = target.value
+    if target.op in (">=", "=", "<="):
+        return value < t if lower_is_better else value > t
+    if target.op == "range":
+        return value < t if lower_is_better else value > target.value_max
+    return False
+
+
+def completion(target: Target | None, value: float | None, lower_is_better: bool) -> float | None:
+    """Tỷ lệ hoàn thành: value/target, or target/value when lower is better.
+
+    >>> completion(Target("≤ 15", NUMERIC, "<=", 15), 12, True)
+    125.0
+    >>> completion(Target("80-90", NUMERIC, "range", 80, 90), 72, False)
+    90.0
+    """
+    if target is None or value is None or target.value is None:
+        return None
+    if lower_is_better:
+        return target.value / value * 100 if value else None
+    return value / target.value * 100 if target.value else None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    status: str
+    rule: str
+    expected: float | None = None
+
+
+def judge(target: Target, value: float | None, *, final: bool, lower_is_better: bool = False,
+          baseline: float | None = None, progress: float = 1.0) -> Judgement:
+    """The status of a numeric value against a numeric target.
+
+    ``final`` is True at or after the deadline; before it, ``progress`` (0..1) is how
+    far along the straight line from ``baseline`` to the target we are.
+
+    >>> judge(Target("≥ 60", NUMERIC, ">=", 60), 60, final=True).status
+    'Đạt'
+    >>> judge(Target("≥ 60", NUMERIC, ">=", 60), 59.9, final=True).status
+    'Chưa đạt'
+    >>> judge(Target("100", NUMERIC, "=", 100), 70, final=False, baseline=60, progress=0.2).status
+    'Đúng tiến độ'
+    """
+    if value is None:
+        return Judgement(CHUA_CO_SO_LIEU, "chưa có số liệu")
+    wanted = _describe(target)
+    if final:
+        if exceeds(target, value, lower_is_better):
+            return Judgement(VUOT, f"{format_number(value)} tốt hơn mức {wanted}")
+        if meets(target, value, lower_is_better):
+            return Judgement(DAT, f"{format_number(value)} đạt mức {wanted}")
+        return Judgement(CHUA_DAT, f"{format_number(value)} chưa đạt mức {wanted} (đã đến hạn)")
+    if meets(target, value, lower_is_better):
+        return Judgement(DA_DAT, f"{format_number(value)} đã đạt mức {wanted} trước hạn")
+    goal = target.value
+    start = value if baseline is None else baseline
+    expected = start + (goal - start) * max(0.0, min(1.0, progress))
+    on_track = value <= expected if lower_is_better else value >= expected
+    line = (f"mức cần có theo tiến độ: {format_number(expected, 2)} "
+            f"({format_percent(progress * 100, 0)} thời gian từ mốc {format_number(start)} đến {wanted})")
+    if on_track:
+        return Judgement(DUNG_TIEN_DO, f"{format_number(value)} ≥ {line}" if not lower_is_better
+                         else f"{format_number(value)} ≤ {line}", expected)
+    return Judgement(CHAM_TIEN_DO, f"{format_number(value)} chưa theo kịp {line}", expected)
+
+
+def _describe(target: Target) -> str:
+    symbol = {">=": "≥ ", ">": "> ", "<=": "≤ ", "<": "< ", "=": ""}.get(target.op or "", "")
+    if target.op == "range":
+        return f"{format_number(target.value)}-{format_number(target.value_max)}"
+    return f"{symbol}{format_number(target.value)}"
+
+
+# ---------------------------------------------------------------------------------------
+# Indicators
+# ---------------------------------------------------------------------------------------
+@dataclass
+class PartStatus:
+    part: str | None
+    label: str | None
+    target: Target | None
+    value: float | None
+    assessment: str | None
+    status: str
+    completion_pct: float | None
+    provisional: bool
+    received: tuple[str, ...]
+    missing: tuple[str, ...]
+    how: str
+    rule: str
+    expected: float | None = None
+
+
+@dataclass
+class Status:
+    """The evaluated state of an indicator or a task in a period."""
+
+    plan: str
+    code: str
+    name: str
+    unit: str
+    section: str
+    kind: str
+    status: str
+    target_text: str
+    governing: str
+    due: date | None
+    final: bool
+    value: float | None
+    completion_pct: float | None
+    provisional: bool
+    reporters_expected: int
+    reporters_received: int
+    missing_agencies: list[str]
+    aggregate_rule: str
+    monitor: str | None
+    lead: str | None
+    parts: list[PartStatus] = field(default_factory=list)
+    contributions: dict[str, list[AgencyValue]] = field(default_factory=dict)
+    explanation: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def status_code(self) -> str:
+        return CODES.get(self.status, "unknown")
+
+    def to_json(self) -> dict:
+        return {
+            "plan": self.plan, "code": self.code, "name": self.name, "unit": self.unit,
+            "section": self.section, "kind": self.kind, "target_text": self.target_text,
+            "governing": self.governing, "deadline": self.due.isoformat() if self.due else None,
+            "final": self.final, "value": self.value, "completion_pct": self.completion_pct,
+            "status": self.status, "status_code": self.status_code, "provisional": self.provisional,
+            "reporters_expected": self.reporters_expected,
+            "reporters_received": self.reporters_received,
+            "missing_agencies": self.missing_agencies, "aggregate": self.aggregate_rule,
+            "monitor": self.monitor, "lead": self.lead,
+            "parts": [
+                {"part": p.part, "label": p.label, "target": p.target.text if p.target else None,
+                 "value": p.value, "assessment": p.assessment, "status": p.status,
+                 "completion_pct": p.completion_pct, "provisional": p.provisional}
+                for p in self.parts
+            ] if len(self.parts) > 1 else [],
+        }
+
+
+def _key(item: Item, part: str | None) -> str:
+    return f"{item.plan}|{item.code}" + (f"|{part}" if part else "")
+
+
+def _progress(rule: Governing, period: Period, first_seen: Period | None) -> float:
+    """How far along the line from baseline to deadline the period is (0..1).
+
+    The line starts at the previous milestone, else at the first reported period.
+    """
+    due = rule.deadline.due
+    if due is None:
+        return 1.0
+    end = month_index(due.year, due.month)
+    if rule.baseline_due is not None:
+        start = month_index(rule.baseline_due.year, rule.baseline_due.month)
+    elif first_seen is not None:
+        start = first_seen.month_number
+    else:
+        start = period.month_number
+    if end <= start:
+        return 1.0
+    return (period.month_number - start) / (end - start)
+
+
+def _baseline(rule: Governing, part: str | None, first_value: float | None) -> float | None:
+    """The previous milestone's target, else the first value reported (else none)."""
+    target = rule.baseline_target(part)
+    if target is not None and target.kind == NUMERIC and target.value is not None:
+        return target.value
+    return first_value
+
+
+@dataclass(frozen=True)
+class History:
+    """Province values of earlier periods, for trends, growth rates and baselines."""
+
+    values: dict[str, dict[str, float]]  # period -> row key -> aggregated value
+
+    def previous(self, key: str, period: Period) -> float | None:
+        return self.values.get(str(period.previous()), {}).get(key)
+
+    def same_period(self, key: str, period: Period, years_back: int) -> float | None:
+        earlier = Period(period.year - years_back, period.kind, period.index)
+        return self.values.get(str(earlier), {}).get(key)
+
+    def first(self, key: str, before: Period) -> tuple[Period, float] | None:
+        found = []
+        for text, values in self.values.items():
+            if key in values:
+                p = Period.parse(text)
+                if p.month_number < before.month_number:
+                    found.append((p.month_number, p, values[key]))
+        if not found:
+            return None
+        _, p, value = min(found, key=lambda t: t[0])
+        return p, value
+
+
+def evaluate_item(item: Item, reporters: list[str], period: Period, today: date,
+                  values: dict[str, list[AgencyValue]], history: History | None = None) -> Status | None:
+    """Evaluate one indicator or task. ``values`` maps form row keys to agency values."""
+    history = history or History({})
+    if item.kind != INDICATOR:
+        return _task(item, reporters, period, today, values.get(_key(item, None), []))
+    rule = governing(item.targets, item.deadline, period)
+    if rule is None:
+        return None
+    final = rule.deadline.reached(period)
+    lower = item.direction == "lower"
+    parts = [
+        _part(item, part, rule, reporters, period, final, lower, values.get(_key(item, part), []), history)
+        for part in item.parts
+    ]
+    status = _combine([p.status for p in parts])
+    main = parts[0]
+    missing = sorted(set().union(*(p.missing for p in parts)))
+    received = set(reporters) - set(missing)
+    explained = _explain(item, rule, parts, reporters, final)
+    return Status(
+        plan=item.plan, code=item.code, name=item.name, unit=item.unit, section=item.section,
+        kind=item.kind, status=status,
+        target_text="; ".join(
+            (f"{p.label}: " if p.label else "") + (p.target.text if p.target else "-") for p in parts),
+        governing=rule.label, due=rule.deadline.due, final=final,
+        value=main.value if len(parts) == 1 else None,
+        completion_pct=main.completion_pct if len(parts) == 1 else _min_completion(parts),
+        provisional=any(p.provisional for p in parts), reporters_expected=len(reporters),
+        reporters_received=len(received), missing_agencies=missing, aggregate_rule=item.aggregate,
+        monitor=item.monitor, lead=reporters[0] if reporters else None, parts=parts,
+        contributions={_key(item, p): values.get(_key(item, p), []) for p in item.parts},
+        explanation=explained,
+    )
+
+
+def _min_completion(parts: list[PartStatus]) -> float | None:
+    known = [p.completion_pct for p in parts if p.completion_pct is not None]
+    return min(known) if known else None
+
+
+def _combine(statuses: list[str]) -> str:
+    if len(statuses) == 1:
+        return statuses[0]
+    if all(s == VUOT for s in statuses):
+        return VUOT
+    if all(s in (VUOT, DAT) for s in statuses):
+        return DAT
+    return min(statuses, key=STATUSES.index)
+
+
+def _part(item: Item, part: str | None, rule: Governing, reporters: list[str], period: Period,
+          final: bool, lower: bool, values: list[AgencyValue], history: History) -> PartStatus:
+    target = rule.target(part)
+    label = item.part_label(part)
+    qualitative = target is None or target.kind in (QUALITATIVE, DIRECTIVE) or item.is_qualitative
+    # Assessments are combined with "all" (one reporter: its own assessment).
+    agg = aggregate("all" if qualitative else item.aggregate, values, reporters)
+    key = _key(item, part)
+    common = {"part": part, "label": label, "target": target, "provisional": agg.provisional,
+              "received": agg.received, "missing": agg.missing, "how": agg.how}
+    if qualitative:
+        return _qualitative(agg, final, common)
+    if target.kind == TREND:
+        return _trend(agg, target, key, period, history, common)
+    value = agg.value
+    if item.basis == "growth":
+        value, growth_rule = _growth(agg.value, key, period, history)
+        if value is None:
+            return PartStatus(value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None,
+                              rule=growth_rule, **common)
+        common["how"] = f"{agg.how}; {growth_rule}"
+    if value is None:
+        return PartStatus(value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None,
+                          rule="chưa có số liệu", **common)
+    if item.basis == "growth":
+        baseline, progress = None, 1.0  # a yearly rate: no line to follow, the rate is the goal
+    else:
+        first = history.first(key, period)
+        baseline = _baseline(rule, part, first[1] if first else None)
+        progress = _progress(rule, period, first[0] if first else None)
+    verdict = judge(target, value, final=final, lower_is_better=lower, baseline=baseline,
+                    progress=progress)
+    return PartStatus(value=value, assessment=None, status=verdict.status,
+                      completion_pct=completion(target, value, lower), rule=verdict.rule,
+                      expected=verdict.expected, **common)
+
+
+def _qualitative(agg: Aggregate, final: bool, common: dict) -> PartStatus:
+    said = agg.assessment
+    if said is None:
+        status, rule = CHUA_CO_SO_LIEU, "chưa có tự đánh giá"
+    elif said == CAN_DANH_GIA:
+        status, rule = CAN_DANH_GIA, "đơn vị báo Đạt nhưng chưa có minh chứng"
+    elif said == DAT:
+        status, rule = (DAT if final else DA_DAT), "đơn vị tự đánh giá Đạt, có minh chứng"
+    elif said == CHUA_DAT:
+        status, rule = (CHUA_DAT if final else CHAM_TIEN_DO), "đơn vị tự đánh giá Chưa đạt"
+    else:
+        status = CHUA_DAT if final else DANG_THUC_HIEN
+        rule = "đơn vị báo Đang thực hiện" + (" khi đã đến hạn" if final else "")
+    return PartStatus(value=None, assessment=said, status=status,
+                      completion_pct=100.0 if status in (DAT, DA_DAT) else None, rule=rule, **common)
+
+
+def _trend(agg: Aggregate, target: Target, key: str, period: Period, history: History,
+           common: dict) -> PartStatus:
+    value = agg.value
+    if value is None:
+        return PartStatus(value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None,
+                          rule="chưa có số liệu", **common)
+    before = history.previous(key, period)
+    if before is None:
+        return PartStatus(value=value, assessment=None, status=CAN_DANH_GIA, completion_pct=None,
+                          rule="chỉ tiêu xu hướng: chưa có số liệu kỳ trước để so sánh", **common)
+    rising = target.op != "<"
+    better = value > before if rising else value < before
+    word = "tăng" if rising else "giảm"
+    status = DAT if better else CHUA_DAT
+    rule = (f"chỉ tiêu \"{target.text}\": {format_number(value)} so với kỳ trước "
+            f"{format_number(before)} — {'có' if better else 'không'} {word}")
+    pct = value / before * 100 if before else None
+    return PartStatus(value=value, assessment=None, status=status, completion_pct=pct, rule=rule, **common)
+
+
+def _growth(value: float | None, key: str, period: Period, history: History) -> tuple[float | None, str]:
+    """Average yearly growth (%) from the same period in earlier years."""
+    if value is None:
+        return None, "chưa có số liệu"
+    for years in range(1, 6):
+        base = history.same_period(key, period, years)
+        if base:
+            rate = round(((value / base) ** (1 / years) - 1) * 100, 9)
+            return rate, (f"tăng trung bình {format_number(rate, 1)}%/năm so với "
+                          f"{format_number(base)} cùng kỳ {period.year - years}")
+    return None, "chỉ tiêu tốc độ tăng: cần số liệu cùng kỳ năm trước"
+
+
+def _explain(item: Item, rule: Governing, parts: list[PartStatus], reporters: list[str],
+             final: bool) -> list[str]:
+    lines = [
+        f"Chỉ tiêu áp dụng: {rule.label}" + (" (đã đến hạn: đánh giá Đạt/Vượt/Chưa đạt)" if final
+                                              else " (chưa đến hạn: đánh giá theo tiến độ)"),
+        f"Quy tắc tổng hợp: {item.aggregate}; đơn vị phải báo cáo: {len(reporters)}",
+    ]
+    for p in parts:
+        head = f"[{p.label}] " if p.label else ""
+        lines.append(f"{head}Mức chỉ tiêu: {p.target.text if p.target else '(không có)'}")
+        lines.append(f"{head}Tổng hợp: {p.how}"
+                     + (f"; tạm tính, còn thiếu {len(p.missing)} đơn vị" if p.provisional else ""))
+        if p.value is not None:
+            lines.append(f"{head}Giá trị: {format_number(p.value, 2)}"
+                         + (f"; tỷ lệ hoàn thành {format_percent(p.completion_pct)}"
+                            if p.completion_pct is not None else ""))
+        lines.append(f"{head}Kết luận: {p.status} — {p.rule}")
+    return lines
+
+
+def _task(item: Item, reporters: list[str], period: Period, today: date,
+          values: list[AgencyValue]) -> Status:
+    deadline: Deadline = parse_deadline(item.deadline)
+    overdue = (not deadline.ongoing and deadline.due is not None and
+               (today > deadline.due or period.month_number > deadline.month_number))
+    report = next((v for v in values if v.agency in reporters), None) or (values[0] if values else None)
+    done = report is not None and report.assessment == DA_HOAN_THANH and report.doc_number and report.doc_date
+    if done:
+        status, rule = DA_HOAN_THANH, f"đã ban hành văn bản số {report.doc_number} ngày {report.doc_date}"
+    elif overdue:
+        status, rule = QUA_HAN, f"quá hạn {deadline.text}, chưa có văn bản ban hành"
+    elif report is not None and report.assessment:
+        status = DANG_THUC_HIEN
+        rule = ("báo hoàn thành nhưng thiếu số hoặc ngày văn bản" if report.assessment == DA_HOAN_THANH
+                else f"đơn vị báo: {report.assessment}")
+    else:
+        status, rule = CHUA_CO_SO_LIEU, "chưa có báo cáo về nhiệm vụ"
+    received = [v.agency for v in values if v.agency in reporters]
+    missing = [a for a in reporters if a not in received]
+    return Status(
+        plan=item.plan, code=item.code, name=item.name, unit="", section=item.section, kind=item.kind,
+        status=status, target_text=item.name, governing=deadline.text, due=deadline.due,
+        final=overdue, value=None, completion_pct=100.0 if done else None, provisional=False,
+        reporters_expected=len(reporters), reporters_received=len(received), missing_agencies=missing,
+        aggregate_rule=item.aggregate, monitor=item.monitor, lead=reporters[0] if reporters else None,
+        contributions={_key(item, None): values},
+        explanation=[f"Thời hạn: {deadline.text or '(không ghi)'}", f"Kết luận: {status} — {rule}"],
+        note=(f"{report.doc_number} ngày {report.doc_date}" if done else ""),
+    )
+
+
+def evaluate_all(items: list[tuple[Item, list[str]]], period: Period, today: date,
+                 values: dict[str, list[AgencyValue]], history: History | None = None) -> list[Status]:
+    out = []
+    for item, reporters in items:
+        result = evaluate_item(item, reporters, period, today, values, history)
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def summarize(statuses: list[Status]) -> dict[str, int]:
+    """How many indicators and tasks are in each status.
+
+    >>> summarize([])
+    {}
+    """
+    counts: dict[str, int] = {}
+    for s in statuses:
+        counts[s.status] = counts.get(s.status, 0) + 1
+    return {k: counts[k] for k in STATUSES if k in counts}

@@ -1,0 +1,161 @@
+"""A period at a glance: who reported (on time, late, not at all) and the evaluated
+status of every indicator and task. Loads from the store, then hands plain values
+to the pure :mod:`reportgen.evaluate`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from .catalog import Catalog, Item, Plan
+from .clock import VN
+from .evaluate import (
+    BAD,
+    GOOD,
+    AgencyValue,
+    History,
+    Status,
+    aggregate,
+    evaluate_all,
+    summarize,
+)
+from .forms import FormPlanner
+from .periods import Period
+from .store import Store, StoredValue
+
+__all__ = ["AgencyState", "Overview", "build_overview"]
+
+
+@dataclass
+class AgencyState:
+    code: str
+    name: str
+    submitted_at: str | None = None
+    late: bool = False
+    problems: int = 0
+    rejected: int = 0
+    submissions: int = 0
+    email: str = ""
+
+    @property
+    def missing(self) -> bool:
+        return self.submitted_at is None
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "name": self.name, "submitted_at": self.submitted_at,
+                "late": self.late, "missing": self.missing, "problems": self.problems,
+                "rejected_files": self.rejected, "submissions": self.submissions}
+
+
+@dataclass
+class Overview:
+    period: Period
+    today: date
+    deadline: date
+    plans: list[Plan]
+    statuses: list[Status]
+    agencies: list[AgencyState]
+    names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict:
+        counts = summarize(self.statuses)
+        indicators = [s for s in self.statuses if s.kind == "indicator"]
+        return {
+            "statuses": counts,
+            "indicators": len(indicators),
+            "tasks": len(self.statuses) - len(indicators),
+            "good": sum(1 for s in self.statuses if s.status in GOOD),
+            "bad": sum(1 for s in self.statuses if s.status in BAD),
+            "agencies_expected": len(self.agencies),
+            "agencies_reported": sum(1 for a in self.agencies if not a.missing),
+            "agencies_on_time": sum(1 for a in self.agencies if not a.missing and not a.late),
+            "agencies_late": sum(1 for a in self.agencies if a.late),
+            "agencies_missing": sum(1 for a in self.agencies if a.missing),
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "period": str(self.period), "period_label": self.period.label,
+            "today": self.today.isoformat(), "submission_deadline": self.deadline.isoformat(),
+            "plans": [p.id for p in self.plans],
+            "summary": self.summary,
+            "indicators": [s.to_json() for s in self.statuses],
+            "agencies": [a.to_json() for a in self.agencies],
+        }
+
+    def find(self, code: str, plan: str | None = None) -> list[Status]:
+        return [s for s in self.statuses if s.code == code and (plan is None or s.plan == plan)]
+
+
+def _agency_value(v: StoredValue) -> AgencyValue:
+    return AgencyValue(agency=v.agency, value=v.value, numerator=v.numerator, denominator=v.denominator,
+                       assessment=v.assessment, evidence=v.note, doc_number=v.doc_number,
+                       doc_date=v.doc_date, ok=v.ok)
+
+
+def _by_key(values: list[StoredValue]) -> dict[str, list[AgencyValue]]:
+    out: dict[str, list[AgencyValue]] = {}
+    for v in values:
+        out.setdefault(v.key, []).append(_agency_value(v))
+    return out
+
+
+def _history(store: Store, items: list[tuple[Item, list[str]]], period: Period) -> History:
+    """Province values of every earlier period in the store, aggregated like this one."""
+    periods = {s.period for s in store.submissions()}
+    out: dict[str, dict[str, float]] = {}
+    for text in periods:
+        try:
+            earlier = Period.parse(text)
+        except Exception:  # noqa: BLE001 - a period written by an older version
+            continue
+        if earlier.kind != period.kind or earlier.month_number >= period.month_number:
+            continue
+        values = _by_key(store.current_values(text))
+        found: dict[str, float] = {}
+        for item, reporters in items:
+            for part in item.parts:
+                key = f"{item.plan}|{item.code}" + (f"|{part}" if part else "")
+                if key in values:
+                    result = aggregate(item.aggregate, values[key], reporters)
+                    if result.value is not None:
+                        found[key] = result.value
+        out[text] = found
+    return History(out)
+
+
+def build_overview(catalog: Catalog, plans: list[Plan], store: Store | None, period: Period,
+                   today: date, *, submission_day: int, now: datetime, emails: bool = False) -> Overview:
+    items = [(item, catalog.reporters(item)) for plan in plans for item in plan.items]
+    values = _by_key(store.current_values(str(period))) if store else {}
+    history = _history(store, items, period) if store else History({})
+    statuses = evaluate_all(items, period, today, values, history)
+    deadline = period.submission_deadline(submission_day)
+    planner = FormPlanner(catalog, plans, period, now=now, done_tasks=set(),
+                          submission_day=submission_day)
+    registry = catalog.registry
+    agencies = {code: AgencyState(code, registry.name(code), email=getattr(registry.get(code), "email", ""))
+                for code in planner.agencies()}
+    if store:
+        _agency_states(store, period, agencies, deadline)
+    names = {code: registry.name(code) for code in registry.entries}
+    return Overview(period, today, deadline, plans, statuses, sorted(agencies.values(), key=lambda a: a.code),
+                    names)
+
+
+def _agency_states(store: Store, period: Period, agencies: dict[str, AgencyState], deadline: date) -> None:
+    cutoff = datetime.combine(deadline, time(23, 59, 59), tzinfo=VN)
+    for sub in store.submissions(period=str(period)):
+        state = agencies.get(sub.agency)
+        if state is None:
+            continue
+        state.submissions += 1
+        if state.submitted_at is None or sub.received_at < state.submitted_at:
+            state.submitted_at = sub.received_at
+            state.late = datetime.fromisoformat(sub.received_at) > cutoff
+        if sub.current:
+            state.problems = sub.problems
+    for record in store.files(period=str(period)):
+        if record.status == "rejected" and record.agency in agencies:
+            agencies[record.agency].rejected += 1

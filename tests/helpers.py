@@ -1,0 +1,76 @@
+"""Building, filling and collecting forms in tests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+
+from reportgen.clock import VN
+from reportgen.collect import Collector, collect
+from reportgen.forms import COLUMNS, FormPlanner, write_form
+from reportgen.periods import Period
+from reportgen.store import Store
+
+NOW = datetime(2026, 11, 10, 9, 0, tzinfo=VN)
+
+
+def planner(workspace, period="2026-11", now=NOW) -> FormPlanner:
+    return FormPlanner(workspace.catalog, workspace.select_plans(()), Period.parse(period), now=now,
+                       submission_day=16, contact="Phòng QLKH")
+
+
+def make_form(workspace, agency, folder: Path, period="2026-11", now=NOW) -> Path:
+    spec = planner(workspace, period, now).spec(agency)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / spec.file_name
+    write_form(spec, path, workspace.form_key())
+    return path
+
+
+def fill(path: Path, values: dict[str, dict[str, object]], target: Path | None = None,
+         edit=None) -> Path:
+    """Type values into a form as an agency would (openpyxl), keyed by row key."""
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["BaoCao"]
+    rows = {row[0].value: row for row in sheet.iter_rows() if row[0].value and "|" in str(row[0].value)}
+    for key, cells in values.items():
+        for column, value in cells.items():
+            rows[key][COLUMNS[column]].value = value
+    if edit:
+        edit(workbook)
+    target = target or path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(target)
+    return target
+
+
+def cell_of(path: Path, key: str, column: str) -> str:
+    sheet = openpyxl.load_workbook(path)["BaoCao"]
+    for row in sheet.iter_rows():
+        if row[0].value == key:
+            return row[COLUMNS[column]].coordinate
+    raise KeyError(key)
+
+
+def run_collect(workspace, files, period="2026-11", agency=None, received=NOW, workers=1):
+    store = Store.open(workspace)
+    collector = Collector(workspace.catalog, Period.parse(period), workspace.form_key(),
+                          workspace.output_dir, agency, received, 16, "Phòng QLKH")
+    try:
+        return collect(collector, store, [Path(f) for f in files], received_at=received,
+                       relative=workspace.relative, workers=workers)
+    finally:
+        store.close()
+
+
+def libreoffice_save(source: Path, folder: Path, fmt="xlsx") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    subprocess.run([binary, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless",
+                    "--convert-to", fmt, "--outdir", str(folder), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    return folder / f"{source.stem}.{fmt.split(':')[0]}"

@@ -1,0 +1,554 @@
+"""Reading returned forms: formats, identity, values as people type them, problems."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import unicodedata
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from reportgen.cli import cli
+from reportgen.store import Store
+
+from .conftest import DATA, needs_soffice
+from .helpers import NOW, cell_of, fill, libreoffice_save, make_form, run_collect
+
+RATIO = "ninh-binh-2026|I.4.2"
+RATIO2 = "ninh-binh-2026|I.4.1"
+PERCENT = "ninh-binh-2026|I.2.1"  # % value row (coverage: max)
+COUNT = "ninh-binh-2025-2045|III.4"
+COUNT2 = "ninh-binh-2025-2045|III.3"
+QUAL = "ninh-binh-2025-2045|III.11"
+TASK = "ninh-binh-2026|II.4"
+RANK = "ninh-binh-2025-2045|V.26"
+
+
+@pytest.fixture
+def form(workspace, tmp_path):
+    return make_form(workspace, "p-hoa-lu", tmp_path / "sent")
+
+
+def _values(workspace, period="2026-11"):
+    store = Store.open(workspace)
+    try:
+        return {(v.agency, v.key): v for v in store.current_values(period)}
+    finally:
+        store.close()
+
+
+def _one(receipts):
+    [receipt] = receipts
+    return receipt
+
+
+# --- values as people type them ----------------------------------------------------------
+@pytest.mark.parametrize(
+    "key, column, typed, field, expected",
+    [
+        (COUNT, "value", "85,5", "value", 85.5),
+        (COUNT, "value", "85.5", "value", 85.5),
+        (COUNT, "value", "1.000", "value", 1000.0),
+        (COUNT, "value", "1.234,5", "value", 1234.5),
+        (COUNT, "value", "12", "value", 12.0),  # a number stored as text
+        (COUNT, "value", 12, "value", 12.0),
+        (COUNT, "value", 0, "value", 0.0),  # an explicit zero is a value
+        (PERCENT, "value", "85,5%", "value", 85.5),
+        (PERCENT, "value", " 70 % ", "value", 70.0),
+        (QUAL, "assessment", "đạt", "assessment", "Đạt"),
+        (QUAL, "assessment", "Dat", "assessment", "Đạt"),
+        (QUAL, "assessment", unicodedata.normalize("NFD", "Chưa đạt"), "assessment", "Chưa đạt"),
+        (QUAL, "assessment", "  đang thực hiện ", "assessment", "Đang thực hiện"),
+    ],
+)
+def test_values_as_typed(workspace, form, tmp_path, key, column, typed, field, expected):
+    cells = {column: typed}
+    if column == "assessment":
+        cells["note"] = unicodedata.normalize("NFD", "Quyết định số 12/QĐ-UBND")
+    fill(form, {key: cells})
+    receipt = _one(run_collect(workspace, [form]))
+    assert receipt.status == "accepted", receipt.problems
+    stored = _values(workspace)[("p-hoa-lu", key)]
+    assert getattr(stored, field) == expected
+    if column == "assessment":
+        assert stored.note == "Quyết định số 12/QĐ-UBND"  # NFC in the store
+
+
+def test_empty_cells_are_no_value_not_zero(workspace, form):
+    fill(form, {COUNT: {"value": 5}})
+    run_collect(workspace, [form])
+    values = _values(workspace)
+    assert ("p-hoa-lu", COUNT2) not in values
+    assert values[("p-hoa-lu", COUNT)].value == 5
+
+
+def test_ratio_is_recomputed_from_numerator_and_denominator(workspace, form):
+    def cached_lie(workbook):
+        sheet = workbook["BaoCao"]
+        for row in sheet.iter_rows():
+            if row[0].value == RATIO:
+                row[7].value = 999  # somebody overwrote the % cell
+    fill(form, {RATIO: {"numerator": "1.200", "denominator": "1.500"}}, edit=cached_lie)
+    receipt = _one(run_collect(workspace, [form]))
+    assert receipt.status == "accepted"
+    stored = _values(workspace)[("p-hoa-lu", RATIO)]
+    assert (stored.numerator, stored.denominator, stored.value) == (1200, 1500, 80.0)
+
+
+def test_dates_in_every_shape(workspace, tmp_path):
+    form = make_form(workspace, "so-khcn", tmp_path / "sent")
+    fill(form, {
+        TASK: {"assessment": "Đã hoàn thành", "doc_number": "125/QĐ-UBND", "doc_date": "31/03/2026"},
+        "ninh-binh-2026|II.5": {"assessment": "hoàn thành", "doc_number": "130/QĐ-UBND",
+                                "doc_date": date(2026, 7, 15)},
+        "ninh-binh-2026|II.6": {"assessment": "Đã hoàn thành", "doc_number": "7/KH-UBND",
+                                "doc_date": 46112},
+    })
+    receipt = _one(run_collect(workspace, [form]))
+    assert receipt.status == "accepted", receipt.problems
+    values = _values(workspace)
+    assert values[("so-khcn", TASK)].doc_date == "2026-03-31"
+    assert values[("so-khcn", "ninh-binh-2026|II.5")].doc_date == "2026-07-15"
+    assert values[("so-khcn", "ninh-binh-2026|II.6")].doc_date == "2026-03-31"
+
+
+# --- problems are reported with the cell and what to type; good values are kept ---------
+@pytest.mark.parametrize(
+    "key, cells, column, text",
+    [
+        (PERCENT, {"value": 120}, "value", "Tỷ lệ 120% vượt quá 100%"),
+        (RATIO, {"numerator": 120, "denominator": 100}, "numerator", "Tử số (120) lớn hơn mẫu số (100)"),
+        (RATIO, {"numerator": 5, "denominator": 0}, "denominator", "Mẫu số bằng 0"),
+        (RATIO, {"numerator": 5}, "denominator", "Mới có tử số, thiếu mẫu số"),
+        (COUNT, {"value": -3}, "value", "Giá trị -3 âm"),
+        (COUNT, {"value": "khoảng 30"}, "value", "\"khoảng 30\" không phải là số"),
+        (COUNT, {"value": datetime(2026, 3, 1)}, "value", "không phải số"),
+        (QUAL, {"assessment": "Đạt"}, "note", "cần minh chứng"),
+        (QUAL, {"assessment": "Tốt"}, "assessment", "\"Tốt\" không phải lựa chọn hợp lệ"),
+    ],
+)
+def test_problems_name_the_cell_and_keep_good_values(workspace, form, key, cells, column, text):
+    fill(form, {key: cells, COUNT2: {"value": 7}})
+    receipt = _one(run_collect(workspace, [form]))
+    assert receipt.status == "problems"
+    [problem] = receipt.problems
+    assert problem["sheet"] == "BaoCao"
+    assert problem["cell"] == cell_of(form, key, column)
+    assert problem["code"] == key.split("|")[1]
+    assert text in problem["message"]
+    assert receipt.accepted == 1
+    assert _values(workspace)[("p-hoa-lu", COUNT2)].value == 7  # the good value is kept
+
+
+def test_error_cells_are_reported(workspace, form):
+    def error(workbook):
+        sheet = workbook["BaoCao"]
+        for row in sheet.iter_rows():
+            if row[0].value == COUNT:
+                row[7].value = "#DIV/0!"
+                assert row[7].data_type == "e"
+    fill(form, {}, edit=error)
+    receipt = _one(run_collect(workspace, [form]))
+    [problem] = receipt.problems
+    assert problem["cell"] == cell_of(form, COUNT, "value")
+    assert "lỗi công thức (#DIV/0!)" in problem["message"]
+
+
+def test_rank_must_be_a_whole_number_from_1(workspace, tmp_path):
+    form = make_form(workspace, "cong-an", tmp_path / "sent")
+    fill(form, {RANK: {"value": 0}})
+    receipt = _one(run_collect(workspace, [form]))
+    assert "Thứ hạng 0 không hợp lệ" in receipt.problems[0]["message"]
+
+
+def test_task_done_needs_number_and_date(workspace, tmp_path):
+    form = make_form(workspace, "so-khcn", tmp_path / "sent")
+    fill(form, {TASK: {"assessment": "Đã hoàn thành", "doc_date": "32/13/2026"}})
+    receipt = _one(run_collect(workspace, [form]))
+    messages = [p["message"] for p in receipt.problems]
+    assert any("\"32/13/2026\" không phải ngày hợp lệ" in m for m in messages)
+    assert any("cần số văn bản và ngày ban hành" in m for m in messages)
+
+
+def test_ambiguous_numbers_are_read_and_noted(workspace, form):
+    fill(form, {COUNT: {"value": "1,234"}})
+    receipt = _one(run_collect(workspace, [form]))
+    assert receipt.status == "accepted"
+    [note] = receipt.notes
+    assert "\"1,234\" được hiểu là 1,234" in note["message"]
+
+
+# --- rows are matched by code, locked cells are guarded ---------------------------------
+def test_rows_match_by_code_after_sorting_and_inserting(workspace, form):
+    def shuffle(workbook):
+        sheet = workbook["BaoCao"]
+        sheet.insert_rows(9, amount=2)  # somebody inserted rows
+        rows = [r for r in sheet.iter_rows() if r[0].value and "|" in str(r[0].value)]
+        first, last = rows[0], rows[-1]
+        for a, b in zip(first, last):  # and swapped two rows
+            a.value, b.value = b.value, a.value
+    fill(form, {COUNT: {"value": 11}, RATIO: {"numerator": 3, "denominator": 4}}, edit=shuffle)
+    receipt = _one(run_collect(workspace, [form]))
+    assert receipt.status == "accepted", receipt.problems
+    values = _values(workspace)
+    assert values[("p-hoa-lu", COUNT)].value == 11
+    assert values[("p-hoa-lu", RATIO)].value == 75.0
+
+
+def test_rewritten_target_is_ignored_and_reported(workspace, form):
+    def rewrite(workbook):
+        for row in workbook["BaoCao"].iter_rows():
+            if row[0].value == COUNT:
+                row[4].value = "≥ 10"  # the target was "≥ 600"
+    fill(form, {COUNT: {"value": 85}}, edit=rewrite)
+    receipt = _one(run_collect(workspace, [form]))
+    [problem] = receipt.problems
+    assert problem["cell"] == cell_of(form, COUNT, "target")
+    assert "\"≥ 10\", bản gốc: \"≥ 600\"" in problem["message"]
+    assert _values(workspace)[("p-hoa-lu", COUNT)].value == 85
+
+
+def test_lost_key_column_falls_back_to_codes(workspace, form):
+    fill(form, {COUNT: {"value": 9}}, edit=lambda wb: wb["BaoCao"].delete_cols(1))
+    receipt = _one(run_collect(workspace, [form]))
+    assert receipt.status == "accepted", receipt.problems
+    assert _values(workspace)[("p-hoa-lu", COUNT)].value == 9
+
+
+def test_foreign_row_is_reported(workspace, form):
+    def add_row(workbook):
+        sheet = workbook["BaoCao"]
+        sheet.append(["ninh-binh-2026|I.9.9", "I.9.9", "Chỉ tiêu tự thêm", "%", "", "", "", 50])
+    fill(form, {}, edit=add_row)
+    receipt = _one(run_collect(workspace, [form]))
+    assert "không thuộc biểu mẫu này" in receipt.problems[0]["message"]
+
+
+# --- whole files refused ----------------------------------------------------------------
+def _zip_with(form: Path, target: Path, extra: dict[str, bytes] | None = None,
+              replace: dict[str, bytes] | None = None) -> Path:
+    with zipfile.ZipFile(form) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = (replace or {}).get(item.filename, src.read(item.filename))
+            dst.writestr(item.filename, data)
+        for name, data in (extra or {}).items():
+            dst.writestr(name, data)
+    return target
+
+
+def _bomb(target: Path) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            block = b"\0" * (1024 * 1024)
+            for _ in range(210):
+                member.write(block)
+    return target
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+                  b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                  b'<si><t>&lol2;</t></si></sst>')
+
+
+@pytest.mark.parametrize(
+    "make, text",
+    [
+        (lambda form, d: d.joinpath("2026-11_p-hoa-lu.xlsx").write_bytes(b"") or d / "2026-11_p-hoa-lu.xlsx",
+         "Tệp rỗng"),
+        (lambda form, d: _write(d / "bao-cao.xlsx", b"PK\x03\x04" + b"\x00" * 200), "bị hỏng"),
+        (lambda form, d: _write(d / "bao-cao.xlsx", b"<html><body><table><tr><td>1</td></tr></table>"),
+         "thực chất là một trang HTML"),
+        (lambda form, d: _write(d / "bao-cao.xlsx", "STT,Chỉ tiêu,Kết quả\n1,5G,80\n".encode()),
+         "thực chất là tệp văn bản/CSV"),
+        (lambda form, d: _word(d / "bao-cao.xlsx"), "thực chất là tài liệu Word"),
+        (lambda form, d: _write(d / "bao-cao.xlsx", _encrypted()), "đặt mật khẩu"),
+        (lambda form, d: _zip_with(form, d / "bao-cao.xlsm", extra={"xl/vbaProject.bin": b"\0" * 64}),
+         "có macro"),
+        (lambda form, d: _write(d / "bao-cao.xlsx", b"PK\x03\x04" + b"\x00" * (21 * 1024 * 1024)),
+         "Tệp quá lớn"),
+        (lambda form, d: _bomb(d / "bom.xlsx"), "Tệp nén bất thường"),
+        (lambda form, d: _zip_with(form, d / "xxe.xlsx", replace={"xl/sharedStrings.xml": BILLION_LAUGHS}),
+         "DOCTYPE/ENTITY"),
+        (lambda form, d: _plain_workbook(d / "moi.xlsx"), "không phải biểu mẫu của Sở"),
+    ],
+    ids=["empty", "corrupt", "html", "csv", "word", "password", "xlsm", "oversized", "zip-bomb",
+         "xml-entity", "not-a-form"],
+)
+def test_bad_files_are_refused_with_a_clear_message(workspace, form, tmp_path, make, text):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = make(form, folder)
+    started = datetime.now()
+    receipt = _one(run_collect(workspace, [path]))
+    assert (datetime.now() - started).total_seconds() < 20  # never a hang
+    assert receipt.status == "rejected"
+    assert text in receipt.reason
+    archived = workspace.root / receipt.archived
+    assert archived.read_bytes() == path.read_bytes()  # nothing the user sent is lost
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _word(path: Path) -> Path:
+    from docx import Document
+
+    Document().save(path)
+    return path
+
+
+def _encrypted() -> bytes:
+    """The shape of an Office file saved with a password: an OLE container holding
+    an "EncryptedPackage" stream instead of the workbook."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    directory = "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64
+    return header + directory + b"\x00" * 4096
+
+
+def _plain_workbook(path: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["STT", "Chỉ tiêu", "Kết quả thực hiện"])
+    workbook.save(path)
+    return path
+
+
+# --- identity ---------------------------------------------------------------------------
+def test_form_for_another_period_is_refused(workspace, tmp_path):
+    october = make_form(workspace, "p-hoa-lu", tmp_path / "sent", period="2026-10")
+    receipt = _one(run_collect(workspace, [october]))
+    assert receipt.status == "rejected"
+    assert "Biểu mẫu của kỳ 2026-10, không phải kỳ 2026-11" in receipt.reason
+
+
+def test_edited_identity_is_refused(workspace, form):
+    def forge(workbook):
+        meta = workbook["_meta"]
+        for row in meta.iter_rows():
+            if row[0].value == "agency":
+                row[1].value = "so-khcn"
+    fill(form, {COUNT: {"value": 1}}, edit=forge)
+    receipt = _one(run_collect(workspace, [form]))
+    assert receipt.status == "rejected"
+    assert "chữ ký không khớp" in receipt.reason
+
+
+def test_form_of_another_agency_is_refused(workspace, form, tmp_path):
+    renamed = tmp_path / "2026-11_so-y-te.xlsx"
+    shutil.copy(form, renamed)
+    receipt = _one(run_collect(workspace, [renamed]))
+    assert "Tệp mang tên của Sở Y tế nhưng là biểu mẫu của UBND phường Hoa Lư" in receipt.reason
+    receipt = _one(run_collect(workspace, [form], agency="so-khcn"))
+    assert "Sở Khoa học và Công nghệ nhưng là biểu mẫu của UBND phường Hoa Lư" in receipt.reason
+
+
+def test_form_from_an_older_catalog_is_refused(workspace, form):
+    plan = workspace.plans_dir / "ninh-binh-2026.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("Đạt tối thiểu 70%", "Đạt tối thiểu 75%", 1),
+                    encoding="utf-8")
+    from reportgen.workspace import Workspace
+
+    fresh = Workspace(workspace.root)
+    receipt = _one(run_collect(fresh, [form]))
+    assert receipt.status == "rejected"
+    assert "danh mục chỉ tiêu cũ (ninh-binh-2026@" in receipt.reason
+
+
+def test_identity_sheet_unhidden_or_renamed_is_still_read(workspace, form):
+    def unhide(workbook):
+        workbook["_meta"].sheet_state = "visible"
+        workbook["_meta"].title = "ThongTin"
+    fill(form, {COUNT: {"value": 3}}, edit=unhide)
+    assert _one(run_collect(workspace, [form])).status == "accepted"
+
+
+# --- archive, duplicates, supersession, history -----------------------------------------
+def test_same_file_twice_changes_nothing(workspace, form):
+    fill(form, {COUNT: {"value": 5}})
+    first = _one(run_collect(workspace, [form]))
+    store = Store.open(workspace)
+    before = store.counts()
+    store.close()
+    again = _one(run_collect(workspace, [form]))
+    assert again.status == "duplicate" and again.ok
+    assert again.duplicate_of == first.received_at
+    store = Store.open(workspace)
+    assert store.counts() == before
+    store.close()
+
+
+def test_later_submission_supersedes_and_history_keeps_both(workspace, form, tmp_path, runner):
+    first = fill(form, {COUNT: {"value": 5}, COUNT2: {"value": 1}}, target=tmp_path / "v1.xlsx")
+    run_collect(workspace, [first], received=NOW)
+    second = fill(form, {COUNT: {"value": 8}, COUNT2: {"value": 1}}, target=tmp_path / "v2.xlsx")
+    later = NOW.replace(day=12)
+    run_collect(workspace, [second], received=later)
+    assert _values(workspace)[("p-hoa-lu", COUNT)].value == 8
+    store = Store.open(workspace)
+    subs = store.submissions(agency="p-hoa-lu")
+    changes = [c for c in store.changes("p-hoa-lu") if c["key"] == COUNT]
+    store.close()
+    assert [s.current for s in subs] == [False, True]
+    assert [(c["old"], c["new"], c["changed_at"]) for c in changes] == [("5", "8", later.isoformat())]
+    result = runner.invoke(cli, ["-w", str(workspace.root), "history", "--agency", "p-hoa-lu"])
+    assert result.exit_code == 0, result.output
+    assert "2 lần nộp" in result.output
+    assert f"{COUNT}  kết quả: 5 → 8" in result.output
+
+
+def test_crash_in_the_middle_leaves_the_database_consistent(workspace, tmp_path, monkeypatch):
+    files = [fill(make_form(workspace, a, tmp_path / a), {}) for a in ("p-hoa-lu", "p-tam-diep", "so-khcn")]
+    fill(files[0], {COUNT: {"value": 2}})
+    from reportgen import store as store_module
+
+    original = store_module.Store._add_submission
+    calls = {"n": 0}
+
+    def crash(self, db, file_id, sub, values):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            original(self, db, file_id, sub, values)
+            raise KeyboardInterrupt  # killed half-way through the second file
+        return original(self, db, file_id, sub, values)
+
+    monkeypatch.setattr(store_module.Store, "_add_submission", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_collect(workspace, files)
+    monkeypatch.setattr(store_module.Store, "_add_submission", original)
+    store = Store.open(workspace)
+    assert store.counts()["files"] == 1 and store.counts()["submissions"] == 1
+    store.close()
+    receipts = run_collect(workspace, files)
+    assert [r.status for r in receipts] == ["duplicate", "accepted", "accepted"]
+    store = Store.open(workspace)
+    assert store.counts()["submissions"] == 3
+    store.close()
+
+
+def _collect_in_process(args):
+    root, files = args
+    from reportgen.workspace import Workspace
+
+    receipts = run_collect(Workspace(Path(root)), files)
+    return [r.status for r in receipts]
+
+
+def test_two_collect_runs_at_once_do_not_double_count(workspace, tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    files = [str(fill(make_form(workspace, a, tmp_path / a), {COUNT: {"value": 4}}))
+             for a in ("p-hoa-lu", "p-tam-diep", "p-nam-dinh", "p-phu-ly")]
+    with ProcessPoolExecutor(2) as pool:
+        results = list(pool.map(_collect_in_process, [(str(workspace.root), files)] * 2))
+    statuses = sorted(s for run in results for s in run)
+    assert statuses.count("accepted") == 4 and statuses.count("duplicate") == 4
+    store = Store.open(workspace)
+    assert store.counts()["files"] == 4 and store.counts()["submissions"] == 4
+    assert len(store.current_values("2026-11")) == 4
+    store.close()
+
+
+# --- the workbook sent back -------------------------------------------------------------
+def test_problem_files_get_their_form_back_marked(workspace, form, tmp_path):
+    fill(form, {PERCENT: {"value": 120}, COUNT: {"value": 5}, QUAL: {"assessment": "Đạt"}})
+    receipt = _one(run_collect(workspace, [form]))
+    back = workspace.root / receipt.return_file
+    assert back.name == "2026-11_p-hoa-lu_tra-lai.xlsx"
+    assert back.parent == workspace.output_dir / "2026-11" / "returns"
+    sheet = openpyxl.load_workbook(back)["BaoCao"]
+    rows = {r[0].value: r for r in sheet.iter_rows() if r[0].value}
+    bad = rows[PERCENT][7]
+    assert bad.value == 120 and bad.fill.fgColor.rgb.endswith("FFC7CE")
+    assert "vượt quá 100%" in bad.comment.text
+    assert rows[COUNT][7].value == 5 and rows[COUNT][7].comment is None
+    assert "cần minh chứng" in rows[QUAL][13].comment.text
+    # fixed and sent again, the same form is accepted
+    fixed = fill(back, {PERCENT: {"value": 95}, QUAL: {"note": "QĐ 12/QĐ-UBND"}},
+                 target=tmp_path / "2026-11_p-hoa-lu.xlsx")
+    assert _one(run_collect(workspace, [fixed])).status == "accepted"
+
+
+# --- the committed LibreOffice-saved fixtures -------------------------------------------
+@pytest.fixture
+def lo_workspace(workspace):
+    shutil.copy(DATA / "lo" / "form-key", workspace.key_path)
+    for plan in (DATA / "lo" / "plans").glob("*.yaml"):
+        shutil.copy(plan, workspace.plans_dir / plan.name)
+    from reportgen.workspace import Workspace
+
+    return Workspace(workspace.root)
+
+
+@pytest.mark.parametrize("name", ["2026-11_p-hoa-lu.lo.xlsx", "2026-11_p-hoa-lu.ods", "2026-11_p-hoa-lu.xls"])
+def test_libreoffice_saved_fixtures_are_read(lo_workspace, name):
+    receipt = _one(run_collect(lo_workspace, [DATA / "lo" / name]))
+    assert receipt.agency == "p-hoa-lu"
+    problems = sorted(p["code"] for p in receipt.problems)
+    assert problems == ["I.5.6", "III.12"]  # numerator > denominator; "đạt" without evidence
+    values = _values(lo_workspace)
+    assert values[("p-hoa-lu", "ninh-binh-2025-2045|III.4")].value == 85.5
+    assert values[("p-hoa-lu", "ninh-binh-2026|I.2.1")].value == 76.5
+    assert values[("p-hoa-lu", "ninh-binh-2026|I.4.1")].value == 80.0
+    assert values[("p-hoa-lu", "ninh-binh-2026|I.4.2")].value == 95.0
+    assert values[("p-hoa-lu", "ninh-binh-2025-2045|III.5")].value == 0.0
+    assert values[("p-hoa-lu", "ninh-binh-2025-2045|V.33")].assessment == "Đạt"
+
+
+def test_libreoffice_saved_task_fixture(lo_workspace):
+    typed = json.loads((DATA / "lo" / "filled.json").read_text(encoding="utf-8"))
+    receipt = _one(run_collect(lo_workspace, [DATA / "lo" / "2026-11_so-khcn.lo.xlsx"]))
+    assert receipt.form_id == typed["so-khcn"]["form_id"]
+    assert [p["code"] for p in receipt.problems] == ["II.9"]
+    values = _values(lo_workspace)
+    assert values[("so-khcn", "ninh-binh-2026|II.4")].doc_date == "2026-03-31"
+    assert values[("so-khcn", "ninh-binh-2026|II.5")].doc_date == "2026-07-15"
+    assert values[("so-khcn", "ninh-binh-2026|I.5.1")].value == 0.72
+
+
+@needs_soffice
+def test_round_trip_through_libreoffice_end_to_end(workspace, tmp_path, runner):
+    form = make_form(workspace, "p-tam-diep", tmp_path / "sent")
+    filled = fill(form, {RATIO: {"numerator": 45, "denominator": 50}, COUNT: {"value": "30,5"}},
+                  target=tmp_path / "filled" / form.name)
+    saved = libreoffice_save(filled, tmp_path / "lo")
+    result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(saved), "--period", "2026-11",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    [receipt] = json.loads(result.stdout)
+    assert receipt["status"] == "accepted" and receipt["accepted"] == 2
+    status = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11", "--json"])
+    data = json.loads(status.stdout)
+    indicator = next(i for i in data["indicators"] if i["code"] == "I.4.2")
+    assert indicator["value"] == 90.0 and indicator["provisional"] is True
+    agency = next(a for a in data["agencies"] if a["code"] == "p-tam-diep")
+    assert agency["submitted_at"] and not agency["missing"]
+
+
+def test_collect_command_exit_codes_and_json(workspace, form, tmp_path, runner):
+    good = fill(form, {COUNT: {"value": 5}}, target=tmp_path / "ok" / form.name)
+    result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(good), "--period", "2026-11"])
+    assert result.exit_code == 0, result.output
+    assert "✔" in result.output and "nhận 1 giá trị" in result.output
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"<html></html>")
+    result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(bad), "--period", "2026-11",
+                                 "--json"])
+    assert result.exit_code == 1
+    [receipt] = json.loads(result.stdout)
+    assert set(receipt) >= {"file", "agency", "form_id", "accepted", "problems", "status"}
+    assert receipt["status"] == "rejected"
+    lock = tmp_path / "folder"
+    lock.mkdir()
+    (lock / "~$2026-11_p-hoa-lu.xlsx").write_bytes(b"lock")
+    shutil.copy(good, lock / good.name)
+    result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(lock), "--period", "2026-11"])
+    assert result.exit_code == 0 and "~$" not in result.output
+
