@@ -126,6 +126,24 @@ class Plan:
         return next((i for i in self.items if i.code == code), None)
 
     @property
+    def short(self) -> str:
+        """A short name for tables and charts: "Kế hoạch 2025-2045", "Quyết định 1139/QĐ-UBND".
+
+        >>> Plan("x", name="Kế hoạch ban hành tại Quyết định số 1139/QĐ-UBND ngày 09/7/2025").short
+        'Quyết định 1139/QĐ-UBND'
+        >>> Plan("x", years=[2025, 2030, 2045]).short
+        'Kế hoạch 2025-2045'
+        """
+        decision = re.search(r"Quyết định số\s*(\S+)", self.name)
+        if decision:
+            return f"Quyết định {decision.group(1)}"
+        if self.years:
+            span = f"{self.years[0]}-{self.years[-1]}" if len(self.years) > 1 else str(self.years[0])
+            return f"Kế hoạch {span}"
+        years = sorted({y for i in self.items for y in re.findall(r"20\d\d", i.deadline or "")})
+        return f"Kế hoạch năm {years[-1]}" if years else self.name
+
+    @property
     def indicators(self) -> list[Item]:
         return [i for i in self.items if i.kind == INDICATOR]
 

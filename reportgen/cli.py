@@ -593,3 +593,62 @@ def explain(state: State, period_text: str, code: str, plan_ids) -> None:
             flag = "" if v.ok else " [có lỗi, không dùng để tổng hợp]"
             suffix = f" ({key.split('|')[-1]})" if key.count("|") == 2 else ""
             click.echo(f"  {name}{suffix}: {'; '.join(parts) or '(trống)'}{flag}")
+
+
+# ---------------------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------------------
+@cli.command()
+@period_option
+@plan_option
+@click.option("--pdf", "as_pdf", is_flag=True, help="Chuyển báo cáo sang PDF (cần LibreOffice).")
+@click.option("--number", metavar="SỐ", help="Số văn bản (mặc định: để trống như bản dự thảo).")
+@click.option("--date", "report_date", metavar="NGÀY", help="Ngày ghi trên báo cáo, dạng 2026-11-20 "
+              "(mặc định: hôm nay).")
+@click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục chứa mẫu bao-cao.docx riêng (ưu tiên hơn templates/docx/).")
+@json_option
+@pass_state
+def report(state: State, period_text: str, plan_ids, as_pdf: bool, number: str | None,
+           report_date: str | None, template_dir: Path | None, as_json: bool) -> None:
+    """Lập báo cáo Word theo Nghị định 30/2020, biểu đồ và biểu tổng hợp Excel của kỳ.
+
+    Kết quả ghi vào output/KỲ/: bao-cao_KỲ.docx (và .pdf với --pdf),
+    bieu-tong-hop_KỲ.xlsx, charts/*.png.
+    """
+    from datetime import date
+
+    from . import clock
+    from .report import make_report, to_pdf
+
+    workspace = state.workspace
+    period = _period(period_text)
+    try:
+        today = date.fromisoformat(report_date) if report_date else clock.today()
+    except ValueError as exc:
+        raise VietnameseError(f"Ngày \"{report_date}\" không hợp lệ; viết dạng 2026-11-20.", 2) from exc
+    view = _overview(workspace, period, plan_ids)
+    template = workspace.template("docx", "bao-cao.docx", template_dir)
+    folder = workspace.period_dir(str(period))
+    files = make_report(view, workspace.catalog, workspace.settings, view.values, template, folder, today,
+                        number=number, pdf=False)
+    pdf_error = None
+    if as_pdf:
+        try:
+            files.pdf = to_pdf(files.docx, folder)
+        except ReportgenError as error:
+            pdf_error = error
+    outputs = {"docx": files.docx, "xlsx": files.xlsx, "pdf": files.pdf}
+    if as_json:
+        _echo_json({k: workspace.relative(v) if v else None for k, v in outputs.items()}
+                   | {"charts": [workspace.relative(c) for c in files.charts]})
+    else:
+        click.echo(f"Báo cáo {view.period.label}:")
+        click.echo(f"  {workspace.relative(files.docx)}")
+        if files.pdf:
+            click.echo(f"  {workspace.relative(files.pdf)}")
+        click.echo(f"  {workspace.relative(files.xlsx)}")
+        for chart in files.charts:
+            click.echo(f"  {workspace.relative(chart)}")
+    if pdf_error is not None:
+        raise VietnameseError(messages.describe(pdf_error), pdf_error.exit_code)

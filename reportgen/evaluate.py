@@ -544,7 +544,7 @@ def _task(item: Item, reporters: list[str], period: Period, today: date,
     report = next((v for v in values if v.agency in reporters), None) or (values[0] if values else None)
     done = report is not None and report.assessment == DA_HOAN_THANH and report.doc_number and report.doc_date
     if done:
-        status, rule = DA_HOAN_THANH, f"đã ban hành văn bản số {report.doc_number} ngày {report.doc_date}"
+        status, rule = DA_HOAN_THANH, f"đã ban hành văn bản số {report.doc_number} ngày {_dmy(report.doc_date)}"
     elif overdue:
         status, rule = QUA_HAN, f"quá hạn {deadline.text}, chưa có văn bản ban hành"
     elif report is not None and report.assessment:
@@ -563,8 +563,20 @@ def _task(item: Item, reporters: list[str], period: Period, today: date,
         aggregate_rule=item.aggregate, monitor=item.monitor, lead=reporters[0] if reporters else None,
         contributions={_key(item, None): values},
         explanation=[f"Thời hạn: {deadline.text or '(không ghi)'}", f"Kết luận: {status} — {rule}"],
-        note=(f"{report.doc_number} ngày {report.doc_date}" if done else ""),
+        note=(f"{report.doc_number} ngày {_dmy(report.doc_date)}" if done else ""),
     )
+
+
+def _dmy(iso: str | None) -> str:
+    """An ISO date as dd/mm/yyyy.
+
+    >>> _dmy("2026-03-31")
+    '31/03/2026'
+    """
+    try:
+        return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
+    except ValueError:
+        return iso or ""
 
 
 def evaluate_all(items: list[tuple[Item, list[str]]], period: Period, today: date,

@@ -56,6 +56,7 @@ class Overview:
     statuses: list[Status]
     agencies: list[AgencyState]
     names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, list[AgencyValue]] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict:
@@ -141,7 +142,7 @@ def build_overview(catalog: Catalog, plans: list[Plan], store: Store | None, per
         _agency_states(store, period, agencies, deadline)
     names = {code: registry.name(code) for code in registry.entries}
     return Overview(period, today, deadline, plans, statuses, sorted(agencies.values(), key=lambda a: a.code),
-                    names)
+                    names, values)
 
 
 def _agency_states(store: Store, period: Period, agencies: dict[str, AgencyState], deadline: date) -> None:

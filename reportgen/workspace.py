@@ -52,6 +52,11 @@ SETTINGS = [
     Setting("report.signer_title", "PHÓ GIÁM ĐỐC", "Chức vụ người ký"),
     Setting("report.signer_name", "", "Họ tên người ký (để trống khi là dự thảo)"),
     Setting("report.number", "", "Số văn bản (để trống khi là dự thảo)"),
+    Setting("report.subject", "Kết quả thực hiện các chỉ tiêu khoa học, công nghệ, đổi mới sáng tạo và "
+            "chuyển đổi số", "Trích yếu (kỳ báo cáo được thêm vào cuối)"),
+    Setting("report.report_to", "Ủy ban nhân dân tỉnh", "Cơ quan được báo cáo (câu kết)"),
+    Setting("report.basis", "các kế hoạch của Ủy ban nhân dân tỉnh về phát triển khoa học, công nghệ, "
+            "đổi mới sáng tạo và chuyển đổi số", "Căn cứ (câu mở đầu: \"Thực hiện …\")"),
     Setting("report.leadership_emails", ["lanh-dao@ninh-binh.example"], "Địa chỉ nhận báo cáo"),
     Setting("contact.name", "Phòng Quản lý khoa học, Sở Khoa học và Công nghệ", "Đầu mối liên hệ"),
     Setting("contact.phone", "(0229) 000 0000", "Điện thoại liên hệ"),
@@ -156,6 +161,13 @@ class Workspace:
 
     def period_dir(self, period: str) -> Path:
         return self.output_dir / period
+
+    def template(self, kind: str, name: str, template_dir: Path | None = None) -> Path:
+        """A template file: ``--template-dir`` first, then the workspace, then the bundled one."""
+        for folder in (template_dir, self.templates_dir / kind, bundled_root() / "templates" / kind):
+            if folder is not None and (Path(folder) / name).is_file():
+                return Path(folder) / name
+        raise ConfigError("missing-file", file=str(self.templates_dir / kind / name))
 
     # -- settings ----------------------------------------------------------------------
     @cached_property

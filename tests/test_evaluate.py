@@ -283,3 +283,32 @@ def test_status_and_explain_commands(workspace, tmp_path, runner):
     ambiguous = runner.invoke(cli, ["-w", str(workspace.root), "explain", "--period", "2026-11",
                                     "--indicator", "II.4"])
     assert ambiguous.exit_code == 2 and "--plan" in ambiguous.output
+
+
+def test_directive_targets_take_the_assessment(catalog):
+    key = "cao-bang-2030-2045|I.20.1"  # "Triển khai theo hướng dẫn, mục tiêu Bộ Khoa học và Công nghệ"
+    values = {key: [AgencyValue("cb-so-khcn", assessment="Đạt", evidence="CV 12/SKHCN")]}
+    status = _status(catalog, "cao-bang-2030-2045", "I.20.1", "2026-11", values)
+    assert status.status == "Đã đạt"
+    assert status.target_text.startswith("Triển khai theo hướng dẫn")
+
+
+@pytest.mark.parametrize("period", ["2025-06", "2026-11", "2026-12", "2030-12", "2045-12"])
+def test_every_indicator_of_the_seeds_evaluates(catalog, period):
+    """Every target shape of the three plans, with and without values, gives a known status."""
+    from reportgen.evaluate import STATUSES
+
+    for plan in catalog.plans.values():
+        for item in plan.items:
+            reporters = catalog.reporters(item)
+            values = {}
+            for part in item.parts:
+                key = f"{item.plan}|{item.code}" + (f"|{part}" if part else "")
+                values[key] = [AgencyValue(a, value=50.0, numerator=5, denominator=10,
+                                           assessment="Đạt", evidence="VB 1", doc_number="1/QĐ",
+                                           doc_date="2026-01-05") for a in reporters]
+            for given in (values, {}):
+                result = evaluate_item(item, reporters, Period.parse(period), TODAY, given, History({}))
+                if result is not None:
+                    assert result.status in STATUSES, (item.code, result.status)
+                    assert result.explanation

@@ -1,0 +1,410 @@
+"""The documents leadership receives: the Word report in the official format
+(Nghị định 30/2020) rendered from a docxtpl template, its charts, the Excel
+summary (Biểu tổng hợp), and a PDF made by LibreOffice when it is installed.
+
+The template carries the layout; this module only fills data, always with
+``autoescape=True`` so that "&", "<" and ">" in names and notes survive.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import xlsxwriter
+
+from . import charts
+from .catalog import Catalog, Item
+from .errors import ReportError, ToolMissing
+from .evaluate import (
+    BAD,
+    CHUA_CO_SO_LIEU,
+    DA_DAT,
+    DA_HOAN_THANH,
+    DAT,
+    QUA_HAN,
+    STATUSES,
+    VUOT,
+    AgencyValue,
+    Status,
+)
+from .overview import Overview
+from .text import format_number, format_percent, vn_date_line
+
+__all__ = ["ReportFiles", "build_context", "render_docx", "write_summary", "to_pdf", "make_report"]
+
+TEMPLATE = "bao-cao.docx"
+
+
+@dataclass
+class ReportFiles:
+    docx: Path
+    xlsx: Path
+    charts: list[Path] = field(default_factory=list)
+    pdf: Path | None = None
+
+
+# ---------------------------------------------------------------------------------------
+# The data the template shows
+# ---------------------------------------------------------------------------------------
+def _value_text(status: Status) -> str:
+    if status.kind != "indicator":
+        return status.note or status.status
+    if len(status.parts) > 1:
+        return "; ".join(f"{p.label}: {_one(p.value, p.assessment, status.unit)}" for p in status.parts)
+    part = status.parts[0] if status.parts else None
+    return _one(status.value, part.assessment if part else None, status.unit)
+
+
+def _one(value: float | None, assessment: str | None, unit: str) -> str:
+    if value is not None:
+        text = format_number(round(value, 2))
+        if unit.strip().startswith("%"):
+            return text + unit.strip()
+        return f"{text} {unit}".strip() if unit and len(unit) <= 12 else text
+    return assessment or "chưa có số liệu"
+
+
+def _lead(item: Item | None, status: Status, names: dict[str, str]) -> str:
+    if item is not None and item.reporters_text:
+        return item.reporters_text
+    return names.get(status.monitor or "", "") or names.get(status.lead or "", "")
+
+
+def _period_text(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def build_context(view: Overview, catalog: Catalog, settings: dict, today: date,
+                  number: str | None = None) -> dict:
+    """Everything the template needs, as plain strings and lists."""
+    names = view.names
+    items = {(i.plan, i.code): i for p in view.plans for i in p.items}
+    indicators = [s for s in view.statuses if s.kind == "indicator"]
+    tasks = [s for s in view.statuses if s.kind != "indicator"]
+
+    def entry(s: Status) -> dict:
+        return {
+            "name": f"{s.name} ({s.code})", "value": _value_text(s),
+            "target": s.target_text if s.kind == "indicator" else s.governing,
+            "status": s.status + (" - tạm tính" if s.provisional else ""),
+            "pct": format_percent(s.completion_pct, 1) if s.completion_pct is not None else "",
+            "lead": _lead(items.get((s.plan, s.code)), s, names), "note": s.note,
+        }
+
+    counts = [(status, sum(1 for s in view.statuses if s.status == status)) for status in charts.ORDER]
+    total_all = len(view.statuses) or 1
+    summary = view.summary
+    first = view.period.start
+    context = {
+        "parent": settings["office.parent"],
+        "issuer": settings["office.issuer"],
+        "issuer_name": settings["office.issuer_name"],
+        "abbreviation": settings["office.issuer_short"],
+        "number": number or settings["report.number"] or "\u00a0" * 6,
+        "place": settings["office.place"],
+        "date_line": vn_date_line(today),
+        "subject": f"{settings['report.subject']} {_period_text(view.period.label)}",
+        "recipients": list(settings["report.recipients"]),
+        "report_to": settings["report.report_to"],
+        "basis": settings["report.basis"],
+        "period_text": _period_text(view.period.label),
+        "period_upper": view.period.label.upper(),
+        "period_range": f"từ ngày {first:%d/%m/%Y} đến ngày {view.period.cutoff:%d/%m/%Y}",
+        "plans_text": "; ".join(p.name for p in view.plans),
+        "total": len(indicators),
+        "tasks_total": len(tasks),
+        "reported": summary["agencies_reported"],
+        "expected": summary["agencies_expected"],
+        "on_time": summary["agencies_on_time"],
+        "status_counts": [{"status": st, "count": n, "share": format_percent(n / total_all * 100, 1)}
+                          for st, n in counts if n],
+        "section_counts": _section_counts(view),
+        "met": [entry(s) for s in indicators if s.status in (VUOT, DAT, DA_DAT)],
+        "behind": [entry(s) for s in indicators if s.status in BAD],
+        "tasks_done": [entry(s) for s in tasks if s.status == DA_HOAN_THANH],
+        "overdue": [entry(s) for s in tasks if s.status == QUA_HAN],
+        "no_data": sum(1 for s in indicators if s.status == CHUA_CO_SO_LIEU),
+        "missing": [a.name for a in view.agencies if a.missing],
+        "late": [a.name for a in view.agencies if a.late],
+        "copies": list(settings["report.copies_to"]),
+        "drafting_unit": settings["office.drafting_unit"],
+        "signer_authority": settings["report.signer_authority"],
+        "signer_title": settings["report.signer_title"],
+        "signer_name": settings["report.signer_name"],
+        "appendix": _appendix(view, items, names),
+    }
+    return context
+
+
+def _section_counts(view: Overview) -> list[dict]:
+    out = []
+    for plan in view.plans:
+        for code, title in plan.sections.items():
+            rows = [s for s in view.statuses if s.plan == plan.id and s.section == code]
+            if not rows:
+                continue
+            parts = [f"{st} {n}" for st in STATUSES if (n := sum(1 for s in rows if s.status == st))]
+            label = f"{title} ({plan.short})" if len(view.plans) > 1 else title
+            out.append({"title": label, "total": len(rows), "summary": ", ".join(parts)})
+    return out
+
+
+def _appendix(view: Overview, items: dict, names: dict[str, str]) -> list[dict]:
+    plans = []
+    for plan in view.plans:
+        sections = []
+        for code, title in plan.sections.items():
+            rows = []
+            for s in (x for x in view.statuses if x.plan == plan.id and x.section == code):
+                note = []
+                if s.provisional:
+                    note.append(f"tạm tính, thiếu {len(s.missing_agencies)} đơn vị")
+                if s.kind != "indicator" and s.note:
+                    note.append(s.note)
+                rows.append({
+                    "stt": s.code.split(".", 1)[-1] if "." in s.code else s.code,
+                    "name": s.name, "unit": s.unit,
+                    "target": s.target_text if s.kind == "indicator" else s.governing,
+                    "value": _value_text(s) if (s.value is not None or s.kind != "indicator"
+                                                or any(p.assessment for p in s.parts)) else "",
+                    "pct": format_number(round(s.completion_pct, 1)) if s.completion_pct is not None else "",
+                    "status": s.status, "lead": _lead(items.get((s.plan, s.code)), s, names),
+                    "note": "; ".join(note),
+                })
+            if rows:
+                sections.append({"code": code, "title": title, "rows": rows})
+        if sections:
+            plans.append({"title": plan.name, "sections": sections})
+    return plans
+
+
+def chart_data(view: Overview) -> dict[str, bytes | None]:
+    groups = []
+    for plan in view.plans:
+        for code, title in plan.sections.items():
+            rows = [s for s in view.statuses if s.plan == plan.id and s.section == code and s.kind == "indicator"]
+            label = f"{code}. {title}" + (f" ({plan.short})" if len(view.plans) > 1 else "")
+            groups.append((label, rows))
+    behind = sorted(
+        ((f"{s.code} {s.name}", s.completion_pct) for s in view.statuses
+         if s.kind == "indicator" and s.status in BAD and s.completion_pct is not None),
+        key=lambda pair: pair[1],
+    )
+    return {"chart_sections": charts.status_by_section(groups), "chart_behind": charts.behind_progress(behind)}
+
+
+# ---------------------------------------------------------------------------------------
+# Word
+# ---------------------------------------------------------------------------------------
+def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None], target: Path) -> Path:
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    try:
+        document = DocxTemplate(str(template))
+    except Exception as exc:  # a damaged or non-Word template
+        raise ReportError(f"mẫu báo cáo {template} không mở được ({type(exc).__name__})") from exc
+    full = dict(context)
+    for name, png in pictures.items():
+        full[name] = InlineImage(document, io.BytesIO(png), width=Mm(155)) if png else ""
+    try:
+        document.render(full, autoescape=True)
+    except Exception as exc:  # jinja2 errors from a template edited by hand
+        raise ReportError(f"mẫu báo cáo {template.name} có thẻ không hợp lệ: {exc}") from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    document.save(str(target))
+    return target
+
+
+def to_pdf(docx: Path, folder: Path, timeout: int = 240) -> Path:
+    """Convert with LibreOffice (soffice); ToolMissing when it is not installed."""
+    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    if binary is None:
+        raise ToolMissing(tool="LibreOffice (soffice)",
+                          hint="Cài LibreOffice (Windows: libreoffice.org; Debian/Ubuntu: "
+                               "apt install libreoffice-writer-nogui) rồi chạy lại với --pdf. "
+                               "Tệp .docx đã được tạo và dùng được ngay.")
+    with tempfile.TemporaryDirectory(prefix="reportgen-lo-") as profile:
+        result = subprocess.run(
+            [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", "pdf",
+             "--outdir", str(folder), str(docx)],
+            capture_output=True, timeout=timeout, check=False,
+        )
+    target = folder / (docx.stem + ".pdf")
+    if result.returncode != 0 or not target.exists():
+        raise ReportError(f"LibreOffice không chuyển được {docx.name} sang PDF: "
+                          f"{result.stderr.decode('utf-8', 'replace')[-300:]}")
+    return target
+
+
+# ---------------------------------------------------------------------------------------
+# Excel summary
+# ---------------------------------------------------------------------------------------
+_STATUS_FILL = {status: colour for status, colour in charts.COLOURS.items()}
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _safe_text(sheet, row: int, col: int, text, fmt, quoted) -> None:
+    """Agency text is always a string cell; a leading = + - @ is kept as text, never a formula."""
+    text = "" if text is None else str(text)
+    sheet.write_string(row, col, text, quoted if text.startswith(_FORMULA_START) else fmt)
+
+
+SUMMARY_COLUMNS = [("STT", 7), ("Mã", 9), ("Chỉ tiêu", 60), ("Đơn vị tính", 12), ("Kế hoạch", 18),
+                   ("Kết quả thực hiện", 18), ("Tỷ lệ TH/KH (%)", 11), ("Đánh giá", 16),
+                   ("Cơ quan chủ trì", 30), ("Cơ quan theo dõi", 24), ("Đơn vị đã báo cáo", 12),
+                   ("Ghi chú", 40)]
+
+
+def write_summary(view: Overview, catalog: Catalog, values: dict[str, list[AgencyValue]],
+                  target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(target), {
+        "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+        "default_format_properties": {"font_name": "Times New Roman", "font_size": 11}})
+    base = {"border": 1, "valign": "top", "text_wrap": True}
+    fmt = {
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "head": workbook.add_format({**base, "bold": True, "align": "center", "bg_color": "#D9E1F2"}),
+        "text": workbook.add_format(base),
+        "quoted": workbook.add_format({**base, "quote_prefix": True}),
+        "number": workbook.add_format({**base, "num_format": "#,##0.##"}),
+        "section": workbook.add_format({**base, "bold": True, "bg_color": "#EDEDED"}),
+    }
+    status_fmt = {s: workbook.add_format({**base, "bg_color": c, "bold": s in BAD}) for s, c in _STATUS_FILL.items()}
+    items = {(i.plan, i.code): i for p in view.plans for i in p.items}
+    names = view.names
+    used: set[str] = set()
+    for plan in view.plans:
+        rows = [s for s in view.statuses if s.plan == plan.id]
+        sheet = workbook.add_worksheet(_sheet_name(plan.id, used))
+        _summary_sheet(sheet, f"{plan.name} — {view.period.label}", plan, rows, items, names, fmt, status_fmt)
+    by_monitor: dict[str, list[Status]] = {}
+    for s in view.statuses:
+        if s.monitor:
+            by_monitor.setdefault(s.monitor, []).append(s)
+    for monitor in sorted(by_monitor):
+        sheet = workbook.add_worksheet(_sheet_name(f"TD-{monitor}", used))
+        _summary_sheet(sheet, f"Chỉ tiêu do {names.get(monitor, monitor)} theo dõi — {view.period.label}",
+                       None, by_monitor[monitor], items, names, fmt, status_fmt)
+    _values_sheet(workbook.add_worksheet(_sheet_name("SoLieu", used)), view, values, names, fmt)
+    workbook.close()
+    return target
+
+
+def _sheet_name(wanted: str, used: set[str]) -> str:
+    name = "".join(c for c in wanted if c not in "[]:*?/\\")[:31]
+    base, index = name, 2
+    while name.lower() in used:
+        suffix = f"~{index}"
+        name = base[: 31 - len(suffix)] + suffix
+        index += 1
+    used.add(name.lower())
+    return name
+
+
+def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, fmt, status_fmt) -> None:
+    sheet.write_string(0, 0, title, fmt["title"])
+    for col, (header, width) in enumerate(SUMMARY_COLUMNS):
+        sheet.set_column(col, col, width)
+        sheet.write_string(2, col, header, fmt["head"])
+    r = 3
+    current_section = None
+    for index, s in enumerate(rows, start=1):
+        if plan is not None and s.section != current_section:
+            current_section = s.section
+            sheet.merge_range(r, 0, r, len(SUMMARY_COLUMNS) - 1,
+                              f"{s.section}. {plan.sections.get(s.section, '')}", fmt["section"])
+            r += 1
+        item = items.get((s.plan, s.code))
+        sheet.write_number(r, 0, index, fmt["number"])
+        sheet.write_string(r, 1, s.code, fmt["text"])
+        _safe_text(sheet, r, 2, s.name, fmt["text"], fmt["quoted"])
+        _safe_text(sheet, r, 3, s.unit, fmt["text"], fmt["quoted"])
+        _safe_text(sheet, r, 4, s.target_text if s.kind == "indicator" else s.governing, fmt["text"],
+                   fmt["quoted"])
+        if s.value is not None:
+            sheet.write_number(r, 5, round(s.value, 4), fmt["number"])
+        else:
+            _safe_text(sheet, r, 5, _value_text(s) if s.status != CHUA_CO_SO_LIEU else "", fmt["text"],
+                       fmt["quoted"])
+        if s.completion_pct is not None:
+            sheet.write_number(r, 6, round(s.completion_pct, 1), fmt["number"])
+        else:
+            sheet.write_blank(r, 6, None, fmt["text"])
+        sheet.write_string(r, 7, s.status, status_fmt.get(s.status, fmt["text"]))
+        _safe_text(sheet, r, 8, _lead(item, s, names), fmt["text"], fmt["quoted"])
+        _safe_text(sheet, r, 9, names.get(s.monitor or "", ""), fmt["text"], fmt["quoted"])
+        sheet.write_string(r, 10, f"{s.reporters_received}/{s.reporters_expected}", fmt["text"])
+        note = "tạm tính; chưa báo cáo: " + ", ".join(names.get(a, a) for a in s.missing_agencies) \
+            if s.provisional else s.note
+        _safe_text(sheet, r, 11, note, fmt["text"], fmt["quoted"])
+        r += 1
+    sheet.autofilter(2, 0, max(r - 1, 2), len(SUMMARY_COLUMNS) - 1)
+    sheet.freeze_panes(3, 3)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(2)
+
+
+def _values_sheet(sheet, view: Overview, values: dict[str, list[AgencyValue]], names, fmt) -> None:
+    headers = [("Kế hoạch", 20), ("Mã", 10), ("Cơ quan", 34), ("Giá trị", 12), ("Tử số", 10),
+               ("Mẫu số", 10), ("Tự đánh giá / tình trạng", 18), ("Số, ngày văn bản", 22),
+               ("Minh chứng / ghi chú", 50), ("Hợp lệ", 8)]
+    sheet.write_string(0, 0, f"Số liệu các cơ quan đã báo cáo — {view.period.label}", fmt["title"])
+    for col, (header, width) in enumerate(headers):
+        sheet.set_column(col, col, width)
+        sheet.write_string(2, col, header, fmt["head"])
+    r = 3
+    for key in sorted(values):
+        plan, _, code = key.partition("|")
+        for v in values[key]:
+            sheet.write_string(r, 0, plan, fmt["text"])
+            sheet.write_string(r, 1, code.replace("|", " "), fmt["text"])
+            _safe_text(sheet, r, 2, names.get(v.agency, v.agency), fmt["text"], fmt["quoted"])
+            for col, number in ((3, v.value), (4, v.numerator), (5, v.denominator)):
+                if number is not None:
+                    sheet.write_number(r, col, number, fmt["number"])
+                else:
+                    sheet.write_blank(r, col, None, fmt["text"])
+            _safe_text(sheet, r, 6, v.assessment, fmt["text"], fmt["quoted"])
+            doc = " ".join(x for x in (v.doc_number, v.doc_date) if x)
+            _safe_text(sheet, r, 7, doc, fmt["text"], fmt["quoted"])
+            _safe_text(sheet, r, 8, v.evidence, fmt["text"], fmt["quoted"])
+            sheet.write_string(r, 9, "có" if v.ok else "không", fmt["text"])
+            r += 1
+    sheet.autofilter(2, 0, max(r - 1, 2), len(headers) - 1)
+    sheet.freeze_panes(3, 0)
+
+
+# ---------------------------------------------------------------------------------------
+# Everything for a period
+# ---------------------------------------------------------------------------------------
+def make_report(view: Overview, catalog: Catalog, settings: dict, values: dict[str, list[AgencyValue]],
+                template: Path, folder: Path, today: date, *, number: str | None = None,
+                pdf: bool = False) -> ReportFiles:
+    period = str(view.period)
+    stem = f"bao-cao_{period}"
+    pictures = chart_data(view)
+    chart_dir = folder / "charts"
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for name, png in pictures.items():
+        if png:
+            path = chart_dir / f"{period}_{name.replace('chart_', 'bieu-do_')}.png"
+            path.write_bytes(png)
+            saved.append(path)
+    context = build_context(view, catalog, settings, today, number)
+    docx = render_docx(template, context, pictures, folder / f"{stem}.docx")
+    xlsx = write_summary(view, catalog, values, folder / f"bieu-tong-hop_{period}.xlsx")
+    files = ReportFiles(docx=docx, xlsx=xlsx, charts=saved)
+    if pdf:
+        files.pdf = to_pdf(docx, folder)
+    return files
