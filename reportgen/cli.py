@@ -237,7 +237,7 @@ def catalog_show(state: State, plan_ids: tuple[str, ...], as_json: bool) -> None
 class _Progress:
     """A progress bar on stderr (rich), silent when stderr is not a terminal."""
 
-    def __init__(self, label: str, total: int):
+    def __init__(self, label: str, total: int = 0):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -250,8 +250,14 @@ class _Progress:
 
     def __enter__(self):
         self.bar.start()
-        self.task = self.bar.add_task(self.label, total=self.total)
-        return lambda n=1: self.bar.advance(self.task, n)
+        self.task = self.bar.add_task(self.label, total=self.total or None)
+        return self
+
+    def total_is(self, count: int) -> None:
+        self.bar.update(self.task, total=count)
+
+    def advance(self, count: int = 1) -> None:
+        self.bar.advance(self.task, count)
 
     def __exit__(self, *exc):
         self.bar.stop()
@@ -272,6 +278,7 @@ plan_option = click.option("--plan", "plan_ids", multiple=True, metavar="ID",
 agency_option = click.option("--agency", "agency_codes", multiple=True, metavar="MÃ",
                              help="Chỉ cơ quan này (lặp lại được).")
 json_option = click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+dry_run_option = click.option("--dry-run", is_flag=True, help="Chỉ liệt kê thư sẽ gửi, không gửi.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -291,67 +298,30 @@ def forms(state: State, period_text: str, plan_ids, agency_codes, as_json: bool,
     Mỗi cơ quan nhận một tệp .xlsx chỉ gồm các chỉ tiêu, nhiệm vụ của mình, ghi vào
     output/KỲ/forms/ (ví dụ output/2026-11/forms/2026-11_so-khcn.xlsx).
     """
-    from .forms import write_forms
+    from .actions import make_forms
 
     workspace = state.workspace
     period = _period(period_text)
     agencies = workspace.check_agencies(agency_codes)
-    store = _open_store(workspace, create=False)
-    planner = _planner(workspace, period, plan_ids, store)
-    codes = sorted(a for a in (agencies or planner.agencies()) if a in planner.by_agency)
-    if not codes:
+    workspace.check_plans(plan_ids)
+    with _Progress(f"Lập biểu mẫu {period.label}") as bar:
+        result = make_forms(workspace, period, plan_ids, agencies, workers=workers, progress=bar.advance,
+                            start=bar.total_is)
+    if not result.written:
         raise VietnameseError(f"Không có cơ quan nào phải báo cáo trong kỳ {period.label} với lựa "
                               "chọn này.", 1)
-    previous = store.previous_values(str(period.previous())) if store else {}
-    folder = workspace.period_dir(str(period)) / "forms"
-    with _Progress(f"Lập biểu mẫu {period.label}", len(codes)) as advance:
-        written = write_forms(planner, folder, workspace.form_key(), agencies=codes,
-                              previous=previous, password=workspace.setting("forms.password"),
-                              workers=workers, progress=advance)
-    store = store or _open_store(workspace, create=True)
-    store.record_forms(written)
     if as_json:
         _echo_json([{"agency": w.agency, "name": w.agency_name, "form_id": w.form_id,
-                     "file": workspace.relative(Path(w.path)), "rows": w.rows} for w in written])
+                     "file": workspace.relative(Path(w.path)), "rows": w.rows} for w in result.written])
         return
-    for w in written:
+    for w in result.written:
         click.echo(f"{w.agency:16} {w.rows:4} dòng  {workspace.relative(Path(w.path))}")
-    click.echo(f"Đã lập {len(written)} biểu mẫu trong {workspace.relative(folder)}.", err=True)
-
-
-def _planner(workspace: Workspace, period, plan_ids, store):
-    from . import clock
-    from .forms import FormPlanner
-
-    return FormPlanner(
-        workspace.catalog, workspace.select_plans(plan_ids), period, now=clock.now(),
-        done_tasks=store.done_tasks() if store else set(),
-        submission_day=workspace.setting("periods.submission_day"), contact=_contact(workspace),
-    )
-
-
-def _contact(workspace: Workspace) -> str:
-    s = workspace.settings
-    return f"{s['contact.name']}, điện thoại {s['contact.phone']}, thư điện tử {s['contact.email']}"
-
-
-def _open_store(workspace: Workspace, create: bool):
-    from .store import Store
-
-    return Store.open(workspace, create=create)
+    click.echo(f"Đã lập {len(result.written)} biểu mẫu trong {workspace.relative(result.folder)}.", err=True)
 
 
 # ---------------------------------------------------------------------------------------
 # collect, history
 # ---------------------------------------------------------------------------------------
-def _collector(workspace: Workspace, period, agency: str | None):
-    from . import clock
-    from .collect import Collector
-
-    return Collector(workspace.catalog, period, workspace.form_key(), workspace.output_dir, agency,
-                     clock.now(), workspace.setting("periods.submission_day"), _contact(workspace))
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @period_option
@@ -369,10 +339,8 @@ def collect(state: State, paths, period_text: str, agency_code: str | None, as_j
     Tệp có lỗi được gửi trả kèm bản đánh dấu ô cần sửa trong output/KỲ/returns/.
     Thoát với mã 0 khi mọi tệp đều hợp lệ, 1 khi có tệp lỗi hoặc bị từ chối.
     """
-    import os
-
-    from . import clock
-    from .collect import collect as run, gather
+    from .actions import collect_paths
+    from .collect import gather
 
     workspace = state.workspace
     period = _period(period_text)
@@ -381,12 +349,9 @@ def collect(state: State, paths, period_text: str, agency_code: str | None, as_j
     files = gather(paths)
     if not files:
         raise VietnameseError("Không có tệp nào để thu thập trong các đường dẫn đã cho.", 1)
-    store = _open_store(workspace, create=True)
-    collector = _collector(workspace, period, agency_code)
-    with _Progress(f"Thu thập {period.label}", len(files)) as advance:
-        receipts = run(collector, store, files, received_at=clock.now(),
-                       relative=lambda p: workspace.relative(p),
-                       workers=workers or os.cpu_count() or 1, progress=advance)
+    with _Progress(f"Thu thập {period.label}", len(files)) as bar:
+        receipts = collect_paths(workspace, files, period, agency_code, workers=workers,
+                                 progress=bar.advance)
     if as_json:
         _echo_json([r.to_json() for r in receipts])
     else:
@@ -425,13 +390,15 @@ def _echo_receipt(receipt) -> None:
 @pass_state
 def history(state: State, agency_code: str, period_text: str | None, as_json: bool) -> None:
     """Lịch sử các lần nộp của một cơ quan và các giá trị đã thay đổi."""
+    from .actions import open_store
+
     workspace = state.workspace
     workspace.check_agencies([agency_code])
     period = str(_period(period_text)) if period_text else None
-    store = _open_store(workspace, create=True)
+    store = open_store(workspace)
     submissions = store.submissions(period=period, agency=agency_code)
     changes = store.changes(agency_code, period)
-    files = [f for f in store.files(period=period, agency=agency_code)]
+    files = store.files(period=period, agency=agency_code)
     if as_json:
         _echo_json({"agency": agency_code, "submissions": [s.__dict__ for s in submissions],
                     "changes": changes, "files": [f.__dict__ for f in files]})
@@ -469,16 +436,6 @@ def _shown(value: str | None) -> str:
 # ---------------------------------------------------------------------------------------
 # status, explain
 # ---------------------------------------------------------------------------------------
-def _overview(workspace: Workspace, period, plan_ids):
-    from . import clock
-    from .overview import build_overview
-
-    store = _open_store(workspace, create=False)
-    return build_overview(workspace.catalog, workspace.select_plans(plan_ids), store, period,
-                          clock.today(), submission_day=workspace.setting("periods.submission_day"),
-                          now=clock.now())
-
-
 _COLOURS = {"Vượt": "bold green", "Đạt": "green", "Đã đạt": "green", "Đúng tiến độ": "cyan",
             "Đã hoàn thành": "green", "Chưa đạt": "bold red", "Chậm tiến độ": "red", "Quá hạn": "bold red",
             "Cần đánh giá": "yellow", "Đang thực hiện": "yellow", "Chưa có số liệu": "dim"}
@@ -491,29 +448,36 @@ _COLOURS = {"Vượt": "bold green", "Đạt": "green", "Đã đạt": "green", 
 @pass_state
 def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
     """Tình hình kỳ báo cáo: cơ quan đã nộp, nộp muộn, chưa nộp và đánh giá từng chỉ tiêu."""
+    from .actions import open_store, overview
+
+    workspace = state.workspace
+    view = overview(workspace, _period(period_text), plan_ids)
+    store = open_store(workspace, create=False)
+    sends = store.sends(period=str(view.period)) if store else []
+    failed = [s for s in sends if s.status == "failed"]
+    if as_json:
+        _echo_json(view.to_json() | {"mail": {
+            "sent": sum(1 for s in sends if s.status == "sent"),
+            "failed": [{"agency": s.agency, "kind": s.kind, "subject": s.subject, "error": s.last_error,
+                        "attempts": s.attempts} for s in failed]}})
+        return
+    _print_status(view, failed)
+
+
+def _print_status(view, failed) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from .text import format_number, format_percent
 
-    workspace = state.workspace
-    view = _overview(workspace, _period(period_text), plan_ids)
-    if as_json:
-        _echo_json(view.to_json())
-        return
     console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)
-    names = view.names
     for plan in view.plans:
-        rows = [s for s in view.statuses if s.plan == plan.id]
-        if not rows:
-            continue
-        console.print(f"\n[bold]{plan.name}[/bold] ({plan.id})")
         for section_code, section_title in plan.sections.items():
-            part = [s for s in rows if s.section == section_code]
+            part = [s for s in view.statuses if s.plan == plan.id and s.section == section_code]
             if not part:
                 continue
-            table = Table(title=f"{section_code}. {section_title}", title_justify="left", expand=True,
-                          show_lines=False)
+            table = Table(title=f"{plan.short} — {section_code}. {section_title}", title_justify="left",
+                          expand=True)
             for header, kwargs in (("Mã", {"no_wrap": True}), ("Chỉ tiêu", {"ratio": 5}),
                                    ("Chỉ tiêu kỳ", {"ratio": 1}), ("Kết quả", {"justify": "right"}),
                                    ("% HT", {"justify": "right"}), ("Đánh giá", {"no_wrap": True}),
@@ -521,7 +485,7 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
                 table.add_column(header, **kwargs)
             for s in part:
                 value = format_number(s.value, 2) if s.value is not None else (
-                    s.parts[0].assessment or "" if s.parts else s.note)
+                    (s.parts[0].assessment or "") if s.parts else s.note)
                 colour = _COLOURS.get(s.status, "")
                 table.add_row(s.code, s.name, s.target_text if s.kind == "indicator" else s.governing,
                               value + (" (tạm tính)" if s.provisional else ""),
@@ -531,13 +495,16 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
             console.print(table)
     late = [a for a in view.agencies if a.late]
     missing = [a for a in view.agencies if a.missing]
+    problems = [a for a in view.agencies if a.problems]
     if late:
         console.print("\n[bold]Nộp muộn:[/bold] " + ", ".join(f"{a.name} ({a.submitted_at[:10]})" for a in late))
     if missing:
         console.print(f"[bold]Chưa nộp ({len(missing)}):[/bold] " + ", ".join(a.name for a in missing))
-    problems = [a for a in view.agencies if a.problems]
     if problems:
         console.print("[bold]Có lỗi cần sửa:[/bold] " + ", ".join(f"{a.name} ({a.problems} lỗi)" for a in problems))
+    if failed:
+        console.print(f"[bold red]Thư gửi lỗi ({len(failed)}):[/bold red] " + "; ".join(
+            f"{s.agency} — {s.last_error} (đã thử {s.attempts} lần)" for s in failed))
     summary = view.summary
     counts = ", ".join(f"{k}: {v}" for k, v in summary["statuses"].items())
     console.print(f"\n[bold]{view.period.label}[/bold] — hạn nộp {view.deadline:%d/%m/%Y}. "
@@ -545,7 +512,6 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
     console.print(f"Cơ quan: {summary['agencies_reported']}/{summary['agencies_expected']} đã nộp, "
                   f"{summary['agencies_on_time']} đúng hạn, {summary['agencies_late']} muộn, "
                   f"{summary['agencies_missing']} chưa nộp.")
-    del names
 
 
 @cli.command()
@@ -556,10 +522,11 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
 @pass_state
 def explain(state: State, period_text: str, code: str, plan_ids) -> None:
     """Giải thích đánh giá một chỉ tiêu: mức chỉ tiêu, số liệu từng đơn vị, cách tổng hợp."""
+    from .actions import overview
     from .text import format_number
 
     workspace = state.workspace
-    view = _overview(workspace, _period(period_text), plan_ids)
+    view = overview(workspace, _period(period_text), plan_ids)
     found = view.find(code)
     if not found:
         raise VietnameseError(f"Không có chỉ tiêu mã \"{code}\" trong kỳ {view.period.label} "
@@ -618,37 +585,155 @@ def report(state: State, period_text: str, plan_ids, as_pdf: bool, number: str |
     """
     from datetime import date
 
-    from . import clock
-    from .report import make_report, to_pdf
+    from .actions import render_report
 
     workspace = state.workspace
     period = _period(period_text)
     try:
-        today = date.fromisoformat(report_date) if report_date else clock.today()
+        today = date.fromisoformat(report_date) if report_date else None
     except ValueError as exc:
         raise VietnameseError(f"Ngày \"{report_date}\" không hợp lệ; viết dạng 2026-11-20.", 2) from exc
-    view = _overview(workspace, period, plan_ids)
-    template = workspace.template("docx", "bao-cao.docx", template_dir)
-    folder = workspace.period_dir(str(period))
-    files = make_report(view, workspace.catalog, workspace.settings, view.values, template, folder, today,
-                        number=number, pdf=False)
-    pdf_error = None
-    if as_pdf:
-        try:
-            files.pdf = to_pdf(files.docx, folder)
-        except ReportgenError as error:
-            pdf_error = error
+    files, pdf_error = render_report(workspace, period, plan_ids, number=number, today=today,
+                                     template_dir=template_dir, pdf=as_pdf)
     outputs = {"docx": files.docx, "xlsx": files.xlsx, "pdf": files.pdf}
     if as_json:
         _echo_json({k: workspace.relative(v) if v else None for k, v in outputs.items()}
                    | {"charts": [workspace.relative(c) for c in files.charts]})
     else:
-        click.echo(f"Báo cáo {view.period.label}:")
-        click.echo(f"  {workspace.relative(files.docx)}")
-        if files.pdf:
-            click.echo(f"  {workspace.relative(files.pdf)}")
-        click.echo(f"  {workspace.relative(files.xlsx)}")
-        for chart in files.charts:
-            click.echo(f"  {workspace.relative(chart)}")
+        click.echo(f"Báo cáo {period.label}:")
+        for path in (files.docx, files.pdf, files.xlsx, *files.charts):
+            if path:
+                click.echo(f"  {workspace.relative(path)}")
     if pdf_error is not None:
         raise VietnameseError(messages.describe(pdf_error), pdf_error.exit_code)
+
+
+# ---------------------------------------------------------------------------------------
+# mail: send-forms, remind
+# ---------------------------------------------------------------------------------------
+_DELIVERY_TEXT = {"sent": "đã gửi", "written": "đã ghi vào hộp thư đi", "already-sent": "đã gửi trước đó",
+                  "in-progress": "đang được gửi ở tiến trình khác", "failed": "GỬI LỖI",
+                  "dry-run": "sẽ gửi", "no-address": "KHÔNG CÓ ĐỊA CHỈ"}
+_KIND_TEXT = {"form": "biểu mẫu", "reminder": "nhắc hạn", "overdue": "quá hạn", "deadline": "sắp đến hạn",
+              "task-overdue": "nhiệm vụ quá hạn", "report": "báo cáo"}
+
+
+def _echo_deliveries(workspace: Workspace, results, dry_run: bool, as_json: bool) -> None:
+    outbox = workspace.setting("mail.mode") != "smtp"
+    if as_json:
+        _echo_json([{"kind": r.planned.kind, "agency": r.planned.agency.code,
+                     "to": list(r.planned.message.to), "cc": list(r.planned.message.cc),
+                     "subject": r.planned.message.subject, "status": r.status, "detail": r.detail}
+                    for r in results])
+    else:
+        for r in results:
+            copy = f" (cc {', '.join(r.planned.message.cc)})" if r.planned.message.cc else ""
+            click.echo(f"{_DELIVERY_TEXT[r.status]:28} {_KIND_TEXT.get(r.planned.kind, r.planned.kind):16} "
+                       f"{', '.join(r.planned.message.to)}{copy} — {r.planned.message.subject}"
+                       + (f"  [{r.detail}]" if r.status in ("failed", "no-address") else ""))
+        if not results:
+            click.echo("Không có thư nào cần gửi hôm nay.")
+        elif outbox and not dry_run:
+            click.echo(f"Chưa cấu hình SMTP: thư được ghi thành tệp .eml trong "
+                       f"{workspace.relative(workspace.output_dir / 'outbox')} để xem trước "
+                       "(đặt mail.mode: smtp trong config/settings.yaml để gửi thật).", err=True)
+    if any(r.status == "failed" for r in results):
+        raise VietnameseError("Có thư gửi lỗi; sẽ thử lại ở lần chạy sau (xem \"reportgen status\").", 1)
+
+
+@cli.command(name="send-forms")
+@period_option
+@agency_option
+@plan_option
+@dry_run_option
+@json_option
+@pass_state
+def send_forms(state: State, period_text: str, agency_codes, plan_ids, dry_run: bool, as_json: bool) -> None:
+    """Gửi thư kèm biểu mẫu cho từng cơ quan (lập biểu mẫu trước bằng "reportgen forms").
+
+    Mỗi biểu mẫu chỉ được gửi một lần; chạy lại lệnh không gửi trùng.
+    """
+    from . import actions
+
+    workspace = state.workspace
+    period = _period(period_text)
+    agencies = workspace.check_agencies(agency_codes)
+    if not actions.open_store(workspace).forms_for(str(period)):
+        raise VietnameseError(f"Chưa có biểu mẫu kỳ {period.label}. Chạy trước: reportgen forms --period "
+                              f"{period}", 1)
+    results = actions.send_forms(workspace, period, agencies, plan_ids, dry_run=dry_run)
+    _echo_deliveries(workspace, results, dry_run, as_json)
+
+
+@cli.command()
+@period_option
+@plan_option
+@dry_run_option
+@json_option
+@pass_state
+def remind(state: State, period_text: str, plan_ids, dry_run: bool, as_json: bool) -> None:
+    """Nhắc cơ quan chưa nộp (hoặc nộp còn lỗi), báo quá hạn, nhắc chỉ tiêu, nhiệm vụ sắp đến hạn.
+
+    Số ngày nhắc trước và sau hạn lấy từ config/settings.yaml (remind.days_before,
+    remind.days_after). Mỗi lời nhắc chỉ gửi một lần.
+    """
+    from . import actions
+
+    workspace = state.workspace
+    results = actions.remind(workspace, _period(period_text), plan_ids, dry_run=dry_run)
+    _echo_deliveries(workspace, results, dry_run, as_json)
+
+
+# ---------------------------------------------------------------------------------------
+# schedule
+# ---------------------------------------------------------------------------------------
+@cli.group(cls=Group)
+def schedule() -> None:
+    """Bộ lập lịch: chạy chu trình hằng tháng tự động (gửi biểu mẫu, nhắc, thu thập, báo cáo)."""
+
+
+@schedule.command(name="run")
+@pass_state
+def schedule_run(state: State) -> None:
+    """Chạy bộ lập lịch (chạy liên tục đến khi dừng bằng Ctrl+C).
+
+    Chỉ một tiến trình được chạy; việc bị lỡ khi máy tắt sẽ chạy một lần khi
+    máy bật lại (trong số giờ schedule.misfire_grace_hours).
+    """
+    from .schedule import run
+
+    workspace = state.workspace
+    click.echo(f"Bộ lập lịch đang chạy cho {workspace.root} (Ctrl+C để dừng). Nhật ký: dùng --log-file.",
+               err=True)
+    run(workspace)
+
+
+@schedule.command(name="list")
+@click.option("--month", metavar="THÁNG", help="Liệt kê mọi lần chạy trong tháng này, dạng 2026-11.")
+@json_option
+@pass_state
+def schedule_list(state: State, month: str | None, as_json: bool) -> None:
+    """Các việc đã lên lịch và lần chạy kế tiếp (giờ Việt Nam)."""
+    from . import clock
+    from .schedule import month_plan, next_runs
+
+    workspace = state.workspace
+    if month:
+        period = _period(month)
+        if period.kind != "month":
+            raise VietnameseError("--month cần dạng 2026-11.", 2)
+        runs = month_plan(workspace.settings, period.year, period.index)
+        if as_json:
+            _echo_json([{"job": spec.id, "title": spec.title, "at": when.isoformat()} for when, spec in runs])
+            return
+        for when, spec in runs:
+            click.echo(f"{when:%d/%m/%Y %H:%M}  {spec.id:8} {spec.title}")
+        return
+    rows = next_runs(workspace, clock.now())
+    if as_json:
+        _echo_json([{"job": spec.id, "title": spec.title, "next": when.isoformat() if when else None,
+                     "past_due": past} for spec, when, past in rows])
+        return
+    for spec, when, past in rows:
+        flag = "  (đã đến hạn: sẽ chạy ngay khi bộ lập lịch chạy)" if past else ""
+        click.echo(f"{spec.id:8} {spec.title:34} kế tiếp: {when:%d/%m/%Y %H:%M}{flag}")

@@ -46,6 +46,8 @@ class Receipt:
     problems: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
     reason: str | None = None
+    reason_code: str | None = None
+    facts: dict = field(default_factory=dict)
     return_file: str | None = None
     archived: str | None = None
     received_at: str | None = None
@@ -219,6 +221,8 @@ def _store(collector: Collector, store: Store, outcome: dict, stamp: str, deadli
     if reading is None:
         reason, facts = outcome["rejection"]
         receipt.reason = msg.REJECTIONS.get(reason, reason).format_map(_safe(facts))
+        receipt.reason_code = reason
+        receipt.facts = {k: v for k, v in facts.items() if isinstance(v, (str, int, float))}
         submission, values = None, ()
     else:
         receipt.agency, receipt.agency_name = reading.agency, names.name(reading.agency)

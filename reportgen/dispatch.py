@@ -1,0 +1,200 @@
+"""Sending what :mod:`reportgen.remind` plans, once.
+
+Gathers who has reported from the store and the evaluated overview, asks the
+pure planner which messages are due, and sends each through the configured
+mailer. Every send is recorded (recipient, kind, period, reference, Message-ID,
+time, result) under its dedupe key: a message that went out is never sent again;
+one that failed is retried with backoff now and on the next run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .agencies import Agency
+from .clock import to_vn
+from .errors import MailError
+from .evaluate import GOOD, Status
+from .mail import Mailer, send_with_retry
+from .overview import Overview
+from .periods import Period, parse_deadline
+from .remind import (
+    AgencyDue,
+    Context,
+    ItemDue,
+    Planned,
+    Recipient,
+    plan_forms,
+    plan_item_reminders,
+    plan_overdue_tasks,
+    plan_submission_reminders,
+)
+from .store import Store
+from .text import format_number
+
+__all__ = ["Delivery", "deliver", "context", "agency_dues", "item_leads", "plan_remind", "plan_send_forms"]
+
+IN_PROGRESS = timedelta(minutes=15)
+
+
+@dataclass
+class Delivery:
+    planned: Planned
+    status: str  # sent | written | already-sent | in-progress | failed | dry-run | no-address
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in ("failed",)
+
+
+def _recipient(registry, code: str) -> Recipient | None:
+    entry = registry.get(code)
+    if not isinstance(entry, Agency):
+        return None
+    return Recipient(code, entry.name, entry.email)
+
+
+def context(workspace, view: Overview) -> Context:
+    s = workspace.settings
+    contact = f"{s['contact.name']}, điện thoại {s['contact.phone']}, thư điện tử {s['contact.email']}"
+    return Context(issuer=s["office.issuer_name"], contact=contact, period_label=view.period.label,
+                   deadline=view.deadline)
+
+
+def _monitors(workspace, plans) -> dict[str, tuple[Recipient, ...]]:
+    catalog = workspace.catalog
+    found: dict[str, dict[str, Recipient]] = {}
+    for plan in plans:
+        for item in plan.items:
+            monitor = _recipient(catalog.registry, item.monitor) if item.monitor else None
+            if monitor is None:
+                continue
+            for agency in catalog.reporters(item):
+                if agency != monitor.code:
+                    found.setdefault(agency, {})[monitor.code] = monitor
+    return {a: tuple(m.values()) for a, m in found.items()}
+
+
+def agency_dues(workspace, view: Overview, store: Store | None) -> list[AgencyDue]:
+    period = str(view.period)
+    forms = {}
+    if store is not None:
+        for row in store.forms_for(period):  # the newest form of each agency wins
+            if row["path"] and Path(row["path"]).exists():
+                forms[row["agency"]] = row
+    monitors = _monitors(workspace, view.plans)
+    returns = workspace.period_dir(period) / "returns"
+    out = []
+    for state in view.agencies:
+        recipient = _recipient(workspace.registry, state.code)
+        if recipient is None:
+            continue
+        form = forms.get(state.code)
+        returned = returns / f"{period}_{state.code}_tra-lai.xlsx"
+        out.append(AgencyDue(
+            agency=recipient, submitted=not state.missing, problems=state.problems,
+            form=Path(form["path"]) if form else None, form_id=form["form_id"] if form else None,
+            returned=returned if state.problems and returned.exists() else None,
+            monitors=monitors.get(state.code, ()),
+        ))
+    return out
+
+
+def _value(status: Status) -> str:
+    if status.value is not None:
+        return format_number(round(status.value, 2)) + (status.unit if status.unit.startswith("%") else "")
+    if status.kind != "indicator":
+        return status.status
+    return next((p.assessment for p in status.parts if p.assessment), "")
+
+
+def item_leads(workspace, view: Overview) -> dict[Recipient, list[ItemDue]]:
+    """Each lead agency with its indicators and tasks not yet met, by their own deadline."""
+    catalog = workspace.catalog
+    items = {(i.plan, i.code): i for p in view.plans for i in p.items}
+    leads: dict[Recipient, list[ItemDue]] = {}
+    for status in view.statuses:
+        if status.status in GOOD or status.due is None:
+            continue
+        item = items[(status.plan, status.code)]
+        deadline = parse_deadline(item.deadline) if item.deadline else None
+        if deadline is not None and deadline.ongoing:
+            continue
+        monitor = _recipient(catalog.registry, item.monitor) if item.monitor else None
+        due = ItemDue(
+            key=f"{item.plan}|{item.code}", code=status.code, name=status.name, kind=status.kind,
+            deadline_text=status.governing, due=status.due, value=_value(status),
+            target=status.target_text if status.kind == "indicator" else "", status=status.status,
+            monitors=(monitor,) if monitor else (),
+        )
+        for code in catalog.reporters(item):
+            recipient = _recipient(catalog.registry, code)
+            if recipient is not None:
+                leads.setdefault(recipient, []).append(due)
+    return leads
+
+
+def plan_send_forms(workspace, view: Overview, store: Store, agencies: list[str] | None = None) -> list[Planned]:
+    dues = [d for d in agency_dues(workspace, view, store) if not agencies or d.agency.code in agencies]
+    return plan_forms(str(view.period), dues, context(workspace, view))
+
+
+def plan_remind(workspace, view: Overview, store: Store | None) -> list[Planned]:
+    s = workspace.settings
+    ctx = context(workspace, view)
+    planned = plan_submission_reminders(str(view.period), view.today, agency_dues(workspace, view, store), ctx,
+                                        s["remind.days_before"], s["remind.days_after"])
+    leads = item_leads(workspace, view)
+    planned += plan_item_reminders(view.today, leads, ctx, s["remind.days_before"])
+    planned += plan_overdue_tasks(view.today, leads, ctx)
+    return planned
+
+
+def deliver(store: Store, mailer: Mailer, planned: list[Planned], *, period: Period | None, now: datetime,
+            retries: int = 3, sleep: Callable[[float], None] = time.sleep, dry_run: bool = False,
+            outbox: bool = False) -> list[Delivery]:
+    """Send each planned message once; record every attempt."""
+    stamp = to_vn(now).isoformat(timespec="seconds")
+    results = []
+    for plan in planned:
+        message = plan.message
+        if not all(message.to) or not message.to:
+            results.append(Delivery(plan, "no-address", f"{plan.agency.name} chưa có địa chỉ thư"))
+            continue
+        known = store.send_record(plan.dedupe)
+        if known is not None and known.status == "sent":
+            results.append(Delivery(plan, "already-sent", known.sent_at or ""))
+            continue
+        if dry_run:
+            results.append(Delivery(plan, "dry-run"))
+            continue
+        record, new = store.claim_send({
+            "dedupe": plan.dedupe, "kind": plan.kind, "agency": plan.agency.code,
+            "recipients": ", ".join(message.to + message.cc), "period": str(period) if period else None,
+            "ref": plan.ref, "due": plan.due.isoformat() if plan.due else None, "subject": message.subject,
+            "status": "pending", "attempts": 0, "created_at": stamp,
+        })
+        if not new and record.status == "sent":
+            results.append(Delivery(plan, "already-sent", record.sent_at or ""))
+            continue
+        if not new and record.status == "pending" and \
+                datetime.fromisoformat(stamp) - datetime.fromisoformat(record.created_at) < IN_PROGRESS:
+            results.append(Delivery(plan, "in-progress"))
+            continue
+        try:
+            message_id, attempts = send_with_retry(mailer, message, retries, sleep)
+        except MailError as error:
+            attempts = getattr(error, "attempts", 1)
+            store.update_send(record.id, status="failed", attempts=record.attempts + attempts,
+                              last_error=error.detail, created_at=stamp)
+            results.append(Delivery(plan, "failed", error.detail))
+            continue
+        store.update_send(record.id, status="sent", message_id=message_id, sent_at=stamp,
+                          attempts=record.attempts + attempts, last_error=None)
+        results.append(Delivery(plan, "written" if outbox else "sent", message_id))
+    return results
