@@ -1,9 +1,14 @@
-"""A synthetic province on the bundled catalog, shared by the benchmarks."""
+"""A synthetic province on the bundled catalog, and the plumbing shared by the benchmarks."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
+import resource
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +67,66 @@ def typed_values(rows: list[FormRow], seed: int) -> dict[str, dict[str, object]]
         else:
             out[row.key] = {"assessment": "Đang thực hiện"}
     return out
+
+
+def synthetic_workspace(root: Path, agencies: int) -> Workspace:
+    """A fresh workspace whose agencies.yaml has ``agencies`` departments and communes."""
+    import yaml
+
+    from reportgen.workspace import init_workspace
+
+    workspace = init_workspace(root, force=True)
+    path = workspace.config_dir / "agencies.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    departments = max(20, agencies // 20)
+    communes = agencies - departments
+    extra_d = [f"so-{i:04d}" for i in range(departments)]
+    extra_c = [f"xa-{i:04d}" for i in range(communes)]
+    data["agencies"] += [{"code": c, "name": f"Sở thử nghiệm {c}", "email": f"{c}@bench.example"} for c in extra_d]
+    data["agencies"] += [{"code": c, "name": f"UBND xã thử nghiệm {c}", "email": f"{c}@bench.example"}
+                         for c in extra_c]
+    for group in data["groups"]:
+        if group["code"] == "so-ban-nganh":
+            group["members"] = extra_d
+        if group["code"] == "xa-phuong":
+            group["members"] = extra_c
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return Workspace(workspace.root)
+
+
+def fill_forms(written, folder: Path, key: bytes, planner) -> list[Path]:
+    """Filled copies of the forms, written directly (fast), as agencies would return them."""
+    from reportgen.forms import Marks, write_form
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for index, w in enumerate(written):
+        spec = planner.spec(w.agency, form_id=w.form_id, generated_at=w.generated_at)
+        target = folder / Path(w.path).name
+        write_form(spec, target, key, marks=Marks(typed_values(spec.rows, index), {}))
+        out.append(target)
+    return out
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process and of its worker processes, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def bench_main(doc: str, run, extra=None) -> None:
+    """Parse --agencies/--workers (and ``extra(parser)``), then ``run(root, size, args)`` per size."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--agencies", type=int, nargs="+", default=[160, 3500])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    if extra:
+        extra(parser)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
+    try:
+        for size in args.agencies:
+            run(root, size, args)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -16,18 +16,12 @@ Prints ms/file, files/s, the ratios, and peak RSS.
 
 from __future__ import annotations
 
-import argparse
-import os
-import resource
-import shutil
-import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from _synthetic import synthetic_catalog, typed_values
+from _synthetic import bench_main, peak_mb, synthetic_catalog, typed_values
 from python_calamine import CalamineWorkbook
 
 from reportgen.collect import Collector, collect
@@ -39,11 +33,6 @@ from reportgen.workspace import Workspace, init_workspace
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
-
-def peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
 
 
 def make_files(workspace: Workspace, catalog, folder: Path) -> tuple[list[Path], float]:
@@ -132,20 +121,6 @@ def run(root: Path, agencies: int, workers: int, pandas_sample: int) -> None:
     print(f"  peak RSS (max of process, workers): {peak_mb():.0f} MB")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agencies", type=int, nargs="+", default=[160, 3500])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--pandas-sample", type=int, default=150)
-    args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="collect-bench-"))
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
-    try:
-        for size in args.agencies:
-            run(root, size, args.workers, args.pandas_sample)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    main()
+    bench_main(__doc__, lambda root, size, args: run(root, size, args.workers, args.pandas_sample),
+               lambda parser: parser.add_argument("--pandas-sample", type=int, default=150))

@@ -15,10 +15,7 @@ Prints ms/form, forms/s, the ratio to bare, and peak RSS (resource.ru_maxrss).
 
 from __future__ import annotations
 
-import argparse
 import io
-import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -32,10 +29,11 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _synthetic import synthetic_catalog  # noqa: E402
+from _synthetic import bench_main, peak_mb, synthetic_catalog  # noqa: E402
+
 from reportgen.forms import COLUMNS, FIRST_DATA_ROW, FormPlanner, write_form, write_forms  # noqa: E402
 from reportgen.periods import Period  # noqa: E402
-from reportgen.workspace import Workspace  # noqa: E402
+from reportgen.workspace import Workspace, init_workspace  # noqa: E402
 
 
 def bare_form(spec) -> bytes:
@@ -72,11 +70,6 @@ def bare_form(spec) -> bytes:
     workbook.close()
     return buffer.getvalue()
 
-
-def peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
 
 
 def run(workspace: Workspace, agencies: int, workers: int) -> None:
@@ -120,20 +113,12 @@ def run(workspace: Workspace, agencies: int, workers: int) -> None:
     print(f"  peak RSS (max of process, workers): {peak_mb():.0f} MB")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agencies", type=int, nargs="+", default=[160, 3500])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    args = parser.parse_args()
-    workspace = Workspace(Path(tempfile.mkdtemp(prefix="bench-ws-")))
-    from reportgen.workspace import init_workspace
-
-    workspace = init_workspace(workspace.root, force=True)
-    print(f"Python {sys.version.split()[0]}, XlsxWriter {xlsxwriter.__version__}, "
-          f"{os.cpu_count()} CPU(s)")
-    for size in args.agencies:
-        run(workspace, size, args.workers)
+def _run(root: Path, size: int, args) -> None:
+    if not (root / "ws").exists():
+        init_workspace(root / "ws")
+        print(f"XlsxWriter {xlsxwriter.__version__}")
+    run(Workspace(root / "ws"), size, args.workers)
 
 
 if __name__ == "__main__":
-    main()
+    bench_main(__doc__, _run)

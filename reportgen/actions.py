@@ -190,7 +190,8 @@ def run(workspace: Workspace, action: str, now: datetime) -> None:
             log.warning("report %s without PDF: %s", period, problem.detail or problem)
         results = mail_report(workspace, files, period, now=now)
     else:
-        raise ValueError(f"unknown job {action!r}")
+        msg = f"unknown job {action!r}"
+        raise ValueError(msg)
     log.info("job %s done: %d item(s)", action, len(results))
 
 

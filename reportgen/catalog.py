@@ -19,15 +19,15 @@ from pathlib import Path
 
 import yaml
 
-# libyaml's loader when PyYAML has it: ten times faster on the catalog files.
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 from . import messages as msg
 from .agencies import Agency, Group, Registry
 from .errors import ConfigError, SourceError
 from .sources import SourceTable
 from .targets import NUMERIC, QUALITATIVE, Target, parse_target, split_target_from_name
 from .text import clean, fold
+
+# libyaml's loader when PyYAML has it: ten times faster on the catalog files.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 __all__ = [
     "Item",
@@ -274,7 +274,7 @@ def _rows(table: SourceTable) -> tuple[_Columns, list[_Raw], list[str]]:
     raws: list[_Raw] = []
     preamble = list(table.preamble)
     after_header = False
-    for cells, where in zip(table.rows, table.where):
+    for cells, where in zip(table.rows, table.where, strict=False):
         if not any(cells):
             continue
         header = _header(cells)

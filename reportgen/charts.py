@@ -67,10 +67,10 @@ def status_by_section(groups: list[tuple[str, list[Status]]]) -> bytes | None:
                 continue
             axis.barh(positions, counts, left=left, color=COLOURS[status], label=status,
                       edgecolor="white")
-            for y, (x0, n) in enumerate(zip(left, counts)):
+            for y, (x0, n) in enumerate(zip(left, counts, strict=False)):
                 if n:
                     axis.text(x0 + n / 2, y, str(n), ha="center", va="center", fontsize=8)
-            left = [a + b for a, b in zip(left, counts)]
+            left = [a + b for a, b in zip(left, counts, strict=False)]
         axis.set_yticks(list(positions), labels)
         axis.invert_yaxis()
         axis.set_xlabel("Số chỉ tiêu")

@@ -111,10 +111,10 @@ def cli(ctx: click.Context, workspace: str | None, verbose: int, log_file: str |
 # init
 # ---------------------------------------------------------------------------------------
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", metavar="THƯ_MỤC", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Ghi đè cấu hình nếu thư mục đã có.")
 def init(directory: Path, force: bool) -> None:
-    """Tạo thư mục làm việc mới DIRECTORY với cấu hình và danh mục mẫu.
+    """Tạo thư mục làm việc mới THƯ_MỤC với cấu hình và danh mục mẫu.
 
     Danh mục mẫu gồm ba kế hoạch (Ninh Bình 2025-2045, Ninh Bình 2026, Cao Bằng)
     và danh sách cơ quan config/agencies.yaml để bổ sung địa chỉ thư.
@@ -136,7 +136,7 @@ def catalog() -> None:
 
 
 @catalog.command(name="import")
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", metavar="TỆP_PHỤ_LỤC", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--plan", "plan_id", required=True, metavar="ID",
               help="Mã kế hoạch, dùng làm tên tệp config/plans/ID.yaml (ví dụ ninh-binh-2026).")
 @click.option("--province", metavar="MÃ", help="Tỉnh của kế hoạch (mặc định: tỉnh của thư mục làm việc).")
@@ -145,7 +145,7 @@ def catalog() -> None:
 @pass_state
 def catalog_import(state: State, source: Path, plan_id: str, province: str | None,
                    sheet: str | None, force: bool) -> None:
-    """Nhập bảng chỉ tiêu từ SOURCE (.txt tách Tab, .docx hoặc .xlsx).
+    """Nhập bảng chỉ tiêu từ TỆP_PHỤ_LỤC (.txt tách Tab, .docx hoặc .xlsx).
 
     Kết quả ghi vào config/plans/ID.yaml để cán bộ rà soát và sửa trực tiếp.
     """
@@ -155,11 +155,13 @@ def catalog_import(state: State, source: Path, plan_id: str, province: str | Non
 
     workspace = state.workspace
     if slugify(plan_id) != plan_id:
-        raise UsageError(f"Mã kế hoạch chỉ gồm chữ thường không dấu, số và dấu gạch: {slugify(plan_id)}")
+        msg = f"Mã kế hoạch chỉ gồm chữ thường không dấu, số và dấu gạch: {slugify(plan_id)}"
+        raise UsageError(msg)
     target = workspace.plans_dir / f"{plan_id}.yaml"
     if target.exists() and not force:
+        msg = f"Đã có {workspace.relative(target)}. Thêm --force để ghi đè (các chỉnh sửa tay sẽ mất)."
         raise VietnameseError(
-            f"Đã có {workspace.relative(target)}. Thêm --force để ghi đè (các chỉnh sửa tay sẽ mất).", 2)
+            msg, 2)
     plan = import_plan(read_source(source, sheet=sheet), plan_id, workspace.registry, province)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(dump_plan(plan), encoding="utf-8")
@@ -201,7 +203,8 @@ def catalog_check(state: State, plan_ids: tuple[str, ...], notes: bool) -> None:
                 if not finding.problem:
                     click.echo(f"  ghi chú {plan.id} {finding.code}: {finding.message}")
     if total_problems:
-        raise VietnameseError(f"Danh mục còn {total_problems} lỗi cần sửa (xem danh sách trên).", 1)
+        msg = f"Danh mục còn {total_problems} lỗi cần sửa (xem danh sách trên)."
+        raise VietnameseError(msg, 1)
     click.echo("Danh mục hợp lệ.")
 
 
@@ -289,7 +292,7 @@ dry_run_option = click.option("--dry-run", is_flag=True, help="Chỉ liệt kê 
 @plan_option
 @agency_option
 @json_option
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
+@click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="SỐ",
               help="Số tiến trình ghi song song (mặc định: số nhân CPU).")
 @pass_state
 def forms(state: State, period_text: str, plan_ids, agency_codes, as_json: bool, workers) -> None:
@@ -308,8 +311,11 @@ def forms(state: State, period_text: str, plan_ids, agency_codes, as_json: bool,
         result = make_forms(workspace, period, plan_ids, agencies, workers=workers, progress=bar.advance,
                             start=bar.total_is)
     if not result.written:
-        raise VietnameseError(f"Không có cơ quan nào phải báo cáo trong kỳ {period.label} với lựa "
-                              "chọn này.", 1)
+        msg = (
+            f"Không có cơ quan nào phải báo cáo trong kỳ {period.label} với lựa "
+                              "chọn này."
+        )
+        raise VietnameseError(msg, 1)
     if as_json:
         _echo_json([{"agency": w.agency, "name": w.agency_name, "form_id": w.form_id,
                      "file": workspace.relative(Path(w.path)), "rows": w.rows} for w in result.written])
@@ -323,12 +329,13 @@ def forms(state: State, period_text: str, plan_ids, agency_codes, as_json: bool,
 # collect, history
 # ---------------------------------------------------------------------------------------
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="TỆP_HOẶC_THƯ_MỤC...",
+                type=click.Path(exists=True, path_type=Path))
 @period_option
 @click.option("--agency", "agency_code", metavar="MÃ",
               help="Mọi tệp đều phải là biểu mẫu của cơ quan này.")
 @json_option
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
+@click.option("--workers", type=click.IntRange(1, 64), default=None, metavar="SỐ",
               help="Số tiến trình đọc song song (mặc định: số nhân CPU).")
 @pass_state
 def collect(state: State, paths, period_text: str, agency_code: str | None, as_json: bool,
@@ -348,7 +355,8 @@ def collect(state: State, paths, period_text: str, agency_code: str | None, as_j
         workspace.check_agencies([agency_code])
     files = gather(paths)
     if not files:
-        raise VietnameseError("Không có tệp nào để thu thập trong các đường dẫn đã cho.", 1)
+        msg = "Không có tệp nào để thu thập trong các đường dẫn đã cho."
+        raise VietnameseError(msg, 1)
     with _Progress(f"Thu thập {period.label}", len(files)) as bar:
         receipts = collect_paths(workspace, files, period, agency_code, workers=workers,
                                  progress=bar.advance)
@@ -529,11 +537,15 @@ def explain(state: State, period_text: str, code: str, plan_ids) -> None:
     view = overview(workspace, _period(period_text), plan_ids)
     found = view.find(code)
     if not found:
-        raise VietnameseError(f"Không có chỉ tiêu mã \"{code}\" trong kỳ {view.period.label} "
-                              "(xem mã bằng \"reportgen catalog show\").", 2)
+        msg = (
+            f"Không có chỉ tiêu mã \"{code}\" trong kỳ {view.period.label} "
+                              "(xem mã bằng \"reportgen catalog show\")."
+        )
+        raise VietnameseError(msg, 2)
     if len(found) > 1:
         plans = ", ".join(s.plan for s in found)
-        raise VietnameseError(f"Mã \"{code}\" có ở nhiều kế hoạch ({plans}); thêm --plan để chọn.", 2)
+        msg = f"Mã \"{code}\" có ở nhiều kế hoạch ({plans}); thêm --plan để chọn."
+        raise VietnameseError(msg, 2)
     s = found[0]
     click.echo(f"{s.plan} {s.code}: {s.name}")
     click.echo(f"Đánh giá {view.period.label}: {s.status}")
@@ -592,7 +604,8 @@ def report(state: State, period_text: str, plan_ids, as_pdf: bool, number: str |
     try:
         today = date.fromisoformat(report_date) if report_date else None
     except ValueError as exc:
-        raise VietnameseError(f"Ngày \"{report_date}\" không hợp lệ; viết dạng 2026-11-20.", 2) from exc
+        msg = f"Ngày \"{report_date}\" không hợp lệ; viết dạng 2026-11-20."
+        raise VietnameseError(msg, 2) from exc
     files, pdf_error = render_report(workspace, period, plan_ids, number=number, today=today,
                                      template_dir=template_dir, pdf=as_pdf)
     outputs = {"docx": files.docx, "xlsx": files.xlsx, "pdf": files.pdf}
@@ -638,7 +651,8 @@ def _echo_deliveries(workspace: Workspace, results, dry_run: bool, as_json: bool
                        f"{workspace.relative(workspace.output_dir / 'outbox')} để xem trước "
                        "(đặt mail.mode: smtp trong config/settings.yaml để gửi thật).", err=True)
     if any(r.status == "failed" for r in results):
-        raise VietnameseError("Có thư gửi lỗi; sẽ thử lại ở lần chạy sau (xem \"reportgen status\").", 1)
+        msg = "Có thư gửi lỗi; sẽ thử lại ở lần chạy sau (xem \"reportgen status\")."
+        raise VietnameseError(msg, 1)
 
 
 @cli.command(name="send-forms")
@@ -659,8 +673,11 @@ def send_forms(state: State, period_text: str, agency_codes, plan_ids, dry_run: 
     period = _period(period_text)
     agencies = workspace.check_agencies(agency_codes)
     if not actions.open_store(workspace).forms_for(str(period)):
-        raise VietnameseError(f"Chưa có biểu mẫu kỳ {period.label}. Chạy trước: reportgen forms --period "
-                              f"{period}", 1)
+        msg = (
+            f"Chưa có biểu mẫu kỳ {period.label}. Chạy trước: reportgen forms --period "
+                              f"{period}"
+        )
+        raise VietnameseError(msg, 1)
     results = actions.send_forms(workspace, period, agencies, plan_ids, dry_run=dry_run)
     _echo_deliveries(workspace, results, dry_run, as_json)
 
@@ -721,7 +738,8 @@ def schedule_list(state: State, month: str | None, as_json: bool) -> None:
     if month:
         period = _period(month)
         if period.kind != "month":
-            raise VietnameseError("--month cần dạng 2026-11.", 2)
+            msg = "--month cần dạng 2026-11."
+            raise VietnameseError(msg, 2)
         runs = month_plan(workspace.settings, period.year, period.index)
         if as_json:
             _echo_json([{"job": spec.id, "title": spec.title, "at": when.isoformat()} for when, spec in runs])
@@ -737,3 +755,71 @@ def schedule_list(state: State, month: str | None, as_json: bool) -> None:
     for spec, when, past in rows:
         flag = "  (đã đến hạn: sẽ chạy ngay khi bộ lập lịch chạy)" if past else ""
         click.echo(f"{spec.id:8} {spec.title:34} kế tiếp: {when:%d/%m/%Y %H:%M}{flag}")
+
+
+# ---------------------------------------------------------------------------------------
+# demo
+# ---------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--workspace", "target", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reportgen-demo"), show_default=True,
+              help="Thư mục làm việc mới cho bản chạy thử.")
+@click.option("--force", is_flag=True, help="Ghi đè thư mục chạy thử đã có.")
+def demo(target: Path, force: bool) -> None:
+    """Chạy thử trọn một tháng trên danh mục Ninh Bình với DỮ LIỆU MINH HỌA.
+
+    Lập biểu mẫu, giả lập các cơ quan điền và gửi lại (có lỗi gõ, nộp muộn, tệp
+    có lỗi), thu thập, đánh giá, lập báo cáo (.docx, .xlsx, biểu đồ, PDF nếu có
+    LibreOffice) và ghi thư nhắc vào hộp thư đi. Không gửi thư thật.
+    """
+    from .demo import LABEL, run_demo
+
+    bars: list[_Progress] = []
+
+    def step(label: str, total: int):
+        if bars:
+            bars[-1].__exit__(None, None, None)
+        bar = _Progress(label, total).__enter__()
+        bars.append(bar)
+        click.echo(f"• {label}", err=True)
+        return bar.advance
+
+    click.echo(f"=== {LABEL}: chạy thử chu trình tháng 11/2026 trong {target} ===", err=True)
+    try:
+        result = run_demo(target, force=force, step=step)
+    finally:
+        if bars:
+            bars[-1].__exit__(None, None, None)
+    workspace = result.workspace
+    receipts = result.receipts
+    good = sum(1 for r in receipts if r.ok)
+    view = _demo_overview(workspace)
+    summary = view.summary
+    click.echo(f"\n{LABEL} — Tháng 11/2026, thư mục làm việc: {workspace.root}")
+    click.echo(f"  Biểu mẫu đã lập: {result.forms} (output/2026-11/forms/)")
+    click.echo(f"  Cơ quan gửi lại: {result.filled}" + (" (một tệp lưu bằng LibreOffice)" if result.libreoffice
+                                                        else ""))
+    click.echo(f"  Thu thập: {len(receipts)} tệp, {good} hợp lệ, {len(receipts) - good} có lỗi "
+               "(tệp gửi trả ở output/2026-11/returns/)")
+    click.echo("  Đánh giá: " + ", ".join(f"{k} {v}" for k, v in summary["statuses"].items()))
+    click.echo(f"  Cơ quan: {summary['agencies_reported']}/{summary['agencies_expected']} đã nộp, "
+               f"{summary['agencies_late']} muộn, {summary['agencies_missing']} chưa nộp")
+    click.echo(f"  Thư đã ghi vào hộp thư đi: {result.mails} (output/outbox/*.eml)")
+    files = result.report
+    click.echo("  Báo cáo:")
+    for path in (files.docx, files.pdf, files.xlsx, *files.charts):
+        if path:
+            click.echo(f"    {workspace.relative(path)}")
+    if result.pdf_problem is not None:
+        click.echo(f"  (Không có PDF: {messages.describe(result.pdf_problem)})")
+    click.echo(f"Xem tiếp: reportgen -w {workspace.root} status --period 2026-11")
+
+
+def _demo_overview(workspace: Workspace):
+    from datetime import datetime
+
+    from .actions import overview
+    from .clock import VN
+    from .demo import PERIOD
+
+    return overview(workspace, PERIOD, now=datetime(2026, 11, 18, 8, 20, tzinfo=VN))

@@ -363,7 +363,8 @@ class _Validations:
             result = sheet.data_validation(r0, c0, r0, c0, {
                 **options, "multi_range": " ".join(_a1(a, b) for a, b in ranges)})
             if result != 0:  # XlsxWriter returns -2 and writes nothing on a rejected rule
-                raise ValueError(f"data validation rejected: {options}")
+                msg = f"data validation rejected: {options}"
+                raise ValueError(msg)
 
 
 def _ranges(cells: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:

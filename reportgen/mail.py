@@ -16,14 +16,13 @@ from __future__ import annotations
 import os
 import re
 import smtplib
-import socket
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Protocol
 
@@ -131,20 +130,25 @@ class SmtpMailer:
                 if self.username:
                     client.login(self.username, self.password)
                 refused = client.send_message(email, from_addr=self.sender, to_addrs=recipients)
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError,
-                socket.timeout, TimeoutError) as exc:
-            raise MailError(f"{type(exc).__name__}: {exc}", temporary=True) from exc
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError) as exc:
+            msg = f"{type(exc).__name__}: {exc}"
+            raise MailError(msg, temporary=True) from exc
         except smtplib.SMTPResponseException as exc:
-            raise MailError(f"máy chủ trả lời {exc.smtp_code}: {_text(exc.smtp_error)}",
+            msg = f"máy chủ trả lời {exc.smtp_code}: {_text(exc.smtp_error)}"
+            raise MailError(msg,
                             temporary=400 <= exc.smtp_code < 500) from exc
         except smtplib.SMTPRecipientsRefused as exc:
-            raise MailError(f"máy chủ từ chối người nhận {', '.join(exc.recipients)}") from exc
+            msg = f"máy chủ từ chối người nhận {', '.join(exc.recipients)}"
+            raise MailError(msg) from exc
         except ssl.SSLError as exc:
-            raise MailError(f"lỗi TLS/chứng chỉ: {exc}") from exc
+            msg = f"lỗi TLS/chứng chỉ: {exc}"
+            raise MailError(msg) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise MailError(f"{type(exc).__name__}: {exc}", temporary=isinstance(exc, OSError)) from exc
+            msg = f"{type(exc).__name__}: {exc}"
+            raise MailError(msg, temporary=isinstance(exc, OSError)) from exc
         if refused:  # some recipients were refused: a failure, not a silent partial send
-            raise MailError(f"máy chủ từ chối: {', '.join(refused)}")
+            msg = f"máy chủ từ chối: {', '.join(refused)}"
+            raise MailError(msg)
         return email["Message-ID"]
 
 
@@ -183,16 +187,21 @@ def mailer_from_settings(settings: dict, outbox: Path, clock: Callable[[], datet
     if settings["mail.mode"] != "smtp":
         return OutboxMailer(outbox, sender, name, **({"clock": clock} if clock else {}))
     if not settings["mail.host"]:
-        raise MailError("chưa khai báo máy chủ SMTP (mail.host trong config/settings.yaml)")
+        msg = "chưa khai báo máy chủ SMTP (mail.host trong config/settings.yaml)"
+        raise MailError(msg)
     if settings["mail.security"] not in ("ssl", "starttls", "plain"):
-        raise MailError("mail.security phải là ssl, starttls hoặc plain")
+        msg = "mail.security phải là ssl, starttls hoặc plain"
+        raise MailError(msg)
     password = ""
     if settings["mail.username"]:
         variable = settings["mail.password_env"]
         password = os.environ.get(variable, "")
         if not password:
-            raise MailError(f"chưa đặt mật khẩu SMTP: đặt biến môi trường {variable} (không ghi mật khẩu "
-                            "vào tệp cấu hình)")
+            msg = (
+                f"chưa đặt mật khẩu SMTP: đặt biến môi trường {variable} (không ghi mật khẩu "
+                            "vào tệp cấu hình)"
+            )
+            raise MailError(msg)
     return SmtpMailer(settings["mail.host"], int(settings["mail.port"]), settings["mail.security"], sender,
                       settings["mail.username"], password, settings["mail.ca_file"], sender_name=name)
 

@@ -4,6 +4,7 @@ to the pure :mod:`reportgen.evaluate`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -21,7 +22,7 @@ from .evaluate import (
 )
 from .forms import FormPlanner
 from .periods import Period
-from .store import Store, StoredValue
+from .store import Store
 
 __all__ = ["AgencyState", "Overview", "build_overview"]
 
@@ -89,16 +90,18 @@ class Overview:
         return [s for s in self.statuses if s.code == code and (plan is None or s.plan == plan)]
 
 
-def _agency_value(v: StoredValue) -> AgencyValue:
-    return AgencyValue(agency=v.agency, value=v.value, numerator=v.numerator, denominator=v.denominator,
-                       assessment=v.assessment, evidence=v.note, doc_number=v.doc_number,
-                       doc_date=v.doc_date, ok=v.ok)
+def _by_key(figures: Iterable[tuple]) -> dict[str, list[AgencyValue]]:
+    """Rows of :meth:`Store.current_figures` grouped by form row key.
 
-
-def _by_key(values: list[StoredValue]) -> dict[str, list[AgencyValue]]:
+    Keys and agency codes repeat hundreds of thousands of times at national scale:
+    one string object each (interned) keeps the memory of a period's figures small.
+    """
     out: dict[str, list[AgencyValue]] = {}
-    for v in values:
-        out.setdefault(v.key, []).append(_agency_value(v))
+    codes: dict[str, str] = {}
+    for key, agency, value, numerator, denominator, assessment, note, number, when, ok in figures:
+        agency = codes.setdefault(agency, agency)
+        out.setdefault(key, []).append(
+            AgencyValue(agency, value, numerator, denominator, assessment, note, number, when, ok == 1))
     return out
 
 
@@ -113,7 +116,7 @@ def _history(store: Store, items: list[tuple[Item, list[str]]], period: Period) 
             continue
         if earlier.kind != period.kind or earlier.month_number >= period.month_number:
             continue
-        values = _by_key(store.current_values(text))
+        values = _by_key(store.current_figures(text))
         found: dict[str, float] = {}
         for item, reporters in items:
             for part in item.parts:
@@ -129,7 +132,7 @@ def _history(store: Store, items: list[tuple[Item, list[str]]], period: Period) 
 def build_overview(catalog: Catalog, plans: list[Plan], store: Store | None, period: Period,
                    today: date, *, submission_day: int, now: datetime, emails: bool = False) -> Overview:
     items = [(item, catalog.reporters(item)) for plan in plans for item in plan.items]
-    values = _by_key(store.current_values(str(period))) if store else {}
+    values = _by_key(store.current_figures(str(period))) if store else {}
     history = _history(store, items, period) if store else History({})
     statuses = evaluate_all(items, period, today, values, history)
     deadline = period.submission_deadline(submission_day)

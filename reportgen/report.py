@@ -209,14 +209,16 @@ def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None]
     try:
         document = DocxTemplate(str(template))
     except Exception as exc:  # a damaged or non-Word template
-        raise ReportError(f"mẫu báo cáo {template} không mở được ({type(exc).__name__})") from exc
+        msg = f"mẫu báo cáo {template} không mở được ({type(exc).__name__})"
+        raise ReportError(msg) from exc
     full = dict(context)
     for name, png in pictures.items():
         full[name] = InlineImage(document, io.BytesIO(png), width=Mm(155)) if png else ""
     try:
         document.render(full, autoescape=True)
     except Exception as exc:  # jinja2 errors from a template edited by hand
-        raise ReportError(f"mẫu báo cáo {template.name} có thẻ không hợp lệ: {exc}") from exc
+        msg = f"mẫu báo cáo {template.name} có thẻ không hợp lệ: {exc}"
+        raise ReportError(msg) from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(target))
     return target
@@ -238,8 +240,11 @@ def to_pdf(docx: Path, folder: Path, timeout: int = 240) -> Path:
         )
     target = folder / (docx.stem + ".pdf")
     if result.returncode != 0 or not target.exists():
-        raise ReportError(f"LibreOffice không chuyển được {docx.name} sang PDF: "
-                          f"{result.stderr.decode('utf-8', 'replace')[-300:]}")
+        msg = (
+            f"LibreOffice không chuyển được {docx.name} sang PDF: "
+                          f"{result.stderr.decode('utf-8', 'replace')[-300:]}"
+        )
+        raise ReportError(msg)
     return target
 
 
@@ -265,8 +270,9 @@ SUMMARY_COLUMNS = [("STT", 7), ("Mã", 9), ("Chỉ tiêu", 60), ("Đơn vị tí
 def write_summary(view: Overview, catalog: Catalog, values: dict[str, list[AgencyValue]],
                   target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
+    # constant_memory: rows are written in order and flushed, so memory stays flat at any scale.
     workbook = xlsxwriter.Workbook(str(target), {
-        "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+        "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
         "default_format_properties": {"font_name": "Times New Roman", "font_size": 11}})
     base = {"border": 1, "valign": "top", "text_wrap": True}
     fmt = {
@@ -274,6 +280,7 @@ def write_summary(view: Overview, catalog: Catalog, values: dict[str, list[Agenc
         "head": workbook.add_format({**base, "bold": True, "align": "center", "bg_color": "#D9E1F2"}),
         "text": workbook.add_format(base),
         "quoted": workbook.add_format({**base, "quote_prefix": True}),
+        "quoted_plain": workbook.add_format({"quote_prefix": True}),
         "number": workbook.add_format({**base, "num_format": "#,##0.##"}),
         "section": workbook.add_format({**base, "bold": True, "bg_color": "#EDEDED"}),
     }
@@ -354,31 +361,45 @@ def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, fm
     sheet.repeat_rows(2)
 
 
+# A national collection (3,500 agencies × 90 rows) would take longer to write, and to open, than
+# everything else together; above this many rows the sheet points to the database instead.
+VALUES_SHEET_LIMIT = 60_000
+
+
 def _values_sheet(sheet, view: Overview, values: dict[str, list[AgencyValue]], names, fmt) -> None:
+    """Every agency's figure, one row each: plain cells (no borders), only those with content,
+    so that a national collection (300,000 rows) stays quick to write and to open."""
     headers = [("Kế hoạch", 20), ("Mã", 10), ("Cơ quan", 34), ("Giá trị", 12), ("Tử số", 10),
                ("Mẫu số", 10), ("Tự đánh giá / tình trạng", 18), ("Số, ngày văn bản", 22),
                ("Minh chứng / ghi chú", 50), ("Hợp lệ", 8)]
     sheet.write_string(0, 0, f"Số liệu các cơ quan đã báo cáo — {view.period.label}", fmt["title"])
+    rows = sum(len(v) for v in values.values())
+    if rows > VALUES_SHEET_LIMIT:
+        sheet.write_string(1, 0, f"Có {format_number(rows)} dòng số liệu, quá nhiều cho một trang tính: xem "
+                                 "số liệu từng cơ quan bằng \"reportgen explain\" hoặc trong cơ sở dữ liệu.")
+        return
     for col, (header, width) in enumerate(headers):
         sheet.set_column(col, col, width)
         sheet.write_string(2, col, header, fmt["head"])
     r = 3
+    plain, quoted = None, fmt["quoted_plain"]
     for key in sorted(values):
         plan, _, code = key.partition("|")
+        code = code.replace("|", " ")
         for v in values[key]:
-            sheet.write_string(r, 0, plan, fmt["text"])
-            sheet.write_string(r, 1, code.replace("|", " "), fmt["text"])
-            _safe_text(sheet, r, 2, names.get(v.agency, v.agency), fmt["text"], fmt["quoted"])
+            sheet.write_string(r, 0, plan)
+            sheet.write_string(r, 1, code)
+            _safe_text(sheet, r, 2, names.get(v.agency, v.agency), plain, quoted)
             for col, number in ((3, v.value), (4, v.numerator), (5, v.denominator)):
                 if number is not None:
-                    sheet.write_number(r, col, number, fmt["number"])
-                else:
-                    sheet.write_blank(r, col, None, fmt["text"])
-            _safe_text(sheet, r, 6, v.assessment, fmt["text"], fmt["quoted"])
-            doc = " ".join(x for x in (v.doc_number, v.doc_date) if x)
-            _safe_text(sheet, r, 7, doc, fmt["text"], fmt["quoted"])
-            _safe_text(sheet, r, 8, v.evidence, fmt["text"], fmt["quoted"])
-            sheet.write_string(r, 9, "có" if v.ok else "không", fmt["text"])
+                    sheet.write_number(r, col, number)
+            if v.assessment:
+                _safe_text(sheet, r, 6, v.assessment, plain, quoted)
+            if v.doc_number or v.doc_date:
+                _safe_text(sheet, r, 7, " ".join(x for x in (v.doc_number, v.doc_date) if x), plain, quoted)
+            if v.evidence:
+                _safe_text(sheet, r, 8, v.evidence, plain, quoted)
+            sheet.write_string(r, 9, "có" if v.ok else "không")
             r += 1
     sheet.autofilter(2, 0, max(r - 1, 2), len(headers) - 1)
     sheet.freeze_panes(3, 0)

@@ -64,7 +64,7 @@ def _clock(text: str) -> tuple[int, int]:
 def job_specs(settings: dict) -> list[JobSpec]:
     """The monthly cycle from configuration: collect and remind daily, forms and report monthly."""
     hour, minute = _clock(settings["schedule.time"])
-    base = datetime(2000, 1, 1, hour, minute)
+    base = datetime(2000, 1, 1, hour, minute, tzinfo=VN)
 
     def at(delay: int) -> tuple[tuple[str, object], ...]:
         moment = base + timedelta(minutes=delay)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -154,7 +155,8 @@ class SendRecord:
 
 def _sqlite_path(workspace, url: str) -> Path:
     if not url.startswith("sqlite:///"):
-        raise StoreError("chỉ hỗ trợ cơ sở dữ liệu SQLite (database.url dạng sqlite:///đường/dẫn.sqlite)",
+        msg = "chỉ hỗ trợ cơ sở dữ liệu SQLite (database.url dạng sqlite:///đường/dẫn.sqlite)"
+        raise StoreError(msg,
                          path=url)
     raw = url[len("sqlite:///"):]
     path = Path(raw)
@@ -170,7 +172,7 @@ class Store:
             raise StoreError(str(exc), path=str(self.path)) from exc
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA busy_timeout = 30000")
-        self.db.execute("PRAGMA journal_mode = WAL")
+        self._wal()
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
         try:
@@ -178,6 +180,20 @@ class Store:
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
             raise StoreError(str(exc), path=str(self.path)) from exc
+
+    def _wal(self) -> None:
+        """Switch to WAL once (it stays in the file). Switching needs a moment alone with
+        the file and SQLite does not wait for it, so a second process retries briefly."""
+        for _ in range(100):
+            try:
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                time.sleep(0.05)
+        raise StoreError("cơ sở dữ liệu đang bị khoá bởi tiến trình khác", path=str(self.path))
 
     @classmethod
     def open(cls, workspace, create: bool = True) -> Store | None:
@@ -316,6 +332,17 @@ class Store:
             sql += " AND v.plan = ?"
             args.append(plan)
         return [_stored(r) for r in self.db.execute(sql + " ORDER BY s.agency, v.key", args)]
+
+    def current_figures(self, period: str) -> Iterator[tuple]:
+        """The current values of a period as plain tuples, streamed, for evaluation in bulk:
+        (key, agency, value, numerator, denominator, assessment, note, doc_number, doc_date, ok)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        yield from cursor.execute(
+            "SELECT v.key, s.agency, v.value, v.numerator, v.denominator, v.assessment, v.note,"
+            " v.doc_number, v.doc_date, v.ok FROM vals v JOIN submissions s ON s.id = v.submission_id"
+            " WHERE s.period = ? AND s.superseded_by IS NULL ORDER BY s.agency, v.key", (period,),
+        )
 
     def current_values_many(self, periods: Iterable[str]) -> dict[str, list[StoredValue]]:
         return {p: self.current_values(p) for p in periods}

@@ -123,8 +123,9 @@ def _load_yaml(path: Path) -> Any:
         raise ConfigError("missing-file", file=str(path)) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        msg = "yaml"
         raise ConfigError(
-            "yaml", file=str(path), line=(mark.line + 1) if mark else "?",
+            msg, file=str(path), line=(mark.line + 1) if mark else "?",
             problem=getattr(exc, "problem", None) or str(exc),
         ) from exc
 
@@ -187,8 +188,9 @@ class Workspace:
                 if isinstance(setting.default, int) and isinstance(value, str) and value.isdigit():
                     value = int(value)
                 else:
+                    msg = "bad-value"
                     raise ConfigError(
-                        "bad-value", file=str(path), field=setting.name, value=value,
+                        msg, file=str(path), field=setting.name, value=value,
                         hint=f"cần giá trị kiểu {type(setting.default).__name__} ({setting.help}).",
                     )
             merged[setting.name] = value
@@ -209,7 +211,7 @@ class Workspace:
     @cached_property
     def catalog(self) -> Catalog:
         plans: dict[str, Plan] = {}
-        for plan_id, path in self.plan_paths().items():
+        for path in self.plan_paths().values():
             plan = load_plan(path)
             plans[plan.id] = plan
         return Catalog(plans=plans, registry=self.registry)

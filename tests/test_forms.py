@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -156,7 +155,7 @@ def test_tasks_have_status_document_number_and_date(workspace, tmp_path):
 
 
 def _cells(sqref: str) -> set[str]:
-    from openpyxl.utils.cell import range_boundaries, get_column_letter
+    from openpyxl.utils.cell import get_column_letter, range_boundaries
 
     out = set()
     for part in sqref.split():
@@ -292,3 +291,23 @@ def test_libreoffice_round_trip_keeps_validations_protection_and_inputs(workspac
     values = {row[0].value: row[1].value for row in workbook["_meta"].iter_rows()}
     identity = {name: values[name] for name in IDENTITY_FIELDS}
     assert values["signature"] == sign(workspace.form_key(), identity)
+
+
+def test_last_periods_value_is_shown(workspace, tmp_path):
+    from reportgen import actions
+
+    from .helpers import fill, run_collect
+
+    october = actions.make_forms(workspace, Period.parse("2026-10"), agencies=["p-hoa-lu"], workers=1,
+                                 now=datetime(2026, 10, 1, 8, tzinfo=VN))
+    [written] = october.written
+    filled = fill(Path(written.path), {"ninh-binh-2025-2045|III.4": {"value": 85.5},
+                                       "ninh-binh-2026|I.4.2": {"numerator": 19, "denominator": 20}},
+                  target=tmp_path / "2026-10_p-hoa-lu.xlsx")
+    run_collect(workspace, [filled], period="2026-10")
+    november = actions.make_forms(workspace, Period.parse("2026-11"), agencies=["p-hoa-lu"], workers=1, now=NOW)
+    sheet = openpyxl.load_workbook(november.written[0].path)["BaoCao"]
+    rows = _data_rows(sheet)
+    assert rows["ninh-binh-2025-2045|III.4"][COLUMNS["previous"]].value == "85,5"
+    assert rows["ninh-binh-2026|I.4.2"][COLUMNS["previous"]].value == "95"
+    assert rows["ninh-binh-2025-2045|III.3"][COLUMNS["previous"]].value is None

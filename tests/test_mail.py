@@ -24,7 +24,7 @@ from reportgen.periods import Period
 from reportgen.store import Store
 from reportgen.workspace import Workspace
 
-from .helpers import fill, make_form, run_collect
+from .helpers import fill, run_collect
 
 PERIOD = Period.parse("2026-11")
 BEFORE = datetime(2026, 11, 14, 8, 10, tzinfo=VN)  # 2 days before the 16/11 deadline

@@ -163,14 +163,14 @@ def _table(container, widths: list[int], borders: bool):
         edges.append(element)
     tbl_pr.append(edges)
     grid = table._tbl.tblGrid
-    for col, w in zip(grid.findall(qn("w:gridCol")), widths):
+    for col, w in zip(grid.findall(qn("w:gridCol")), widths, strict=False):
         col.set(qn("w:w"), str(w))
     return table
 
 
 def _row(table, widths: list[int]):
     row = table.add_row()
-    for cell, w in zip(row.cells, widths):
+    for cell, w in zip(row.cells, widths, strict=False):
         cell.width = Twips(w)
         for p in cell.paragraphs:
             p.paragraph_format.space_after = Pt(0)
@@ -393,7 +393,7 @@ def appendix(document) -> None:
     table = _table(document, widths, borders=True)
     head = _row(table, widths)
     _repeat_header(head)
-    for cell, (title, _) in zip(head.cells, APPENDIX_COLUMNS):
+    for cell, (title, _) in zip(head.cells, APPENDIX_COLUMNS, strict=False):
         _cell_text(cell, title, 12, bold=True)
     loops = [
         ("{%tr for plan in appendix %}", None),
@@ -420,7 +420,7 @@ def appendix(document) -> None:
         else:
             fields = ["r.stt", "r.name", "r.unit", "r.target", "r.value", "r.pct", "r.status", "r.lead",
                       "r.note"]
-            for index, (cell, name) in enumerate(zip(row.cells, fields)):
+            for index, (cell, name) in enumerate(zip(row.cells, fields, strict=False)):
                 align = WD_ALIGN_PARAGRAPH.LEFT if index in (1, 7, 8) else WD_ALIGN_PARAGRAPH.CENTER
                 _cell_text(cell, f"{{{{ {name} }}}}", 12, align=align)
             _cant_split(row)

@@ -1,0 +1,69 @@
+"""Benchmark: the whole monthly cycle, for a province and at national scale.
+
+    python benchmarks/cycle.py [--agencies 160 3500] [--workers N]
+
+Stages, each timed: forms (write every agency's form), collect (read, check,
+archive and store every returned form), status (evaluate every indicator),
+report (Word + Excel + charts, no PDF), remind (plan and write the reminders to
+the outbox). Filling the forms is the agencies' work: it is prepared between
+stages and not counted. Prints seconds per stage, forms/s and peak RSS.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from _synthetic import bench_main, fill_forms, peak_mb, synthetic_workspace
+
+from reportgen import actions
+from reportgen.periods import Period
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+PERIOD = Period.parse("2026-11")
+
+
+
+def run(root: Path, agencies: int, workers: int) -> None:
+    workspace = synthetic_workspace(root / f"ws-{agencies}", agencies)
+    stages: dict[str, float] = {}
+
+    memory: dict[str, float] = {}
+
+    def timed(name, call):
+        started = time.perf_counter()
+        value = call()
+        stages[name] = time.perf_counter() - started
+        memory[name] = peak_mb()
+        return value
+
+    made = timed("forms", lambda: actions.make_forms(workspace, PERIOD, workers=workers,
+                                                     now=datetime(2026, 11, 1, 8, 5, tzinfo=VN)))
+    planner = actions.planner(workspace, PERIOD, now=datetime(2026, 11, 1, 8, 5, tzinfo=VN))
+    started = time.perf_counter()
+    filled = fill_forms(made.written, root / f"returned-{agencies}", workspace.form_key(), planner)
+    prepared = time.perf_counter() - started
+    receipts = timed("collect", lambda: actions.collect_paths(
+        workspace, filled, PERIOD, workers=workers, now=datetime(2026, 11, 15, 9, tzinfo=VN)))
+    assert all(r.status == "accepted" for r in receipts)
+    view = timed("status", lambda: actions.overview(workspace, PERIOD, now=datetime(2026, 11, 17, 9, tzinfo=VN)))
+    timed("report", lambda: actions.render_report(workspace, PERIOD, pdf=False,
+                                                  now=datetime(2026, 11, 18, 8, 20, tzinfo=VN)))
+    mails = timed("remind", lambda: actions.remind(workspace, PERIOD, now=datetime(2026, 11, 17, 8, 10, tzinfo=VN)))
+    rows = sum(w.rows for w in made.written) / len(made.written)
+    total = sum(stages.values())
+    print(f"\n{agencies} agencies: {len(made.written)} forms, {rows:.0f} rows/form, "
+          f"{len(view.statuses)} indicators and tasks, {len(mails)} messages")
+    for name, seconds in stages.items():
+        extra = ""
+        if name in ("forms", "collect"):
+            extra = f"  ({len(made.written) / seconds:.0f} forms/s)"
+        print(f"  {name:8} {seconds:7.2f} s   peak so far {memory[name]:5.0f} MB{extra}")
+    print(f"  {'total':8} {total:7.2f} s   (filling {len(filled)} forms for the test, not counted: {prepared:.1f} s)")
+    print(f"  peak RSS (max of process, workers): {peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    bench_main(__doc__, lambda root, size, args: run(root, size, args.workers))
