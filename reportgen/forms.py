@@ -24,7 +24,6 @@ import xlsxwriter
 
 from .catalog import INDICATOR, Catalog, Item, Plan
 from .periods import Period, governing, parse_deadline
-from .text import format_number
 
 __all__ = [
     "FormRow",
@@ -689,10 +688,3 @@ def _collect(outcomes, results: list[Written], progress) -> list[Written]:
         if progress:
             progress(len(done))
     return results
-
-
-def format_previous(value: float | None, text: str | None = None) -> str:
-    """How last period's value is shown on the form."""
-    if value is not None:
-        return format_number(value)
-    return text or ""

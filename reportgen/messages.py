@@ -196,4 +196,3 @@ ROW_MISSING = "Thiếu dòng của chỉ tiêu {code} (có thể đã bị xoá)
 NOTE_AMBIGUOUS = "\"{raw}\" được hiểu là {value}. Nếu ý là số nghìn, viết {alt}."
 NOTE_PERCENT_FORMAT = "Ô định dạng phần trăm: {raw} được hiểu là {value}%."
 NOTE_SMALL_PERCENT = "Giá trị {value} rất nhỏ cho một tỷ lệ %; nếu ý là {alt}%, hãy nhập {alt}."
-NOTE_TEXT_NUMBER = "Số được nhập dạng chữ (\"{raw}\"), đã đọc là {value}."

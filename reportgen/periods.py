@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from .errors import BadPeriod
 from .targets import Target
@@ -150,8 +150,6 @@ class Period:
             return Period(self.year, self.kind, self.index - 1)
         return Period(self.year - 1, self.kind, top)
 
-    def same_period_last_year(self) -> Period:
-        return Period(self.year - 1, self.kind, self.index)
 
 
 @dataclass(frozen=True)
@@ -263,6 +261,3 @@ def governing(targets: list[Target], deadline_text: str | None, period: Period) 
         return None
     return Governing(tuple(dated), parse_deadline(text))
 
-
-def days_between(a: date, b: date) -> int:
-    return (b - a) // timedelta(days=1)

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import StoreError
@@ -193,7 +193,8 @@ class Store:
                 if "locked" not in str(exc):
                     raise
                 time.sleep(0.05)
-        raise StoreError("cơ sở dữ liệu đang bị khoá bởi tiến trình khác", path=str(self.path))
+        detail = "cơ sở dữ liệu đang bị khoá bởi tiến trình khác"
+        raise StoreError(detail, path=str(self.path))
 
     @classmethod
     def open(cls, workspace, create: bool = True) -> Store | None:
@@ -228,20 +229,12 @@ class Store:
                  for w in written],
             )
 
-    def form(self, form_id: str) -> dict | None:
-        row = self.db.execute("SELECT * FROM forms WHERE form_id = ?", (form_id,)).fetchone()
-        return dict(row) if row else None
-
     def forms_for(self, period: str) -> list[dict]:
         rows = self.db.execute(
             "SELECT * FROM forms WHERE period = ? ORDER BY agency, generated_at", (period,))
         return [dict(r) for r in rows]
 
     # -- files and submissions -------------------------------------------------------------
-    def file_by_hash(self, sha256: str) -> FileRecord | None:
-        row = self.db.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,)).fetchone()
-        return _file(row) if row else None
-
     def add_file(self, *, sha256: str, name: str, archive: str, size: int, received_at: str,
                  source: str, status: str, agency: str | None, period: str | None,
                  form_id: str | None, receipt: dict, submission: dict | None = None,
@@ -343,9 +336,6 @@ class Store:
             " v.doc_number, v.doc_date, v.ok FROM vals v JOIN submissions s ON s.id = v.submission_id"
             " WHERE s.period = ? AND s.superseded_by IS NULL ORDER BY s.agency, v.key", (period,),
         )
-
-    def current_values_many(self, periods: Iterable[str]) -> dict[str, list[StoredValue]]:
-        return {p: self.current_values(p) for p in periods}
 
     def previous_values(self, period: str) -> dict[str, dict[str, str]]:
         """Last period's figures per agency, as shown on the next form."""
@@ -457,6 +447,3 @@ def _stored(row) -> StoredValue:
         received_at=row["received_at"],
     )
 
-
-def as_dict(record) -> dict:
-    return asdict(record)
