@@ -37,17 +37,12 @@ def open_store(workspace: Workspace, create: bool = True) -> Store | None:
     return Store.open(workspace, create=create)
 
 
-def contact(workspace: Workspace) -> str:
-    s = workspace.settings
-    return f"{s['contact.name']}, điện thoại {s['contact.phone']}, thư điện tử {s['contact.email']}"
-
-
 def planner(workspace: Workspace, period: Period, plan_ids=(), store: Store | None = None,
             now: datetime | None = None) -> FormPlanner:
     return FormPlanner(
         workspace.catalog, workspace.select_plans(plan_ids), period, now=now or clock.now(),
         done_tasks=store.done_tasks() if store else set(),
-        submission_day=workspace.setting("periods.submission_day"), contact=contact(workspace),
+        submission_day=workspace.setting("periods.submission_day"), contact=workspace.contact,
     )
 
 
@@ -77,7 +72,7 @@ def make_forms(workspace: Workspace, period: Period, plan_ids=(), agencies=(), *
 def collector(workspace: Workspace, period: Period, agency: str | None = None,
               now: datetime | None = None) -> Collector:
     return Collector(workspace.catalog, period, workspace.form_key(), workspace.output_dir, agency,
-                     now or clock.now(), workspace.setting("periods.submission_day"), contact(workspace))
+                     now or clock.now(), workspace.setting("periods.submission_day"), workspace.contact)
 
 
 def collect_paths(workspace: Workspace, files: list[Path], period: Period, agency: str | None = None, *,
@@ -150,7 +145,7 @@ def mail_report(workspace: Workspace, files: ReportFiles, period: Period, *, dry
     """Mail the report to leadership, once per version of the report."""
     now = now or clock.now()
     s = workspace.settings
-    ctx = Context(issuer=s["office.issuer_name"], contact=contact(workspace), period_label=period.label)
+    ctx = Context(issuer=s["office.issuer_name"], contact=workspace.contact, period_label=period.label)
     attachments = [(p, p.name) for p in (files.pdf, files.docx, files.xlsx) if p is not None]
     digest = hashlib.sha256(files.docx.read_bytes()).hexdigest()[:12]
     planned = []

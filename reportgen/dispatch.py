@@ -61,8 +61,7 @@ def _recipient(registry, code: str) -> Recipient | None:
 
 def context(workspace, view: Overview) -> Context:
     s = workspace.settings
-    contact = f"{s['contact.name']}, điện thoại {s['contact.phone']}, thư điện tử {s['contact.email']}"
-    return Context(issuer=s["office.issuer_name"], contact=contact, period_label=view.period.label,
+    return Context(issuer=s["office.issuer_name"], contact=workspace.contact, period_label=view.period.label,
                    deadline=view.deadline)
 
 

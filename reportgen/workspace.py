@@ -199,6 +199,12 @@ class Workspace:
     def setting(self, name: str) -> Any:
         return self.settings[name]
 
+    @property
+    def contact(self) -> str:
+        """Whom agencies ask, as written on forms and in mail."""
+        s = self.settings
+        return f"{s['contact.name']}, điện thoại {s['contact.phone']}, thư điện tử {s['contact.email']}"
+
     # -- catalog -----------------------------------------------------------------------
     @cached_property
     def registry(self) -> Registry:
