@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +23,10 @@ import yaml
 
 from . import actions
 from .clock import VN
+from .errors import ReportError
 from .forms import COLUMNS, FormRow
 from .periods import Period
+from .report import libreoffice
 from .workspace import Workspace, init_workspace
 
 __all__ = ["DemoResult", "run_demo", "LABEL"]
@@ -126,19 +127,17 @@ def _fill(form: Path, target: Path, rng: random.Random, habits: bool, bad: bool)
     return target
 
 
-def _libreoffice(path: Path) -> Path | None:
-    binary = shutil.which("soffice") or shutil.which("libreoffice")
-    if binary is None:
-        return None
+def _libreoffice(path: Path) -> bool:
+    """Have LibreOffice open and save the agency's file in place, as an agency using it would."""
     with tempfile.TemporaryDirectory(prefix="reportgen-demo-lo-") as work:
-        result = subprocess.run(
-            [binary, f"-env:UserInstallation={Path(work).as_uri()}/profile", "--headless", "--convert-to",
-             "xlsx", "--outdir", work, str(path)], capture_output=True, timeout=240, check=False)
-        saved = Path(work) / path.name
-        if result.returncode != 0 or not saved.exists():
-            return None
+        try:
+            saved = libreoffice(path, Path(work), "xlsx")
+        except ReportError:
+            return False
+        if saved is None:
+            return False
         shutil.copy(saved, path)
-    return path
+    return True
 
 
 def run_demo(target: Path, *, force: bool = False, share: float = 0.75, seed: int = 2026,

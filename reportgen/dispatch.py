@@ -18,7 +18,7 @@ from pathlib import Path
 from .agencies import Agency
 from .clock import to_vn
 from .errors import MailError
-from .evaluate import GOOD, Status
+from .evaluate import GOOD
 from .mail import Mailer, send_with_retry
 from .overview import Overview
 from .periods import Period, parse_deadline
@@ -34,7 +34,6 @@ from .remind import (
     plan_submission_reminders,
 )
 from .store import Store
-from .text import format_number
 
 __all__ = ["Delivery", "deliver", "context", "agency_dues", "item_leads", "plan_remind", "plan_send_forms"]
 
@@ -104,14 +103,6 @@ def agency_dues(workspace, view: Overview, store: Store | None) -> list[AgencyDu
     return out
 
 
-def _value(status: Status) -> str:
-    if status.value is not None:
-        return format_number(round(status.value, 2)) + (status.unit if status.unit.startswith("%") else "")
-    if status.kind != "indicator":
-        return status.status
-    return next((p.assessment for p in status.parts if p.assessment), "")
-
-
 def item_leads(workspace, view: Overview) -> dict[Recipient, list[ItemDue]]:
     """Each lead agency with its indicators and tasks not yet met, by their own deadline."""
     catalog = workspace.catalog
@@ -127,7 +118,7 @@ def item_leads(workspace, view: Overview) -> dict[Recipient, list[ItemDue]]:
         monitor = _recipient(catalog.registry, item.monitor) if item.monitor else None
         due = ItemDue(
             key=f"{item.plan}|{item.code}", code=status.code, name=status.name, kind=status.kind,
-            deadline_text=status.governing, due=status.due, value=_value(status),
+            deadline_text=status.governing, due=status.due, value=status.value_text,
             target=status.target_text if status.kind == "indicator" else "", status=status.status,
             monitors=(monitor,) if monitor else (),
         )

@@ -301,6 +301,20 @@ class Status:
     def status_code(self) -> str:
         return CODES.get(self.status, "unknown")
 
+    @property
+    def value_text(self) -> str:
+        """The result as the report and the reminders show it: "76,5%", "85,5 Cán bộ", "Đạt".
+
+        Tasks show their document ("125/QĐ-UBND ngày 31/03/2026") or status; a
+        composite shows each part.
+        """
+        if self.kind != INDICATOR:
+            return self.note or self.status
+        if len(self.parts) > 1:
+            return "; ".join(f"{p.label}: {_shown(p.value, p.assessment, self.unit)}" for p in self.parts)
+        part = self.parts[0] if self.parts else None
+        return _shown(self.value, part.assessment if part else None, self.unit)
+
     def to_json(self) -> dict:
         return {
             "plan": self.plan, "code": self.code, "name": self.name, "unit": self.unit,
@@ -319,6 +333,15 @@ class Status:
                 for p in self.parts
             ] if len(self.parts) > 1 else [],
         }
+
+
+def _shown(value: float | None, assessment: str | None, unit: str) -> str:
+    if value is not None:
+        text = format_number(round(value, 2))
+        if unit.strip().startswith("%"):
+            return text + unit.strip()
+        return f"{text} {unit}".strip() if unit and len(unit) <= 12 else text
+    return assessment or "chưa có số liệu"
 
 
 def _key(item: Item, part: str | None) -> str:

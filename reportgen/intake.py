@@ -536,11 +536,15 @@ class _FastRows:
                 return False
             entered["assessment"] = fields["assessment"] = said
         reading.entered[row.key] = entered
-        plan, _, rest = row.key.partition("|")
-        code, _, part = rest.partition("|")
-        reading.values.append(NewValue(key=row.key, plan=plan, code=code, part=part, note=note or None,
-                                       cell=f"{self.letter}{number}", **fields))
+        reading.values.append(_new_value(row, f"{self.letter}{number}", True, note=note or None, **fields))
         return True
+
+
+def _new_value(row: FormRow, cell: str, ok: bool, **fields) -> NewValue:
+    """A value to store for form row ``row`` (key "plan|code" or "plan|code|part")."""
+    plan, _, rest = row.key.partition("|")
+    code, _, part = rest.partition("|")
+    return NewValue(key=row.key, plan=plan, code=code, part=part, cell=cell, ok=ok, **fields)
 
 
 class _Getter:
@@ -611,11 +615,7 @@ class _RowReader:
             self.reading.entered[self.row.key] = self.entered
         if all(v in (None, "") for k, v in fields.items() if k != "note") and not note:
             return  # an empty row: nothing reported
-        plan, _, rest = self.row.key.partition("|")
-        code, _, part = rest.partition("|")
-        self.reading.values.append(NewValue(
-            key=self.row.key, plan=plan, code=code, part=part, cell=self.cell("value"), ok=self.ok,
-            **fields))
+        self.reading.values.append(_new_value(self.row, self.cell("value"), self.ok, **fields))
 
     # -- locked cells ---------------------------------------------------------------------
     def _locked(self) -> None:

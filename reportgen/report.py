@@ -52,24 +52,6 @@ class ReportFiles:
 # ---------------------------------------------------------------------------------------
 # The data the template shows
 # ---------------------------------------------------------------------------------------
-def _value_text(status: Status) -> str:
-    if status.kind != "indicator":
-        return status.note or status.status
-    if len(status.parts) > 1:
-        return "; ".join(f"{p.label}: {_one(p.value, p.assessment, status.unit)}" for p in status.parts)
-    part = status.parts[0] if status.parts else None
-    return _one(status.value, part.assessment if part else None, status.unit)
-
-
-def _one(value: float | None, assessment: str | None, unit: str) -> str:
-    if value is not None:
-        text = format_number(round(value, 2))
-        if unit.strip().startswith("%"):
-            return text + unit.strip()
-        return f"{text} {unit}".strip() if unit and len(unit) <= 12 else text
-    return assessment or "chưa có số liệu"
-
-
 def _lead(item: Item | None, status: Status, names: dict[str, str]) -> str:
     if item is not None and item.reporters_text:
         return item.reporters_text
@@ -90,7 +72,7 @@ def build_context(view: Overview, catalog: Catalog, settings: dict, today: date,
 
     def entry(s: Status) -> dict:
         return {
-            "name": f"{s.name} ({s.code})", "value": _value_text(s),
+            "name": f"{s.name} ({s.code})", "value": s.value_text,
             "target": s.target_text if s.kind == "indicator" else s.governing,
             "status": s.status + (" - tạm tính" if s.provisional else ""),
             "pct": format_percent(s.completion_pct, 1) if s.completion_pct is not None else "",
@@ -171,7 +153,7 @@ def _appendix(view: Overview, items: dict, names: dict[str, str]) -> list[dict]:
                     "stt": s.code.split(".", 1)[-1] if "." in s.code else s.code,
                     "name": s.name, "unit": s.unit,
                     "target": s.target_text if s.kind == "indicator" else s.governing,
-                    "value": _value_text(s) if (s.value is not None or s.kind != "indicator"
+                    "value": s.value_text if (s.value is not None or s.kind != "indicator"
                                                 or any(p.assessment for p in s.parts)) else "",
                     "pct": format_number(round(s.completion_pct, 1)) if s.completion_pct is not None else "",
                     "status": s.status, "lead": _lead(items.get((s.plan, s.code)), s, names),
@@ -224,28 +206,38 @@ def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None]
     return target
 
 
-def to_pdf(docx: Path, folder: Path, timeout: int = 240) -> Path:
-    """Convert with LibreOffice (soffice); ToolMissing when it is not installed."""
+def libreoffice(source: Path, folder: Path, fmt: str, timeout: int = 240) -> Path | None:
+    """Open ``source`` in headless LibreOffice and save it into ``folder`` as ``fmt``.
+
+    Returns the new file, or None when LibreOffice is not installed. A private
+    profile lets it run beside a LibreOffice the user has open.
+    """
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="reportgen-lo-") as profile:
+        result = subprocess.run(
+            [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", fmt,
+             "--outdir", str(folder), str(source)],
+            capture_output=True, timeout=timeout, check=False,
+        )
+    target = folder / f"{source.stem}.{fmt}"
+    if result.returncode != 0 or not target.exists():
+        detail = (f"LibreOffice không chuyển được {source.name} sang {fmt.upper()}: "
+                  f"{result.stderr.decode('utf-8', 'replace')[-300:]}")
+        raise ReportError(detail)
+    return target
+
+
+def to_pdf(docx: Path, folder: Path) -> Path:
+    """Convert with LibreOffice (soffice); ToolMissing when it is not installed."""
+    pdf = libreoffice(docx, folder, "pdf")
+    if pdf is None:
         raise ToolMissing(tool="LibreOffice (soffice)",
                           hint="Cài LibreOffice (Windows: libreoffice.org; Debian/Ubuntu: "
                                "apt install libreoffice-writer-nogui) rồi chạy lại với --pdf. "
                                "Tệp .docx đã được tạo và dùng được ngay.")
-    with tempfile.TemporaryDirectory(prefix="reportgen-lo-") as profile:
-        result = subprocess.run(
-            [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(folder), str(docx)],
-            capture_output=True, timeout=timeout, check=False,
-        )
-    target = folder / (docx.stem + ".pdf")
-    if result.returncode != 0 or not target.exists():
-        msg = (
-            f"LibreOffice không chuyển được {docx.name} sang PDF: "
-                          f"{result.stderr.decode('utf-8', 'replace')[-300:]}"
-        )
-        raise ReportError(msg)
-    return target
+    return pdf
 
 
 # ---------------------------------------------------------------------------------------
@@ -339,7 +331,7 @@ def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, fm
         if s.value is not None:
             sheet.write_number(r, 5, round(s.value, 4), fmt["number"])
         else:
-            _safe_text(sheet, r, 5, _value_text(s) if s.status != CHUA_CO_SO_LIEU else "", fmt["text"],
+            _safe_text(sheet, r, 5, s.value_text if s.status != CHUA_CO_SO_LIEU else "", fmt["text"],
                        fmt["quoted"])
         if s.completion_pct is not None:
             sheet.write_number(r, 6, round(s.completion_pct, 1), fmt["number"])
