@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from reportgen.agencies import Registry  # noqa: E402
 from reportgen.catalog import Catalog  # noqa: E402
-from reportgen.forms import FormRow  # noqa: E402
+from reportgen.duties import FormRow  # noqa: E402
 from reportgen.workspace import Workspace  # noqa: E402
 
 
@@ -28,12 +28,26 @@ def synthetic_catalog(workspace: Workspace, agencies: int) -> Catalog:
     data = {"province": base.home, "provinces": base.provinces, "agencies": [], "groups": []}
     for entry in base.entries.values():
         if entry.is_group:
-            data["groups"].append({"code": entry.code, "name": entry.name,
-                                   "aliases": list(entry.aliases), "members": list(entry.members),
-                                   "reported_by": entry.reported_by, "province": entry.province})
+            data["groups"].append(
+                {
+                    "code": entry.code,
+                    "name": entry.name,
+                    "aliases": list(entry.aliases),
+                    "members": list(entry.members),
+                    "reported_by": entry.reported_by,
+                    "province": entry.province,
+                }
+            )
         else:
-            data["agencies"].append({"code": entry.code, "name": entry.name, "province": entry.province,
-                                     "reports": entry.reports, "reported_by": entry.reported_by})
+            data["agencies"].append(
+                {
+                    "code": entry.code,
+                    "name": entry.name,
+                    "province": entry.province,
+                    "reports": entry.reports,
+                    "reported_by": entry.reported_by,
+                }
+            )
     extra_departments = [f"so-{i:04d}" for i in range(departments)]
     extra_communes = [f"xa-{i:04d}" for i in range(communes)]
     for code in extra_departments:
@@ -83,8 +97,7 @@ def synthetic_workspace(root: Path, agencies: int) -> Workspace:
     extra_d = [f"so-{i:04d}" for i in range(departments)]
     extra_c = [f"xa-{i:04d}" for i in range(communes)]
     data["agencies"] += [{"code": c, "name": f"Sở thử nghiệm {c}", "email": f"{c}@bench.example"} for c in extra_d]
-    data["agencies"] += [{"code": c, "name": f"UBND xã thử nghiệm {c}", "email": f"{c}@bench.example"}
-                         for c in extra_c]
+    data["agencies"] += [{"code": c, "name": f"UBND xã thử nghiệm {c}", "email": f"{c}@bench.example"} for c in extra_c]
     for group in data["groups"]:
         if group["code"] == "so-ban-nganh":
             group["members"] = extra_d

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 
 from _synthetic import bench_main, fill_forms, peak_mb, synthetic_workspace
 
-from reportgen import actions
+from reportgen.cycle import Cycle
+from reportgen.forms import FormMaker
 from reportgen.periods import Period
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PERIOD = Period.parse("2026-11")
-
 
 
 def run(root: Path, agencies: int, workers: int) -> None:
@@ -39,23 +39,28 @@ def run(root: Path, agencies: int, workers: int) -> None:
         memory[name] = peak_mb()
         return value
 
-    made = timed("forms", lambda: actions.make_forms(workspace, PERIOD, workers=workers,
-                                                     now=datetime(2026, 11, 1, 8, 5, tzinfo=VN)))
-    planner = actions.planner(workspace, PERIOD, now=datetime(2026, 11, 1, 8, 5, tzinfo=VN))
+    def at(when: datetime, method: str, *args, **kwargs):
+        with Cycle(workspace, PERIOD, when) as cycle:
+            return getattr(cycle, method)(*args, **kwargs)
+
+    forms_at = datetime(2026, 11, 1, 8, 5, tzinfo=VN)
+    made = timed("forms", lambda: at(forms_at, "make_forms", workers=workers))
+    with Cycle(workspace, PERIOD, forms_at) as cycle:
+        maker = FormMaker.at(cycle.duties(), forms_at, PERIOD.submission_deadline(16))
     started = time.perf_counter()
-    filled = fill_forms(made.written, root / f"returned-{agencies}", workspace.form_key(), planner)
+    filled = fill_forms(made.written, root / f"returned-{agencies}", workspace.form_key(), maker)
     prepared = time.perf_counter() - started
-    receipts = timed("collect", lambda: actions.collect_paths(
-        workspace, filled, PERIOD, workers=workers, now=datetime(2026, 11, 15, 9, tzinfo=VN)))
+    receipts = timed("collect", lambda: at(datetime(2026, 11, 15, 9, tzinfo=VN), "collect", filled, workers=workers))
     assert all(r.status == "accepted" for r in receipts)
-    view = timed("status", lambda: actions.overview(workspace, PERIOD, now=datetime(2026, 11, 17, 9, tzinfo=VN)))
-    timed("report", lambda: actions.render_report(workspace, PERIOD, pdf=False,
-                                                  now=datetime(2026, 11, 18, 8, 20, tzinfo=VN)))
-    mails = timed("remind", lambda: actions.remind(workspace, PERIOD, now=datetime(2026, 11, 17, 8, 10, tzinfo=VN)))
+    view = timed("status", lambda: at(datetime(2026, 11, 17, 9, tzinfo=VN), "overview"))
+    timed("report", lambda: at(datetime(2026, 11, 18, 8, 20, tzinfo=VN), "report", pdf=False))
+    mails = timed("remind", lambda: at(datetime(2026, 11, 17, 8, 10, tzinfo=VN), "remind"))
     rows = sum(w.rows for w in made.written) / len(made.written)
     total = sum(stages.values())
-    print(f"\n{agencies} agencies: {len(made.written)} forms, {rows:.0f} rows/form, "
-          f"{len(view.statuses)} indicators and tasks, {len(mails)} messages")
+    print(
+        f"\n{agencies} agencies: {len(made.written)} forms, {rows:.0f} rows/form, "
+        f"{len(view.statuses)} indicators and tasks, {len(mails)} messages"
+    )
     for name, seconds in stages.items():
         extra = ""
         if name in ("forms", "collect"):

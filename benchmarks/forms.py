@@ -31,7 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from _synthetic import bench_main, peak_mb, synthetic_catalog  # noqa: E402
 
-from reportgen.forms import COLUMNS, FIRST_DATA_ROW, FormPlanner, write_form, write_forms  # noqa: E402
+from reportgen.duties import Duties  # noqa: E402
+from reportgen.forms import FormMaker, write_form, write_forms  # noqa: E402
+from reportgen.layout import COLUMNS, FIRST_DATA_ROW  # noqa: E402
 from reportgen.periods import Period  # noqa: E402
 from reportgen.workspace import Workspace, init_workspace  # noqa: E402
 
@@ -59,9 +61,12 @@ def bare_form(spec) -> bytes:
                 sheet.write_string(r, COLUMNS[name], getattr(row, name), center)
             for name in ("value", "numerator", "denominator", "assessment", "doc_number", "doc_date"):
                 sheet.write_blank(r, COLUMNS[name], None, grey)
-            for name in {"value": ("value",), "ratio": ("numerator", "denominator"),
-                         "assessment": ("assessment",),
-                         "task": ("assessment", "doc_number", "doc_date")}[row.input]:
+            for name in {
+                "value": ("value",),
+                "ratio": ("numerator", "denominator"),
+                "assessment": ("assessment",),
+                "task": ("assessment", "doc_number", "doc_date"),
+            }[row.input]:
                 sheet.write_blank(r, COLUMNS[name], None, yellow)
             if row.input == "ratio":
                 sheet.write_formula(r, COLUMNS["value"], "=I1/J1", grey, "")
@@ -71,16 +76,15 @@ def bare_form(spec) -> bytes:
     return buffer.getvalue()
 
 
-
 def run(workspace: Workspace, agencies: int, workers: int) -> None:
     catalog = synthetic_catalog(workspace, agencies)
     now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
     started = time.perf_counter()
     plans = [p for p in catalog.plans.values() if p.province == catalog.registry.home]
-    planner = FormPlanner(catalog, plans, Period.parse("2026-11"), now=now)
+    period = Period.parse("2026-11")
+    planner = FormMaker.at(Duties(catalog, plans, period), now, period.submission_deadline(16))
     plan_s = time.perf_counter() - started
-    agencies_list = planner.agencies()
-    rows = sum(len(planner.by_agency[a]) for a in agencies_list) / len(agencies_list)
+    agencies_list = planner.duties.agencies()
     key = workspace.form_key()
     step = max(1, len(agencies_list) // 300)
     sample = [planner.spec(a) for a in agencies_list[::step]]
@@ -103,13 +107,17 @@ def run(workspace: Workspace, agencies: int, workers: int) -> None:
         total = time.perf_counter() - t
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"\n{agencies} agencies: {len(agencies_list)} forms, {rows:.0f} rows/form on average "
-          f"(planning {plan_s:.2f} s)")
+    print(
+        f"\n{agencies} agencies: {len(agencies_list)} forms, {rows:.0f} rows/form on average (planning {plan_s:.2f} s)"
+    )
     print(f"  bare XlsxWriter, same cells : {bare * 1000:6.1f} ms/form  {1 / bare:6.1f} forms/s")
-    print(f"  reportgen, 1 process        : {ours * 1000:6.1f} ms/form  {1 / ours:6.1f} forms/s"
-          f"  ratio {ours / bare:.2f}x")
-    print(f"  reportgen, {workers} workers, to disk: {total:6.2f} s for {len(written)} forms "
-          f"= {len(written) / total:6.1f} forms/s")
+    print(
+        f"  reportgen, 1 process        : {ours * 1000:6.1f} ms/form  {1 / ours:6.1f} forms/s  ratio {ours / bare:.2f}x"
+    )
+    print(
+        f"  reportgen, {workers} workers, to disk: {total:6.2f} s for {len(written)} forms "
+        f"= {len(written) / total:6.1f} forms/s"
+    )
     print(f"  peak RSS (max of process, workers): {peak_mb():.0f} MB")
 
 

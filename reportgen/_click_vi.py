@@ -82,6 +82,6 @@ def install() -> None:
         except ImportError:  # pragma: no cover - click reorganised its modules
             continue
         if hasattr(module, "_"):
-            module._ = _gettext
+            setattr(module, "_", _gettext)  # noqa: B010 - click's module-level gettext alias
         if hasattr(module, "ngettext"):
-            module.ngettext = _ngettext
+            setattr(module, "ngettext", _ngettext)  # noqa: B010

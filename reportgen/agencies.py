@@ -99,8 +99,7 @@ class Registry:
             entry = _agency_from(raw, home, source)
             _add(entries, entry, source)
         for raw in data.get("groups") or []:
-            entry = _group_from(raw, home, source)
-            _add(entries, entry, source)
+            _add(entries, _group_from(raw, home, source), source)
         registry = cls(entries, home, provinces)
         registry._check_references(source)
         return registry
@@ -126,10 +125,7 @@ class Registry:
 
     def agencies(self, province: str | None = None) -> list[Agency]:
         province = province or self.home
-        return [
-            e for e in self.entries.values()
-            if isinstance(e, Agency) and e.province == province
-        ]
+        return [e for e in self.entries.values() if isinstance(e, Agency) and e.province == province]
 
     def name(self, code: str) -> str:
         entry = self.entries.get(code)

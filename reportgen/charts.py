@@ -35,12 +35,31 @@ __all__ = ["DPI", "status_by_section", "behind_progress", "COLOURS"]
 DPI = 150
 FONT = "DejaVu Sans"
 COLOURS = {
-    VUOT: "#1a7f37", DAT: "#4caf50", DA_DAT: "#81c784", DA_HOAN_THANH: "#4caf50",
-    DUNG_TIEN_DO: "#4fc3f7", DANG_THUC_HIEN: "#ffd54f", CAN_DANH_GIA: "#ffb74d",
-    CHAM_TIEN_DO: "#ef6c00", CHUA_DAT: "#c62828", QUA_HAN: "#8e0000", CHUA_CO_SO_LIEU: "#bdbdbd",
+    VUOT: "#1a7f37",
+    DAT: "#4caf50",
+    DA_DAT: "#81c784",
+    DA_HOAN_THANH: "#4caf50",
+    DUNG_TIEN_DO: "#4fc3f7",
+    DANG_THUC_HIEN: "#ffd54f",
+    CAN_DANH_GIA: "#ffb74d",
+    CHAM_TIEN_DO: "#ef6c00",
+    CHUA_DAT: "#c62828",
+    QUA_HAN: "#8e0000",
+    CHUA_CO_SO_LIEU: "#bdbdbd",
 }
-ORDER = [VUOT, DAT, DA_DAT, DA_HOAN_THANH, DUNG_TIEN_DO, DANG_THUC_HIEN, CAN_DANH_GIA,
-         CHAM_TIEN_DO, CHUA_DAT, QUA_HAN, CHUA_CO_SO_LIEU]
+ORDER = [
+    VUOT,
+    DAT,
+    DA_DAT,
+    DA_HOAN_THANH,
+    DUNG_TIEN_DO,
+    DANG_THUC_HIEN,
+    CAN_DANH_GIA,
+    CHAM_TIEN_DO,
+    CHUA_DAT,
+    QUA_HAN,
+    CHUA_CO_SO_LIEU,
+]
 
 
 def _png(figure) -> bytes:
@@ -65,8 +84,7 @@ def status_by_section(groups: list[tuple[str, list[Status]]]) -> bytes | None:
             counts = [sum(1 for s in items if s.status == status) for _, items in groups]
             if not any(counts):
                 continue
-            axis.barh(positions, counts, left=left, color=COLOURS[status], label=status,
-                      edgecolor="white")
+            axis.barh(positions, counts, left=left, color=COLOURS[status], label=status, edgecolor="white")
             for y, (x0, n) in enumerate(zip(left, counts, strict=False)):
                 if n:
                     axis.text(x0 + n / 2, y, str(n), ha="center", va="center", fontsize=8)

@@ -20,9 +20,11 @@ from pathlib import Path
 from . import messages as msg
 from .catalog import Catalog
 from .clock import VN, to_vn
+from .duties import Duties
 from .errors import FileRejected
-from .forms import FormPlanner, Marks, write_form
+from .forms import FormMaker, Marks, write_form
 from .intake import Expectation, Reading, read_form
+from .layout import RETURNS_DIR, return_file
 from .periods import Period
 from .store import Store
 
@@ -56,8 +58,7 @@ class Receipt:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("accepted",) or (self.status == "duplicate" and not self.problems
-                                                and not self.reason)
+        return self.status in ("accepted",) or (self.status == "duplicate" and not self.problems and not self.reason)
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -85,8 +86,17 @@ def gather(paths: Iterable[Path]) -> list[Path]:
 class Collector:
     """Everything a worker needs to read files for one period (picklable)."""
 
-    def __init__(self, catalog: Catalog, period: Period, key: bytes, output: Path,
-                 agency: str | None, now: datetime, submission_day: int, contact: str):
+    def __init__(
+        self,
+        catalog: Catalog,
+        period: Period,
+        key: bytes,
+        output: Path,
+        agency: str | None,
+        now: datetime,
+        submission_day: int,
+        contact: str,
+    ):
         self.catalog = catalog
         self.period = period
         self.key = key
@@ -95,17 +105,18 @@ class Collector:
         self.now = now
         self.submission_day = submission_day
         self.contact = contact
-        self._planners: dict[tuple[str, ...], FormPlanner] = {}
+        self._duties: dict[tuple[str, ...], Duties] = {}
         self._expectation: Expectation | None = None
 
-    def planner(self, plan_ids: list[str]) -> FormPlanner:
+    def duties(self, plan_ids: list[str]) -> Duties:
+        """The duties under the plans a returned form names. A returned form may carry every
+        row its agency could have been asked, done tasks included (a correction), so no
+        done tasks are left out here."""
         wanted = tuple(p for p in plan_ids if p in self.catalog.plans)
-        if wanted not in self._planners:
+        if wanted not in self._duties:
             plans = [self.catalog.plans[p] for p in wanted]
-            self._planners[wanted] = FormPlanner(
-                self.catalog, plans, self.period, now=self.now, done_tasks=set(),
-                submission_day=self.submission_day, contact=self.contact)
-        return self._planners[wanted]
+            self._duties[wanted] = Duties(self.catalog, plans, self.period)
+        return self._duties[wanted]
 
     def expectation(self) -> Expectation:
         if self._expectation is None:
@@ -115,10 +126,12 @@ class Collector:
     def _expect(self) -> Expectation:
         registry = self.catalog.registry
         return Expectation(
-            period=str(self.period), key=self.key,
+            period=str(self.period),
+            key=self.key,
             versions={pid: plan.version for pid, plan in self.catalog.plans.items()},
             names={code: registry.name(code) for code in registry.entries},
-            planner_for=self.planner, agency=self.agency,
+            duties_for=self.duties,
+            agency=self.agency,
         )
 
     # -- one file, in a worker ---------------------------------------------------------------
@@ -148,21 +161,20 @@ class Collector:
         return str(target)
 
     def _write_return(self, reading: Reading) -> str:
-        planner = self.planner([p.split("@")[0] for p in reading.plans.split(",")])
-        spec = planner.spec(reading.agency, form_id=reading.form_id,
-                            generated_at=reading.identity["generated_at"])
+        duties = self.duties([p.split("@")[0] for p in reading.plans.split(",")])
+        maker = FormMaker.at(duties, self.now, self.period.submission_deadline(self.submission_day), self.contact)
+        spec = maker.spec(reading.agency, form_id=reading.form_id, generated_at=reading.identity["generated_at"])
         flags: dict[tuple[str, str], str] = {}
         general = []
         for problem in reading.errors:
             if problem.key and problem.column:
                 previous = flags.get((problem.key, problem.column))
-                flags[(problem.key, problem.column)] = (
-                    f"{previous}\n{problem.message}" if previous else problem.message)
+                flags[(problem.key, problem.column)] = f"{previous}\n{problem.message}" if previous else problem.message
             else:
                 general.append(f"{problem.cell or problem.code}: {problem.message}")
-        folder = self.output / str(self.period) / "returns"
+        folder = self.output / str(self.period) / RETURNS_DIR
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{self.period}_{reading.agency}_tra-lai.xlsx"
+        target = folder / return_file(str(self.period), reading.agency)
         temp = target.with_suffix(f".{os.getpid()}.tmp")
         write_form(spec, temp, self.key, marks=Marks(reading.entered, flags, tuple(general)))
         os.replace(temp, target)
@@ -200,8 +212,9 @@ def collect(
     progress: Callable[[int], None] | None = None,
 ) -> list[Receipt]:
     """Read, archive and store ``files``; one receipt per file, in order."""
-    deadline = datetime.combine(collector.period.submission_deadline(collector.submission_day),
-                                time(23, 59, 59), tzinfo=VN)
+    deadline = datetime.combine(
+        collector.period.submission_deadline(collector.submission_day), time(23, 59, 59), tzinfo=VN
+    )
     stamp = to_vn(received_at).isoformat(timespec="seconds")
     receipts = []
     for outcome in _outcomes(collector, files, workers):
@@ -211,19 +224,28 @@ def collect(
     return receipts
 
 
-def _store(collector: Collector, store: Store, outcome: dict, stamp: str, deadline: datetime,
-           relative: Callable[[Path], str]) -> Receipt:
+def _store(
+    collector: Collector, store: Store, outcome: dict, stamp: str, deadline: datetime, relative: Callable[[Path], str]
+) -> Receipt:
     path = Path(outcome["path"])
     names = collector.catalog.registry
-    receipt = Receipt(file=relative(path), status="rejected", archived=relative(Path(outcome["archived"])),
-                      received_at=stamp, period=str(collector.period))
+    archived = relative(Path(outcome["archived"]))
+    receipt = Receipt(
+        file=relative(path),
+        status="rejected",
+        archived=archived,
+        received_at=stamp,
+        period=str(collector.period),
+    )
     reading: Reading | None = outcome.get("reading")
     if reading is None:
         reason, facts = outcome["rejection"]
-        receipt.reason = msg.REJECTIONS.get(reason, reason).format_map(_safe(facts))
+        receipt.reason = msg.refusal(reason, facts)
         receipt.reason_code = reason
         receipt.facts = {k: v for k, v in facts.items() if isinstance(v, (str, int, float))}
-        submission, values = None, ()
+        if facts.get("agency") in names:  # the identity was read: the refusal is this agency's
+            receipt.agency, receipt.agency_name = facts["agency"], names.name(facts["agency"])
+        submission, values = None, []
     else:
         receipt.agency, receipt.agency_name = reading.agency, names.name(reading.agency)
         receipt.form_id = reading.form_id
@@ -235,14 +257,29 @@ def _store(collector: Collector, store: Store, outcome: dict, stamp: str, deadli
         if outcome.get("return_file"):
             receipt.return_file = relative(Path(outcome["return_file"]))
         saved = to_vn(reading.saved_at).isoformat(timespec="seconds") if reading.saved_at else stamp
-        submission = {"agency": reading.agency, "period": reading.period, "form_id": reading.form_id,
-                      "saved_at": saved, "received_at": stamp, "problems": len(reading.errors)}
+        submission = {
+            "agency": reading.agency,
+            "period": reading.period,
+            "form_id": reading.form_id,
+            "saved_at": saved,
+            "received_at": stamp,
+            "problems": len(reading.errors),
+        }
         values = reading.values
     record, created = store.add_file(
-        sha256=outcome["sha256"], name=path.name, archive=receipt.archived, size=outcome["size"],
-        received_at=stamp, source=str(path), status=receipt.status, agency=receipt.agency,
-        period=str(collector.period) if reading else None, form_id=receipt.form_id,
-        receipt=receipt.to_json(), submission=submission, values=values,
+        sha256=outcome["sha256"],
+        name=path.name,
+        archive=archived,
+        size=outcome["size"],
+        received_at=stamp,
+        source=str(path),
+        status=receipt.status,
+        agency=receipt.agency,
+        period=str(collector.period),
+        form_id=receipt.form_id,
+        receipt=receipt.to_json(),
+        submission=submission,
+        values=values,
     )
     if created:
         return receipt
@@ -250,11 +287,3 @@ def _store(collector: Collector, store: Store, outcome: dict, stamp: str, deadli
     earlier.status, earlier.duplicate_of = "duplicate", record.received_at
     earlier.file = receipt.file
     return earlier
-
-
-def _safe(facts: dict) -> dict:
-    class _Default(dict):
-        def __missing__(self, key):
-            return "?"
-
-    return _Default({k: v for k, v in facts.items() if v is not None})

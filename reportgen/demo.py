@@ -17,17 +17,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import yaml
 
-from . import actions
 from .clock import VN
-from .errors import ReportError
-from .forms import COLUMNS, FormRow
+from .cycle import Cycle
+from .duties import FormRow
+from .errors import ReportError, ReportgenError
+from .layout import COLUMNS, DATA_SHEET
+from .office import convert
 from .periods import Period
-from .report import libreoffice
 from .workspace import Workspace, init_workspace
+
+if TYPE_CHECKING:
+    from .overview import Overview
+    from .report import ReportFiles
 
 __all__ = ["DemoResult", "run_demo", "LABEL"]
 
@@ -47,9 +53,14 @@ class DemoResult:
     libreoffice: bool = False
     receipts: list = field(default_factory=list)
     mails: int = 0
-    report: object = None
-    pdf_problem: object = None
+    report: ReportFiles | None = None
+    pdf_problem: ReportgenError | None = None
+    overview: Overview | None = None
     steps: list[str] = field(default_factory=list)
+
+
+def _ignore(count: int = 1) -> None:
+    """Progress, when nobody shows it."""
 
 
 def _label_settings(workspace: Workspace) -> None:
@@ -57,8 +68,11 @@ def _label_settings(workspace: Workspace) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["report"]["subject"] = f"[{LABEL}] " + data["report"]["subject"]
     data["report"]["signer_name"] = "(Người ký minh họa)"
-    path.write_text(f"# {LABEL}: thư mục làm việc tạo bởi \"reportgen demo\".\n"
-                    + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        f'# {LABEL}: thư mục làm việc tạo bởi "reportgen demo".\n'
+        + yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
 
 
 def _target_number(text: str) -> float | None:
@@ -92,27 +106,45 @@ def _typed(row: FormRow, rng: random.Random, habits: bool) -> dict[str, object]:
             return {"assessment": said, "note": f"Văn bản số {rng.randint(10, 300)}/QĐ-UBND"}
         return {"assessment": "Đang thực hiện"}
     if rng.random() < 0.5:
-        return {"assessment": "Đã hoàn thành", "doc_number": f"{rng.randint(10, 300)}/QĐ-UBND",
-                "doc_date": f"{rng.randint(1, 28):02d}/0{rng.randint(3, 9)}/2026"}
+        return {
+            "assessment": "Đã hoàn thành",
+            "doc_number": f"{rng.randint(10, 300)}/QĐ-UBND",
+            "doc_date": f"{rng.randint(1, 28):02d}/0{rng.randint(3, 9)}/2026",
+        }
     return {"assessment": "Đang thực hiện"}
 
 
 def _fill(form: Path, target: Path, rng: random.Random, habits: bool, bad: bool) -> Path:
     workbook = openpyxl.load_workbook(form)
-    sheet = workbook["BaoCao"]
+    sheet = workbook[DATA_SHEET]
     rows = [r for r in sheet.iter_rows() if r[0].value and "|" in str(r[0].value)]
     planner_rows = {}
     for row in rows:
         cells = row
         # Rebuild the row's kind from which input cells are unlocked.
         unlocked = {name for name, col in COLUMNS.items() if not cells[col].protection.locked}
-        kind = ("ratio" if "numerator" in unlocked else "task" if "doc_number" in unlocked
-                else "value" if "value" in unlocked else "assessment")
-        planner_rows[row[0].value] = (row, FormRow(
-            key=row[0].value, code=str(row[1].value), name=str(row[2].value), input=kind,
-            unit=str(row[3].value or ""), target=str(row[4].value or ""),
-            percent="%" in str(row[3].value or ""),
-            lower_is_better=str(row[3].value or "").lower().startswith("thứ")))
+        kind = (
+            "ratio"
+            if "numerator" in unlocked
+            else "task"
+            if "doc_number" in unlocked
+            else "value"
+            if "value" in unlocked
+            else "assessment"
+        )
+        planner_rows[row[0].value] = (
+            row,
+            FormRow(
+                key=row[0].value,
+                code=str(row[1].value),
+                name=str(row[2].value),
+                input=kind,
+                unit=str(row[3].value or ""),
+                target=str(row[4].value or ""),
+                percent="%" in str(row[3].value or ""),
+                lower_is_better=str(row[3].value or "").lower().startswith("thứ"),
+            ),
+        )
     first_percent = next((k for k, (_, r) in planner_rows.items() if r.input == "value" and r.percent), None)
     for key, (row, spec) in planner_rows.items():
         if rng.random() < 0.1:
@@ -131,7 +163,7 @@ def _libreoffice(path: Path) -> bool:
     """Have LibreOffice open and save the agency's file in place, as an agency using it would."""
     with tempfile.TemporaryDirectory(prefix="reportgen-demo-lo-") as work:
         try:
-            saved = libreoffice(path, Path(work), "xlsx")
+            saved = convert(path, Path(work), "xlsx")
         except ReportError:
             return False
         if saved is None:
@@ -140,13 +172,19 @@ def _libreoffice(path: Path) -> bool:
     return True
 
 
-def run_demo(target: Path, *, force: bool = False, share: float = 0.75, seed: int = 2026,
-             step: Callable[[str, int], Callable[[int], None]] | None = None) -> DemoResult:
+def run_demo(
+    target: Path,
+    *,
+    force: bool = False,
+    share: float = 0.75,
+    seed: int = 2026,
+    step: Callable[[str, int], Callable[[int], None]] | None = None,
+) -> DemoResult:
     """Run the month; ``step(label, total)`` returns an ``advance(n)`` callback for progress bars."""
 
     def stage(label: str, total: int) -> Callable[[int], None]:
         result.steps.append(label)
-        return step(label, total) if step else (lambda n=1: None)
+        return step(label, total) if step else _ignore
 
     workspace = init_workspace(target, force=force)
     _label_settings(workspace)
@@ -154,13 +192,15 @@ def run_demo(target: Path, *, force: bool = False, share: float = 0.75, seed: in
     result = DemoResult(workspace)
     rng = random.Random(seed)
 
-    made = actions.make_forms(workspace, PERIOD, now=FORMS_AT, workers=1,
-                              progress=stage("Lập biểu mẫu ngày 01/11/2026", 0),
-                              start=lambda n: None)
-    result.forms = len(made.written)
-    result.mails += len(actions.send_forms(workspace, PERIOD, now=FORMS_AT))
+    def cycle(now: datetime) -> Cycle:
+        return Cycle(workspace, PERIOD, now)
 
-    agencies = [w for w in made.written]
+    with cycle(FORMS_AT) as month:
+        made = month.make_forms(workers=1, progress=stage("Lập biểu mẫu ngày 01/11/2026", 0))
+        result.mails += len(month.send_forms())
+    result.forms = len(made.written)
+
+    agencies = list(made.written)
     rng.shuffle(agencies)
     senders = agencies[: max(3, int(len(agencies) * share))]
     inbox = workspace.root / "inbox"
@@ -178,21 +218,24 @@ def run_demo(target: Path, *, force: bool = False, share: float = 0.75, seed: in
     result.filled = len(senders)
 
     stage("Thu thập đợt 1 (ngày 12/11)", len(files["early"]))
-    result.receipts += actions.collect_paths(workspace, files["early"], PERIOD, workers=1,
-                                             now=datetime(2026, 11, 12, 9, 0, tzinfo=VN))
+    with cycle(datetime(2026, 11, 12, 9, 0, tzinfo=VN)) as month:
+        result.receipts += month.collect(files["early"], workers=1)
     stage("Nhắc các cơ quan chưa nộp (ngày 14/11)", 0)
-    result.mails += len(actions.remind(workspace, PERIOD, now=REMIND_AT))
+    with cycle(REMIND_AT) as month:
+        result.mails += len(month.remind())
     stage("Thu thập đợt 2 (ngày 16/11)", len(files["on_time"]))
-    result.receipts += actions.collect_paths(workspace, files["on_time"], PERIOD, workers=1,
-                                             now=datetime(2026, 11, 16, 10, 0, tzinfo=VN))
+    with cycle(datetime(2026, 11, 16, 10, 0, tzinfo=VN)) as month:
+        result.receipts += month.collect(files["on_time"], workers=1)
     stage("Báo quá hạn, thu thập tệp nộp muộn (ngày 17/11)", len(files["late"]))
-    result.mails += len(actions.remind(workspace, PERIOD, now=OVERDUE_AT))
-    result.receipts += actions.collect_paths(workspace, files["late"], PERIOD, workers=1,
-                                             now=datetime(2026, 11, 17, 15, 0, tzinfo=VN))
+    with cycle(OVERDUE_AT) as month:
+        result.mails += len(month.remind())
+    with cycle(datetime(2026, 11, 17, 15, 0, tzinfo=VN)) as month:
+        result.receipts += month.collect(files["late"], workers=1)
     stage("Lập báo cáo (ngày 18/11)", 0)
-    files_out, problem = actions.render_report(workspace, PERIOD, today=REPORT_ON, pdf=True,
-                                               now=datetime(2026, 11, 18, 8, 20, tzinfo=VN))
+    with cycle(datetime(2026, 11, 18, 8, 20, tzinfo=VN)) as month:
+        files_out, problem = month.report(today=REPORT_ON, pdf=True)
+        result.overview = month.overview()
     result.report, result.pdf_problem = files_out, problem
-    result.mails += len(actions.mail_report(workspace, files_out, PERIOD,
-                                            now=datetime(2026, 11, 18, 8, 30, tzinfo=VN)))
+    with cycle(datetime(2026, 11, 18, 8, 30, tzinfo=VN)) as month:
+        result.mails += len(month.mail_report(files_out))
     return result

@@ -19,7 +19,9 @@ from .agencies import Agency
 from .clock import to_vn
 from .errors import MailError
 from .evaluate import GOOD
+from .layout import RETURNS_DIR, return_file
 from .mail import Mailer, send_with_retry
+from .messages import NO_ADDRESS, describe
 from .overview import Overview
 from .periods import Period, parse_deadline
 from .remind import (
@@ -60,8 +62,12 @@ def _recipient(registry, code: str) -> Recipient | None:
 
 def context(workspace, view: Overview) -> Context:
     s = workspace.settings
-    return Context(issuer=s["office.issuer_name"], contact=workspace.contact, period_label=view.period.label,
-                   deadline=view.deadline)
+    return Context(
+        issuer=s["office.issuer_name"],
+        contact=workspace.contact,
+        period_label=view.period.label,
+        deadline=view.deadline,
+    )
 
 
 def _monitors(workspace, plans) -> dict[str, tuple[Recipient, ...]]:
@@ -86,20 +92,25 @@ def agency_dues(workspace, view: Overview, store: Store | None) -> list[AgencyDu
             if row["path"] and Path(row["path"]).exists():
                 forms[row["agency"]] = row
     monitors = _monitors(workspace, view.plans)
-    returns = workspace.period_dir(period) / "returns"
+    returns = workspace.period_dir(period) / RETURNS_DIR
     out = []
     for state in view.agencies:
         recipient = _recipient(workspace.registry, state.code)
         if recipient is None:
             continue
         form = forms.get(state.code)
-        returned = returns / f"{period}_{state.code}_tra-lai.xlsx"
-        out.append(AgencyDue(
-            agency=recipient, submitted=not state.missing, problems=state.problems,
-            form=Path(form["path"]) if form else None, form_id=form["form_id"] if form else None,
-            returned=returned if state.problems and returned.exists() else None,
-            monitors=monitors.get(state.code, ()),
-        ))
+        returned = returns / return_file(period, state.code)
+        out.append(
+            AgencyDue(
+                agency=recipient,
+                submitted=not state.missing,
+                problems=state.problems,
+                form=Path(form["path"]) if form else None,
+                form_id=form["form_id"] if form else None,
+                returned=returned if state.problems and returned.exists() else None,
+                monitors=monitors.get(state.code, ()),
+            )
+        )
     return out
 
 
@@ -117,9 +128,15 @@ def item_leads(workspace, view: Overview) -> dict[Recipient, list[ItemDue]]:
             continue
         monitor = _recipient(catalog.registry, item.monitor) if item.monitor else None
         due = ItemDue(
-            key=f"{item.plan}|{item.code}", code=status.code, name=status.name, kind=status.kind,
-            deadline_text=status.governing, due=status.due, value=status.value_text,
-            target=status.target_text if status.kind == "indicator" else "", status=status.status,
+            key=f"{item.plan}|{item.code}",
+            code=status.code,
+            name=status.name,
+            kind=status.kind,
+            deadline_text=status.governing,
+            due=status.due,
+            value=status.value_text,
+            target=status.target_text if status.kind == "indicator" else "",
+            status=status.status,
             monitors=(monitor,) if monitor else (),
         )
         for code in catalog.reporters(item):
@@ -137,54 +154,89 @@ def plan_send_forms(workspace, view: Overview, store: Store, agencies: list[str]
 def plan_remind(workspace, view: Overview, store: Store | None) -> list[Planned]:
     s = workspace.settings
     ctx = context(workspace, view)
-    planned = plan_submission_reminders(str(view.period), view.today, agency_dues(workspace, view, store), ctx,
-                                        s["remind.days_before"], s["remind.days_after"])
+    planned = plan_submission_reminders(
+        str(view.period),
+        view.today,
+        agency_dues(workspace, view, store),
+        ctx,
+        s["remind.days_before"],
+        s["remind.days_after"],
+    )
     leads = item_leads(workspace, view)
     planned += plan_item_reminders(view.today, leads, ctx, s["remind.days_before"])
     planned += plan_overdue_tasks(view.today, leads, ctx)
     return planned
 
 
-def deliver(store: Store, mailer: Mailer, planned: list[Planned], *, period: Period | None, now: datetime,
-            retries: int = 3, sleep: Callable[[float], None] = time.sleep, dry_run: bool = False,
-            outbox: bool = False) -> list[Delivery]:
+def deliver(
+    store: Store,
+    mailer: Mailer | None,
+    planned: list[Planned],
+    *,
+    period: Period | None,
+    now: datetime,
+    retries: int = 3,
+    sleep: Callable[[float], None] = time.sleep,
+    dry_run: bool = False,
+    outbox: bool = False,
+) -> list[Delivery]:
     """Send each planned message once; record every attempt."""
     stamp = to_vn(now).isoformat(timespec="seconds")
     results = []
     for plan in planned:
         message = plan.message
         if not all(message.to) or not message.to:
-            results.append(Delivery(plan, "no-address", f"{plan.agency.name} chưa có địa chỉ thư"))
+            results.append(Delivery(plan, "no-address", NO_ADDRESS.format(name=plan.agency.name)))
             continue
         known = store.send_record(plan.dedupe)
         if known is not None and known.status == "sent":
             results.append(Delivery(plan, "already-sent", known.sent_at or ""))
             continue
-        if dry_run:
+        if dry_run or mailer is None:
             results.append(Delivery(plan, "dry-run"))
             continue
-        record, new = store.claim_send({
-            "dedupe": plan.dedupe, "kind": plan.kind, "agency": plan.agency.code,
-            "recipients": ", ".join(message.to + message.cc), "period": str(period) if period else None,
-            "ref": plan.ref, "due": plan.due.isoformat() if plan.due else None, "subject": message.subject,
-            "status": "pending", "attempts": 0, "created_at": stamp,
-        })
+        record, new = store.claim_send(
+            {
+                "dedupe": plan.dedupe,
+                "kind": plan.kind,
+                "agency": plan.agency.code,
+                "recipients": ", ".join(message.to + message.cc),
+                "period": str(period) if period else None,
+                "ref": plan.ref,
+                "due": plan.due.isoformat() if plan.due else None,
+                "subject": message.subject,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": stamp,
+            }
+        )
         if not new and record.status == "sent":
             results.append(Delivery(plan, "already-sent", record.sent_at or ""))
             continue
-        if not new and record.status == "pending" and \
-                datetime.fromisoformat(stamp) - datetime.fromisoformat(record.created_at) < IN_PROGRESS:
+        if (
+            not new
+            and record.status == "pending"
+            and datetime.fromisoformat(stamp) - datetime.fromisoformat(record.created_at) < IN_PROGRESS
+        ):
             results.append(Delivery(plan, "in-progress"))
             continue
         try:
             message_id, attempts = send_with_retry(mailer, message, retries, sleep)
         except MailError as error:
-            attempts = getattr(error, "attempts", 1)
-            store.update_send(record.id, status="failed", attempts=record.attempts + attempts,
-                              last_error=error.detail, created_at=stamp)
-            results.append(Delivery(plan, "failed", error.detail))
+            attempts = error.attempts
+            reason = describe(error)
+            store.update_send(
+                record.id, status="failed", attempts=record.attempts + attempts, last_error=reason, created_at=stamp
+            )
+            results.append(Delivery(plan, "failed", reason))
             continue
-        store.update_send(record.id, status="sent", message_id=message_id, sent_at=stamp,
-                          attempts=record.attempts + attempts, last_error=None)
+        store.update_send(
+            record.id,
+            status="sent",
+            message_id=message_id,
+            sent_at=stamp,
+            attempts=record.attempts + attempts,
+            last_error=None,
+        )
         results.append(Delivery(plan, "written" if outbox else "sent", message_id))
     return results

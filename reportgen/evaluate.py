@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .catalog import INDICATOR, Item
+from .layout import ratio_percent, row_key
 from .periods import Deadline, Governing, Period, governing, month_index, parse_deadline
 from .targets import DIRECTIVE, NUMERIC, QUALITATIVE, TREND, Target
 from .text import format_number, format_percent
@@ -51,12 +52,32 @@ DA_HOAN_THANH = "Đã hoàn thành"
 QUA_HAN = "Quá hạn"
 
 # Worst first: a composite indicator takes the worst status of its parts.
-STATUSES = (CHUA_DAT, QUA_HAN, CHAM_TIEN_DO, CAN_DANH_GIA, CHUA_CO_SO_LIEU, DANG_THUC_HIEN,
-            DUNG_TIEN_DO, DA_DAT, DAT, DA_HOAN_THANH, VUOT)
-CODES = {VUOT: "exceeded", DAT: "met", CHUA_DAT: "not_met", DA_DAT: "already_met",
-         DUNG_TIEN_DO: "on_track", CHAM_TIEN_DO: "behind", CHUA_CO_SO_LIEU: "no_data",
-         CAN_DANH_GIA: "needs_assessment", DANG_THUC_HIEN: "in_progress", DA_HOAN_THANH: "done",
-         QUA_HAN: "overdue"}
+STATUSES = (
+    CHUA_DAT,
+    QUA_HAN,
+    CHAM_TIEN_DO,
+    CAN_DANH_GIA,
+    CHUA_CO_SO_LIEU,
+    DANG_THUC_HIEN,
+    DUNG_TIEN_DO,
+    DA_DAT,
+    DAT,
+    DA_HOAN_THANH,
+    VUOT,
+)
+CODES = {
+    VUOT: "exceeded",
+    DAT: "met",
+    CHUA_DAT: "not_met",
+    DA_DAT: "already_met",
+    DUNG_TIEN_DO: "on_track",
+    CHAM_TIEN_DO: "behind",
+    CHUA_CO_SO_LIEU: "no_data",
+    CAN_DANH_GIA: "needs_assessment",
+    DANG_THUC_HIEN: "in_progress",
+    DA_HOAN_THANH: "done",
+    QUA_HAN: "overdue",
+}
 GOOD = {VUOT, DAT, DA_DAT, DUNG_TIEN_DO, DA_HOAN_THANH}
 BAD = {CHUA_DAT, CHAM_TIEN_DO, QUA_HAN}
 
@@ -113,15 +134,28 @@ def aggregate(rule: str, values: Iterable[AgencyValue], expected: list[str]) -> 
     if not used:
         return Aggregate(None, None, False, (), tuple(expected), "chưa đơn vị nào báo cáo")
     if rule == "ratio":
-        num = sum(v.numerator for v in used)
-        den = sum(v.denominator for v in used)
-        return Aggregate(num / den * 100 if den else None, None, provisional, received, missing,
-                         f"Σ tử số / Σ mẫu số = {format_number(num)} / {format_number(den)}",
-                         num, den)
+        num = sum(v.numerator or 0.0 for v in used)
+        den = sum(v.denominator or 0.0 for v in used)
+        return Aggregate(
+            ratio_percent(num, den),
+            None,
+            provisional,
+            received,
+            missing,
+            f"Σ tử số / Σ mẫu số = {format_number(num)} / {format_number(den)}",
+            num,
+            den,
+        )
     if rule == "all":
-        return Aggregate(None, _all_assessment(used), provisional, received, missing,
-                         "đạt khi mọi đơn vị báo cáo đạt (có minh chứng)")
-    numbers = [v.value for v in used]
+        return Aggregate(
+            None,
+            _all_assessment(used),
+            provisional,
+            received,
+            missing,
+            "đạt khi mọi đơn vị báo cáo đạt (có minh chứng)",
+        )
+    numbers = [v.value for v in used if v.value is not None]
     if rule == "sum":
         return Aggregate(sum(numbers), None, provisional, received, missing, "tổng các đơn vị")
     if rule == "min":
@@ -130,8 +164,7 @@ def aggregate(rule: str, values: Iterable[AgencyValue], expected: list[str]) -> 
         return Aggregate(max(numbers), None, provisional, received, missing, "giá trị lớn nhất")
     first = used[0]
     assessment = _assessment_of(first)
-    return Aggregate(first.value, assessment, provisional, received, missing,
-                     f"số liệu của {first.agency}")
+    return Aggregate(first.value, assessment, provisional, received, missing, f"số liệu của {first.agency}")
 
 
 def _assessment_of(v: AgencyValue) -> str | None:
@@ -158,6 +191,8 @@ def meets(target: Target, value: float, lower_is_better: bool) -> bool:
     True
     """
     t = target.value
+    if t is None:
+        return False
     if target.op == ">=":
         return value >= t
     if target.op == ">":
@@ -167,18 +202,25 @@ def meets(target: Target, value: float, lower_is_better: bool) -> bool:
     if target.op == "<":
         return value < t
     if target.op == "range":
-        return t <= value <= target.value_max
+        return t <= value <= _upper(target)
     return value <= t if lower_is_better else value >= t
+
+
+def _upper(target: Target) -> float:
+    """A range's upper bound; a range written without one is read as its lower bound."""
+    return target.value_max if target.value_max is not None else (target.value or 0.0)
 
 
 def exceeds(target: Target, value: float, lower_is_better: bool) -> bool:
     """Strictly better than the target; above a range. Never for ">" and "<" (any
     value past the bound is what the target asks for)."""
     t = target.value
+    if t is None:
+        return False
     if target.op in (">=", "=", "<="):
         return value < t if lower_is_better else value > t
     if target.op == "range":
-        return value < t if lower_is_better else value > target.value_max
+        return value < t if lower_is_better else value > _upper(target)
     return False
 
 
@@ -204,8 +246,15 @@ class Judgement:
     expected: float | None = None
 
 
-def judge(target: Target, value: float | None, *, final: bool, lower_is_better: bool = False,
-          baseline: float | None = None, progress: float = 1.0) -> Judgement:
+def judge(
+    target: Target,
+    value: float | None,
+    *,
+    final: bool,
+    lower_is_better: bool = False,
+    baseline: float | None = None,
+    progress: float = 1.0,
+) -> Judgement:
     """The status of a numeric value against a numeric target.
 
     ``final`` is True at or after the deadline; before it, ``progress`` (0..1) is how
@@ -229,15 +278,20 @@ def judge(target: Target, value: float | None, *, final: bool, lower_is_better: 
         return Judgement(CHUA_DAT, f"{format_number(value)} chưa đạt mức {wanted} (đã đến hạn)")
     if meets(target, value, lower_is_better):
         return Judgement(DA_DAT, f"{format_number(value)} đã đạt mức {wanted} trước hạn")
-    goal = target.value
+    goal = target.value if target.value is not None else value
     start = value if baseline is None else baseline
     expected = start + (goal - start) * max(0.0, min(1.0, progress))
     on_track = value <= expected if lower_is_better else value >= expected
-    line = (f"mức cần có theo tiến độ: {format_number(expected, 2)} "
-            f"({format_percent(progress * 100, 0)} thời gian từ mốc {format_number(start)} đến {wanted})")
+    line = (
+        f"mức cần có theo tiến độ: {format_number(expected, 2)} "
+        f"({format_percent(progress * 100, 0)} thời gian từ mốc {format_number(start)} đến {wanted})"
+    )
     if on_track:
-        return Judgement(DUNG_TIEN_DO, f"{format_number(value)} ≥ {line}" if not lower_is_better
-                         else f"{format_number(value)} ≤ {line}", expected)
+        return Judgement(
+            DUNG_TIEN_DO,
+            f"{format_number(value)} ≥ {line}" if not lower_is_better else f"{format_number(value)} ≤ {line}",
+            expected,
+        )
     return Judgement(CHAM_TIEN_DO, f"{format_number(value)} chưa theo kịp {line}", expected)
 
 
@@ -317,21 +371,42 @@ class Status:
 
     def to_json(self) -> dict:
         return {
-            "plan": self.plan, "code": self.code, "name": self.name, "unit": self.unit,
-            "section": self.section, "kind": self.kind, "target_text": self.target_text,
-            "governing": self.governing, "deadline": self.due.isoformat() if self.due else None,
-            "final": self.final, "value": self.value, "completion_pct": self.completion_pct,
-            "status": self.status, "status_code": self.status_code, "provisional": self.provisional,
+            "plan": self.plan,
+            "code": self.code,
+            "name": self.name,
+            "unit": self.unit,
+            "section": self.section,
+            "kind": self.kind,
+            "target_text": self.target_text,
+            "governing": self.governing,
+            "deadline": self.due.isoformat() if self.due else None,
+            "final": self.final,
+            "value": self.value,
+            "completion_pct": self.completion_pct,
+            "status": self.status,
+            "status_code": self.status_code,
+            "provisional": self.provisional,
             "reporters_expected": self.reporters_expected,
             "reporters_received": self.reporters_received,
-            "missing_agencies": self.missing_agencies, "aggregate": self.aggregate_rule,
-            "monitor": self.monitor, "lead": self.lead,
+            "missing_agencies": self.missing_agencies,
+            "aggregate": self.aggregate_rule,
+            "monitor": self.monitor,
+            "lead": self.lead,
             "parts": [
-                {"part": p.part, "label": p.label, "target": p.target.text if p.target else None,
-                 "value": p.value, "assessment": p.assessment, "status": p.status,
-                 "completion_pct": p.completion_pct, "provisional": p.provisional}
+                {
+                    "part": p.part,
+                    "label": p.label,
+                    "target": p.target.text if p.target else None,
+                    "value": p.value,
+                    "assessment": p.assessment,
+                    "status": p.status,
+                    "completion_pct": p.completion_pct,
+                    "provisional": p.provisional,
+                }
                 for p in self.parts
-            ] if len(self.parts) > 1 else [],
+            ]
+            if len(self.parts) > 1
+            else [],
         }
 
 
@@ -342,10 +417,6 @@ def _shown(value: float | None, assessment: str | None, unit: str) -> str:
             return text + unit.strip()
         return f"{text} {unit}".strip() if unit and len(unit) <= 12 else text
     return assessment or "chưa có số liệu"
-
-
-def _key(item: Item, part: str | None) -> str:
-    return f"{item.plan}|{item.code}" + (f"|{part}" if part else "")
 
 
 def _progress(rule: Governing, period: Period, first_seen: Period | None) -> float:
@@ -402,19 +473,35 @@ class History:
         return p, value
 
 
-def evaluate_item(item: Item, reporters: list[str], period: Period, today: date,
-                  values: dict[str, list[AgencyValue]], history: History | None = None) -> Status | None:
+def evaluate_item(
+    item: Item,
+    reporters: list[str],
+    period: Period,
+    today: date,
+    values: dict[str, list[AgencyValue]],
+    history: History | None = None,
+) -> Status | None:
     """Evaluate one indicator or task. ``values`` maps form row keys to agency values."""
     history = history or History({})
     if item.kind != INDICATOR:
-        return _task(item, reporters, period, today, values.get(_key(item, None), []))
+        return _task(item, reporters, period, today, values.get(row_key(item.plan, item.code, None), []))
     rule = governing(item.targets, item.deadline, period)
     if rule is None:
         return None
     final = rule.deadline.reached(period)
     lower = item.direction == "lower"
     parts = [
-        _part(item, part, rule, reporters, period, final, lower, values.get(_key(item, part), []), history)
+        _part(
+            item,
+            part,
+            rule,
+            reporters,
+            period,
+            final,
+            lower,
+            values.get(row_key(item.plan, item.code, part), []),
+            history,
+        )
         for part in item.parts
     ]
     status = _combine([p.status for p in parts])
@@ -423,17 +510,32 @@ def evaluate_item(item: Item, reporters: list[str], period: Period, today: date,
     received = set(reporters) - set(missing)
     explained = _explain(item, rule, parts, reporters, final)
     return Status(
-        plan=item.plan, code=item.code, name=item.name, unit=item.unit, section=item.section,
-        kind=item.kind, status=status,
+        plan=item.plan,
+        code=item.code,
+        name=item.name,
+        unit=item.unit,
+        section=item.section,
+        kind=item.kind,
+        status=status,
         target_text="; ".join(
-            (f"{p.label}: " if p.label else "") + (p.target.text if p.target else "-") for p in parts),
-        governing=rule.label, due=rule.deadline.due, final=final,
+            (f"{p.label}: " if p.label else "") + (p.target.text if p.target else "-") for p in parts
+        ),
+        governing=rule.label,
+        due=rule.deadline.due,
+        final=final,
         value=main.value if len(parts) == 1 else None,
         completion_pct=main.completion_pct if len(parts) == 1 else _min_completion(parts),
-        provisional=any(p.provisional for p in parts), reporters_expected=len(reporters),
-        reporters_received=len(received), missing_agencies=missing, aggregate_rule=item.aggregate,
-        monitor=item.monitor, lead=reporters[0] if reporters else None, parts=parts,
-        contributions={_key(item, p): values.get(_key(item, p), []) for p in item.parts},
+        provisional=any(p.provisional for p in parts),
+        reporters_expected=len(reporters),
+        reporters_received=len(received),
+        missing_agencies=missing,
+        aggregate_rule=item.aggregate,
+        monitor=item.monitor,
+        lead=reporters[0] if reporters else None,
+        parts=parts,
+        contributions={
+            row_key(item.plan, item.code, p): values.get(row_key(item.plan, item.code, p), []) for p in item.parts
+        },
         explanation=explained,
     )
 
@@ -453,17 +555,33 @@ def _combine(statuses: list[str]) -> str:
     return min(statuses, key=STATUSES.index)
 
 
-def _part(item: Item, part: str | None, rule: Governing, reporters: list[str], period: Period,
-          final: bool, lower: bool, values: list[AgencyValue], history: History) -> PartStatus:
+def _part(
+    item: Item,
+    part: str | None,
+    rule: Governing,
+    reporters: list[str],
+    period: Period,
+    final: bool,
+    lower: bool,
+    values: list[AgencyValue],
+    history: History,
+) -> PartStatus:
     target = rule.target(part)
     label = item.part_label(part)
     qualitative = target is None or target.kind in (QUALITATIVE, DIRECTIVE) or item.is_qualitative
     # Assessments are combined with "all" (one reporter: its own assessment).
     agg = aggregate("all" if qualitative else item.aggregate, values, reporters)
-    key = _key(item, part)
-    common = {"part": part, "label": label, "target": target, "provisional": agg.provisional,
-              "received": agg.received, "missing": agg.missing, "how": agg.how}
-    if qualitative:
+    key = row_key(item.plan, item.code, part)
+    common: dict[str, Any] = {
+        "part": part,
+        "label": label,
+        "target": target,
+        "provisional": agg.provisional,
+        "received": agg.received,
+        "missing": agg.missing,
+        "how": agg.how,
+    }
+    if qualitative or target is None:
         return _qualitative(agg, final, common)
     if target.kind == TREND:
         return _trend(agg, target, key, period, history, common)
@@ -471,23 +589,30 @@ def _part(item: Item, part: str | None, rule: Governing, reporters: list[str], p
     if item.basis == "growth":
         value, growth_rule = _growth(agg.value, key, period, history)
         if value is None:
-            return PartStatus(value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None,
-                              rule=growth_rule, **common)
+            return PartStatus(
+                value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None, rule=growth_rule, **common
+            )
         common["how"] = f"{agg.how}; {growth_rule}"
     if value is None:
-        return PartStatus(value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None,
-                          rule="chưa có số liệu", **common)
+        return PartStatus(
+            value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None, rule="chưa có số liệu", **common
+        )
     if item.basis == "growth":
         baseline, progress = None, 1.0  # a yearly rate: no line to follow, the rate is the goal
     else:
         first = history.first(key, period)
         baseline = _baseline(rule, part, first[1] if first else None)
         progress = _progress(rule, period, first[0] if first else None)
-    verdict = judge(target, value, final=final, lower_is_better=lower, baseline=baseline,
-                    progress=progress)
-    return PartStatus(value=value, assessment=None, status=verdict.status,
-                      completion_pct=completion(target, value, lower), rule=verdict.rule,
-                      expected=verdict.expected, **common)
+    verdict = judge(target, value, final=final, lower_is_better=lower, baseline=baseline, progress=progress)
+    return PartStatus(
+        value=value,
+        assessment=None,
+        status=verdict.status,
+        completion_pct=completion(target, value, lower),
+        rule=verdict.rule,
+        expected=verdict.expected,
+        **common,
+    )
 
 
 def _qualitative(agg: Aggregate, final: bool, common: dict) -> PartStatus:
@@ -503,26 +628,40 @@ def _qualitative(agg: Aggregate, final: bool, common: dict) -> PartStatus:
     else:
         status = CHUA_DAT if final else DANG_THUC_HIEN
         rule = "đơn vị báo Đang thực hiện" + (" khi đã đến hạn" if final else "")
-    return PartStatus(value=None, assessment=said, status=status,
-                      completion_pct=100.0 if status in (DAT, DA_DAT) else None, rule=rule, **common)
+    return PartStatus(
+        value=None,
+        assessment=said,
+        status=status,
+        completion_pct=100.0 if status in (DAT, DA_DAT) else None,
+        rule=rule,
+        **common,
+    )
 
 
-def _trend(agg: Aggregate, target: Target, key: str, period: Period, history: History,
-           common: dict) -> PartStatus:
+def _trend(agg: Aggregate, target: Target, key: str, period: Period, history: History, common: dict) -> PartStatus:
     value = agg.value
     if value is None:
-        return PartStatus(value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None,
-                          rule="chưa có số liệu", **common)
+        return PartStatus(
+            value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None, rule="chưa có số liệu", **common
+        )
     before = history.previous(key, period)
     if before is None:
-        return PartStatus(value=value, assessment=None, status=CAN_DANH_GIA, completion_pct=None,
-                          rule="chỉ tiêu xu hướng: chưa có số liệu kỳ trước để so sánh", **common)
+        return PartStatus(
+            value=value,
+            assessment=None,
+            status=CAN_DANH_GIA,
+            completion_pct=None,
+            rule="chỉ tiêu xu hướng: chưa có số liệu kỳ trước để so sánh",
+            **common,
+        )
     rising = target.op != "<"
     better = value > before if rising else value < before
     word = "tăng" if rising else "giảm"
     status = DAT if better else CHUA_DAT
-    rule = (f"chỉ tiêu \"{target.text}\": {format_number(value)} so với kỳ trước "
-            f"{format_number(before)} — {'có' if better else 'không'} {word}")
+    rule = (
+        f'chỉ tiêu "{target.text}": {format_number(value)} so với kỳ trước '
+        f"{format_number(before)} — {'có' if better else 'không'} {word}"
+    )
     pct = value / before * 100 if before else None
     return PartStatus(value=value, assessment=None, status=status, completion_pct=pct, rule=rule, **common)
 
@@ -535,59 +674,82 @@ def _growth(value: float | None, key: str, period: Period, history: History) -> 
         base = history.same_period(key, period, years)
         if base:
             rate = round(((value / base) ** (1 / years) - 1) * 100, 9)
-            return rate, (f"tăng trung bình {format_number(rate, 1)}%/năm so với "
-                          f"{format_number(base)} cùng kỳ {period.year - years}")
+            return rate, (
+                f"tăng trung bình {format_number(rate, 1)}%/năm so với "
+                f"{format_number(base)} cùng kỳ {period.year - years}"
+            )
     return None, "chỉ tiêu tốc độ tăng: cần số liệu cùng kỳ năm trước"
 
 
-def _explain(item: Item, rule: Governing, parts: list[PartStatus], reporters: list[str],
-             final: bool) -> list[str]:
+def _explain(item: Item, rule: Governing, parts: list[PartStatus], reporters: list[str], final: bool) -> list[str]:
     lines = [
-        f"Chỉ tiêu áp dụng: {rule.label}" + (" (đã đến hạn: đánh giá Đạt/Vượt/Chưa đạt)" if final
-                                              else " (chưa đến hạn: đánh giá theo tiến độ)"),
+        f"Chỉ tiêu áp dụng: {rule.label}"
+        + (" (đã đến hạn: đánh giá Đạt/Vượt/Chưa đạt)" if final else " (chưa đến hạn: đánh giá theo tiến độ)"),
         f"Quy tắc tổng hợp: {item.aggregate}; đơn vị phải báo cáo: {len(reporters)}",
     ]
     for p in parts:
         head = f"[{p.label}] " if p.label else ""
         lines.append(f"{head}Mức chỉ tiêu: {p.target.text if p.target else '(không có)'}")
-        lines.append(f"{head}Tổng hợp: {p.how}"
-                     + (f"; tạm tính, còn thiếu {len(p.missing)} đơn vị" if p.provisional else ""))
+        lines.append(
+            f"{head}Tổng hợp: {p.how}" + (f"; tạm tính, còn thiếu {len(p.missing)} đơn vị" if p.provisional else "")
+        )
         if p.value is not None:
-            lines.append(f"{head}Giá trị: {format_number(p.value, 2)}"
-                         + (f"; tỷ lệ hoàn thành {format_percent(p.completion_pct)}"
-                            if p.completion_pct is not None else ""))
+            lines.append(
+                f"{head}Giá trị: {format_number(p.value, 2)}"
+                + (f"; tỷ lệ hoàn thành {format_percent(p.completion_pct)}" if p.completion_pct is not None else "")
+            )
         lines.append(f"{head}Kết luận: {p.status} — {p.rule}")
     return lines
 
 
-def _task(item: Item, reporters: list[str], period: Period, today: date,
-          values: list[AgencyValue]) -> Status:
+def _task(item: Item, reporters: list[str], period: Period, today: date, values: list[AgencyValue]) -> Status:
     deadline: Deadline = parse_deadline(item.deadline)
-    overdue = (not deadline.ongoing and deadline.due is not None and
-               (today > deadline.due or period.month_number > deadline.month_number))
+    overdue = (
+        not deadline.ongoing
+        and deadline.due is not None
+        and (today > deadline.due or period.month_number > month_index(deadline.due.year, deadline.due.month))
+    )
     report = next((v for v in values if v.agency in reporters), None) or (values[0] if values else None)
-    done = report is not None and report.assessment == DA_HOAN_THANH and report.doc_number and report.doc_date
-    if done:
-        status, rule = DA_HOAN_THANH, f"đã ban hành văn bản số {report.doc_number} ngày {_dmy(report.doc_date)}"
+    done = report if report and report.assessment == DA_HOAN_THANH and report.doc_number and report.doc_date else None
+    if done is not None:
+        status, rule = DA_HOAN_THANH, f"đã ban hành văn bản số {done.doc_number} ngày {_dmy(done.doc_date)}"
     elif overdue:
         status, rule = QUA_HAN, f"quá hạn {deadline.text}, chưa có văn bản ban hành"
     elif report is not None and report.assessment:
         status = DANG_THUC_HIEN
-        rule = ("báo hoàn thành nhưng thiếu số hoặc ngày văn bản" if report.assessment == DA_HOAN_THANH
-                else f"đơn vị báo: {report.assessment}")
+        rule = (
+            "báo hoàn thành nhưng thiếu số hoặc ngày văn bản"
+            if report.assessment == DA_HOAN_THANH
+            else f"đơn vị báo: {report.assessment}"
+        )
     else:
         status, rule = CHUA_CO_SO_LIEU, "chưa có báo cáo về nhiệm vụ"
     received = [v.agency for v in values if v.agency in reporters]
     missing = [a for a in reporters if a not in received]
     return Status(
-        plan=item.plan, code=item.code, name=item.name, unit="", section=item.section, kind=item.kind,
-        status=status, target_text=item.name, governing=deadline.text, due=deadline.due,
-        final=overdue, value=None, completion_pct=100.0 if done else None, provisional=False,
-        reporters_expected=len(reporters), reporters_received=len(received), missing_agencies=missing,
-        aggregate_rule=item.aggregate, monitor=item.monitor, lead=reporters[0] if reporters else None,
-        contributions={_key(item, None): values},
+        plan=item.plan,
+        code=item.code,
+        name=item.name,
+        unit="",
+        section=item.section,
+        kind=item.kind,
+        status=status,
+        target_text=item.name,
+        governing=deadline.text,
+        due=deadline.due,
+        final=overdue,
+        value=None,
+        completion_pct=100.0 if done else None,
+        provisional=False,
+        reporters_expected=len(reporters),
+        reporters_received=len(received),
+        missing_agencies=missing,
+        aggregate_rule=item.aggregate,
+        monitor=item.monitor,
+        lead=reporters[0] if reporters else None,
+        contributions={row_key(item.plan, item.code, None): values},
         explanation=[f"Thời hạn: {deadline.text or '(không ghi)'}", f"Kết luận: {status} — {rule}"],
-        note=(f"{report.doc_number} ngày {_dmy(report.doc_date)}" if done else ""),
+        note=(f"{done.doc_number} ngày {_dmy(done.doc_date)}" if done is not None else ""),
     )
 
 
@@ -603,8 +765,13 @@ def _dmy(iso: str | None) -> str:
         return iso or ""
 
 
-def evaluate_all(items: list[tuple[Item, list[str]]], period: Period, today: date,
-                 values: dict[str, list[AgencyValue]], history: History | None = None) -> list[Status]:
+def evaluate_all(
+    items: list[tuple[Item, list[str]]],
+    period: Period,
+    today: date,
+    values: dict[str, list[AgencyValue]],
+    history: History | None = None,
+) -> list[Status]:
     out = []
     for item, reporters in items:
         result = evaluate_item(item, reporters, period, today, values, history)

@@ -1,103 +1,52 @@
 """Per-agency Excel collection forms, written with XlsxWriter.
 
-:func:`build_specs` decides what each agency reports for a period (plain data);
-:func:`write_form` lays one spec out as a protected workbook: the rows the agency
-reports with their targets, input cells that fit each indicator (value, numerator
-and denominator, assessment, task status), Vietnamese validations and
-instructions, print setup, and a signed identity block in a hidden sheet.
+The form writer only writes: what each agency reports comes from
+:class:`~reportgen.duties.Duties`, where every cell goes from
+:mod:`reportgen.layout`. :func:`write_form` lays one :class:`FormSpec` out as a
+protected workbook: the rows the agency reports with their targets, input cells
+that fit each indicator (value, numerator and denominator, assessment, task
+status), Vietnamese validations and instructions, print setup, and a signed
+identity block in a hidden sheet.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import os
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import xlsxwriter
 
-from .catalog import INDICATOR, Catalog, Item, Plan
-from .periods import Period, governing, parse_deadline
+from .duties import Duties, FormRow, FormSection
+from .layout import (
+    ASSESSMENT,
+    ASSESSMENTS,
+    COLUMNS,
+    DATA_SHEET,
+    FIRST_DATA_ROW,
+    GUIDE_SHEET,
+    HEADER_ROW,
+    HEADERS,
+    IDENTITY_FIELDS,
+    INPUT_COLUMNS,
+    INPUTS,
+    LISTS_SHEET,
+    META_MARKER,
+    META_SHEET,
+    RATIO,
+    TASK,
+    TASK_STATUSES,
+    WIDTHS,
+    form_file,
+    sign,
+)
 
-__all__ = [
-    "FormRow",
-    "FormSpec",
-    "Written",
-    "build_specs",
-    "FormPlanner",
-    "Marks",
-    "write_form",
-    "write_forms",
-    "sign",
-    "IDENTITY_FIELDS",
-    "ASSESSMENTS",
-    "TASK_STATUSES",
-    "COLUMNS",
-    "DATA_SHEET",
-    "META_SHEET",
-    "FIRST_DATA_ROW",
-]
-
-DATA_SHEET = "BaoCao"
-GUIDE_SHEET = "HuongDan"
-LISTS_SHEET = "_lists"
-META_SHEET = "_meta"
-META_MARKER = "reportgen-form"
-IDENTITY_FIELDS = ("form_id", "agency", "period", "plans", "generated_at")
-
-ASSESSMENTS = ("Đạt", "Chưa đạt", "Đang thực hiện")
-TASK_STATUSES = ("Đã hoàn thành", "Đang thực hiện", "Chưa thực hiện")
-
-# Column letters of the data sheet; intake reads by these.
-COLUMNS = {
-    "key": 0, "code": 1, "name": 2, "unit": 3, "target": 4, "deadline": 5, "previous": 6,
-    "value": 7, "numerator": 8, "denominator": 9, "assessment": 10, "doc_number": 11,
-    "doc_date": 12, "note": 13,
-}
-HEADERS = {
-    "key": "Khoá (không sửa)", "code": "Mã", "name": "Chỉ tiêu / nhiệm vụ", "unit": "Đơn vị tính",
-    "target": "Chỉ tiêu kỳ này", "deadline": "Thời hạn", "previous": "Kỳ trước",
-    "value": "Kết quả thực hiện", "numerator": "Tử số", "denominator": "Mẫu số",
-    "assessment": "Tự đánh giá / tình trạng", "doc_number": "Số văn bản",
-    "doc_date": "Ngày ban hành", "note": "Minh chứng / ghi chú",
-}
-WIDTHS = {"key": 18, "code": 8, "name": 52, "unit": 11, "target": 16, "deadline": 13,
-          "previous": 11, "value": 13, "numerator": 11, "denominator": 11, "assessment": 16,
-          "doc_number": 14, "doc_date": 13, "note": 36}
-HEADER_ROW = 6
-FIRST_DATA_ROW = 7  # 0-based index of the first row that can hold data
-
-VALUE = "value"
-RATIO = "ratio"
-ASSESSMENT = "assessment"
-TASK = "task"
-
-
-@dataclass(frozen=True)
-class FormRow:
-    key: str
-    code: str
-    name: str
-    input: str  # value | ratio | assessment | task
-    unit: str = ""
-    target: str = ""
-    deadline: str = ""
-    previous: str = ""
-    percent: bool = False
-    lower_is_better: bool = False
-
-
-@dataclass(frozen=True)
-class FormSection:
-    plan: str
-    title: str
-    rows: tuple[FormRow, ...]
+__all__ = ["FormSpec", "FormMaker", "Written", "Marks", "write_form", "write_forms"]
 
 
 @dataclass(frozen=True)
@@ -123,7 +72,7 @@ class FormSpec:
 
     @property
     def file_name(self) -> str:
-        return f"{self.period}_{self.agency}.xlsx"
+        return form_file(self.period, self.agency)
 
 
 @dataclass(frozen=True)
@@ -154,138 +103,39 @@ class Written:
     generated_at: str
 
 
-def sign(key: bytes, identity: dict[str, str]) -> str:
-    """HMAC-SHA256 over the identity fields, in a fixed order.
+@dataclass(frozen=True)
+class FormMaker:
+    """Makes the :class:`FormSpec` of each agency from the period's duties and the form's identity."""
 
-    >>> sign(b"k", {"form_id": "f", "agency": "a", "period": "2026-11", "plans": "p@1",
-    ...             "generated_at": "t"})[:16]
-    'e8410099adb6bca4'
-    """
-    message = "\n".join(f"{name}={identity.get(name, '')}" for name in IDENTITY_FIELDS)
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+    duties: Duties
+    generated_at: str
+    due: date
+    contact: str = ""
 
+    @classmethod
+    def at(cls, duties: Duties, now: datetime, due: date, contact: str = "") -> FormMaker:
+        return cls(duties, now.isoformat(timespec="seconds"), due, contact)
 
-def row_key(item: Item, part: str | None = None) -> str:
-    return f"{item.plan}|{item.code}" + (f"|{part}" if part else "")
-
-
-# ---------------------------------------------------------------------------------------
-# What each agency reports
-# ---------------------------------------------------------------------------------------
-def _due_for_period(item: Item, period: Period, done_tasks: set[str]) -> bool:
-    deadline = parse_deadline(item.deadline)
-    if deadline.ongoing or deadline.due is None:
-        return True
-    if item.kind != INDICATOR and row_key(item) not in done_tasks:
-        return True  # an unfinished task stays on the form, overdue or not
-    return period.month_number <= deadline.month_number
-
-
-def _rows_for(item: Item, period: Period) -> list[FormRow]:
-    if item.kind != INDICATOR:
-        return [FormRow(key=row_key(item), code=item.code, name=item.name, input=TASK,
-                        deadline=item.deadline or "")]
-    rule = governing(item.targets, item.deadline, period)
-    if rule is None:
-        return []
-    rows = []
-    for part in item.parts:
-        target = rule.target(part)
-        name = item.name + (f" — {item.part_label(part)}" if part else "")
-        if item.is_qualitative or (target is not None and target.kind in ("qualitative", "directive")):
-            kind = ASSESSMENT
-        elif item.aggregate == "ratio":
-            kind = RATIO
-        else:
-            kind = VALUE
-        unit = item.unit or (target.unit if target else "")
-        rows.append(FormRow(
-            key=row_key(item, part), code=item.code + (f" ({part})" if part else ""), name=name,
-            input=kind, unit=unit, target=target.text if target else "", deadline=rule.label,
-            percent="%" in unit, lower_is_better=item.direction == "lower",
-        ))
-    return rows
-
-
-class FormPlanner:
-    """What every agency reports in a period, worked out once.
-
-    The rows of each indicator are built once per period and an index lists each
-    agency's indicators, so a form costs only its own rows: planning 3,500 forms
-    stays fast and memory stays flat (specs are made one at a time).
-    """
-
-    def __init__(self, catalog: Catalog, plans: list[Plan], period: Period, *, now: datetime,
-                 done_tasks: set[str] | None = None, submission_day: int = 16, contact: str = ""):
-        self.period = period
-        self.names = {code: catalog.registry.name(code) for code in catalog.registry.entries}
-        self.plans = ",".join(f"{p.id}@{p.version}" for p in plans)
-        self.generated_at = now.isoformat(timespec="seconds")
-        self.due = period.submission_deadline(submission_day)
-        self.contact = contact
-        self.blocks: list[tuple[tuple[str, str], tuple[FormRow, ...]]] = []
-        self.by_agency: dict[str, list[int]] = {}
-        done_tasks = done_tasks or set()
-        for plan in plans:
-            for item in plan.items:
-                if not _due_for_period(item, period, done_tasks):
-                    continue
-                rows = _rows_for(item, period)
-                if not rows:
-                    continue
-                self.blocks.append(((plan.name, _section_title(plan, item)), tuple(rows)))
-                index = len(self.blocks) - 1
-                for agency in catalog.reporters(item):
-                    self.by_agency.setdefault(agency, []).append(index)
-
-    def agencies(self) -> list[str]:
-        return sorted(self.by_agency)
-
-    def rows(self, agency: str) -> list[FormRow]:
-        return [row for i in self.by_agency.get(agency, ()) for row in self.blocks[i][1]]
-
-    def spec(self, agency: str, previous: dict[str, str] | None = None,
-             form_id: str | None = None, generated_at: str | None = None) -> FormSpec:
-        sections: dict[tuple[str, str], list[FormRow]] = {}
-        for index in self.by_agency.get(agency, ()):
-            title, rows = self.blocks[index]
-            if previous:
-                rows = tuple(replace(r, previous=previous.get(r.key, "")) for r in rows)
-            sections.setdefault(title, []).extend(rows)
+    def spec(
+        self,
+        agency: str,
+        previous: dict[str, str] | None = None,
+        form_id: str | None = None,
+        generated_at: str | None = None,
+    ) -> FormSpec:
+        period = self.duties.period
         return FormSpec(
-            form_id=form_id or uuid.uuid4().hex[:16], agency=agency,
-            agency_name=self.names.get(agency, agency), period=str(self.period),
-            period_label=self.period.label, plans=self.plans,
-            generated_at=generated_at or self.generated_at, due=self.due, contact=self.contact,
-            sections=tuple(FormSection(p, t, tuple(r)) for (p, t), r in sections.items()),
+            form_id=form_id or uuid.uuid4().hex[:16],
+            agency=agency,
+            agency_name=self.duties.catalog.registry.name(agency),
+            period=str(period),
+            period_label=period.label,
+            plans=self.duties.stamp,
+            generated_at=generated_at or self.generated_at,
+            due=self.due,
+            contact=self.contact,
+            sections=self.duties.sections(agency, previous),
         )
-
-
-def build_specs(
-    catalog: Catalog,
-    plans: list[Plan],
-    period: Period,
-    *,
-    agencies: Iterable[str] | None = None,
-    previous: dict[str, dict[str, str]] | None = None,
-    done_tasks: set[str] | None = None,
-    now: datetime,
-    submission_day: int = 16,
-    contact: str = "",
-) -> list[FormSpec]:
-    """One :class:`FormSpec` per agency that has something to report in ``period``."""
-    planner = FormPlanner(catalog, plans, period, now=now, done_tasks=done_tasks,
-                          submission_day=submission_day, contact=contact)
-    previous = previous or {}
-    wanted = planner.agencies() if not agencies else [a for a in agencies if a in planner.by_agency]
-    return [planner.spec(agency, previous.get(agency)) for agency in wanted]
-
-
-def _section_title(plan: Plan, item: Item) -> str:
-    section = plan.sections.get(item.section, "")
-    if item.section and section:
-        return f"{item.section}. {section}"
-    return "Nhiệm vụ" if item.kind != INDICATOR else "Chỉ tiêu"
 
 
 # Characters per line of a column, for Times New Roman 11 (a width unit is one "0"
@@ -314,8 +164,9 @@ def _formats(workbook) -> dict:
         "title": add({"bold": True, "font_size": 14}),
         "info": info,
         "info_bold": add({"bold": True, "font_color": "#C00000"}),
-        "header": add({**bordered, "bold": True, "text_wrap": True, "align": "center",
-                       "valign": "vcenter", "bg_color": "#D9E1F2"}),
+        "header": add(
+            {**bordered, "bold": True, "text_wrap": True, "align": "center", "valign": "vcenter", "bg_color": "#D9E1F2"}
+        ),
         "plan": add({**bordered, "bold": True, "font_color": "#1F3864", "bg_color": "#DDEBF7"}),
         "section": add({**bordered, "bold": True, "bg_color": "#EDEDED"}),
         "text": add({**bordered, "text_wrap": True}),
@@ -359,8 +210,9 @@ class _Validations:
         for options, cells in self.rules.values():
             ranges = _ranges(cells)
             (r0, c0), _ = ranges[0]
-            result = sheet.data_validation(r0, c0, r0, c0, {
-                **options, "multi_range": " ".join(_a1(a, b) for a, b in ranges)})
+            result = sheet.data_validation(
+                r0, c0, r0, c0, {**options, "multi_range": " ".join(_a1(a, b) for a, b in ranges)}
+            )
             if result != 0:  # XlsxWriter returns -2 and writes nothing on a rejected rule
                 msg = f"data validation rejected: {options}"
                 raise ValueError(msg)
@@ -398,42 +250,51 @@ def _number_rule(row: FormRow, what: str) -> dict:
         hint = "Mẫu số: tổng số đơn vị (lớn hơn 0)."
         criteria = {"criteria": ">", "value": 0}
     return {
-        "validate": "decimal", **criteria, "error_type": "warning",
-        "input_title": "Nhập số", "input_message": hint,
+        "validate": "decimal",
+        **criteria,
+        "error_type": "warning",
+        "input_title": "Nhập số",
+        "input_message": hint,
         "error_title": "Giá trị chưa hợp lệ",
         "error_message": hint + " Chọn No để nhập lại.",
     }
 
 
 _LIST_RULES = {
-    ASSESSMENT: ("DM_DANHGIA", "Tự đánh giá", "Chọn Đạt / Chưa đạt / Đang thực hiện và ghi minh "
-                 "chứng (số văn bản, đường dẫn) ở cột Minh chứng."),
-    TASK: ("DM_TRANGTHAI", "Tình trạng", "Chọn Đã hoàn thành / Đang thực hiện / Chưa thực hiện. "
-           "Đã hoàn thành thì ghi số và ngày văn bản."),
+    ASSESSMENT: (
+        "DM_DANHGIA",
+        "Tự đánh giá",
+        "Chọn Đạt / Chưa đạt / Đang thực hiện và ghi minh chứng (số văn bản, đường dẫn) ở cột Minh chứng.",
+    ),
+    TASK: (
+        "DM_TRANGTHAI",
+        "Tình trạng",
+        "Chọn Đã hoàn thành / Đang thực hiện / Chưa thực hiện. Đã hoàn thành thì ghi số và ngày văn bản.",
+    ),
 }
 
 
 def _list_rule(kind: str) -> dict:
     name, title, message = _LIST_RULES[kind]
-    return {"validate": "list", "source": f"={name}", "input_title": title,
-            "input_message": message, "error_title": "Chọn trong danh sách",
-            "error_message": "Hãy chọn một giá trị trong danh sách thả xuống."}
+    return {
+        "validate": "list",
+        "source": f"={name}",
+        "input_title": title,
+        "input_message": message,
+        "error_title": "Chọn trong danh sách",
+        "error_message": "Hãy chọn một giá trị trong danh sách thả xuống.",
+    }
 
 
 _DATE_RULE = {
-    "validate": "date", "criteria": ">=", "value": date(2000, 1, 1), "error_type": "warning",
-    "input_title": "Ngày ban hành", "input_message": "Nhập ngày dạng 31/03/2026.",
-    "error_title": "Ngày chưa hợp lệ", "error_message": "Nhập ngày dạng 31/03/2026.",
-}
-
-
-_INPUT_COLUMNS = ("value", "numerator", "denominator", "assessment", "doc_number", "doc_date")
-# For each kind of row: its input cells and the cell format of each.
-_INPUTS = {
-    VALUE: {"value": "in_number"},
-    RATIO: {"numerator": "in_number", "denominator": "in_number"},
-    ASSESSMENT: {"assessment": "in_text"},
-    TASK: {"assessment": "in_text", "doc_number": "in_text", "doc_date": "in_date"},
+    "validate": "date",
+    "criteria": ">=",
+    "value": date(2000, 1, 1),
+    "error_type": "warning",
+    "input_title": "Ngày ban hành",
+    "input_message": "Nhập ngày dạng 31/03/2026.",
+    "error_title": "Ngày chưa hợp lệ",
+    "error_message": "Nhập ngày dạng 31/03/2026.",
 }
 
 
@@ -452,11 +313,10 @@ def _rule(row: FormRow, column: str) -> tuple[tuple, Callable[[], dict]] | None:
 def _mark_row(sheet, r: int, row: FormRow, fmt: dict, marks: Marks) -> None:
     """Put back what the agency typed, and flag the cells it must fix."""
     for name, value in marks.filled.get(row.key, {}).items():
-        style = _INPUTS[row.input].get(name, "na")
+        style = INPUTS[row.input].get(name, "na")
         cell_format = fmt["bad"] if (row.key, name) in marks.flags else fmt[style]
         if isinstance(value, (datetime, date)):
-            sheet.write_datetime(r, COLUMNS[name], value, fmt["bad"] if cell_format is fmt["bad"]
-                                 else fmt["in_date"])
+            sheet.write_datetime(r, COLUMNS[name], value, fmt["bad"] if cell_format is fmt["bad"] else fmt["in_date"])
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             sheet.write_number(r, COLUMNS[name], value, cell_format)
         else:
@@ -466,8 +326,7 @@ def _mark_row(sheet, r: int, row: FormRow, fmt: dict, marks: Marks) -> None:
             continue
         if name not in marks.filled.get(key, {}):
             sheet.write_blank(r, COLUMNS[name], None, fmt["bad"])
-        sheet.write_comment(r, COLUMNS[name], message, {"author": "reportgen", "x_scale": 2.2,
-                                                          "y_scale": 1.6})
+        sheet.write_comment(r, COLUMNS[name], message, {"author": "reportgen", "x_scale": 2.2, "y_scale": 1.6})
 
 
 def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> None:
@@ -481,8 +340,8 @@ def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> N
             sheet.write_string(r, c[name], text, fmt["center"])
         else:
             sheet.write_blank(r, c[name], None, fmt["center"])
-    inputs = _INPUTS[row.input]
-    for name in _INPUT_COLUMNS:
+    inputs = INPUTS[row.input]
+    for name in INPUT_COLUMNS:
         style = inputs.get(name)
         if style is None:
             sheet.write_blank(r, c[name], None, fmt["na"])
@@ -494,7 +353,7 @@ def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> N
     if row.input == RATIO:
         cell_n = xlsxwriter.utility.xl_rowcol_to_cell(r, c["numerator"])
         cell_d = xlsxwriter.utility.xl_rowcol_to_cell(r, c["denominator"])
-        formula = f"=IF(AND(ISNUMBER({cell_n}),ISNUMBER({cell_d}),{cell_d}>0),{cell_n}/{cell_d}*100,\"\")"
+        formula = f'=IF(AND(ISNUMBER({cell_n}),ISNUMBER({cell_d}),{cell_d}>0),{cell_n}/{cell_d}*100,"")'
         sheet.write_formula(r, c["value"], formula, fmt["computed"], "")
     sheet.write_blank(r, c["note"], None, fmt["in_text"])
 
@@ -506,16 +365,20 @@ def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Marks
         options = {"hidden": True} if name == "key" else None
         sheet.set_column(index, index, WIDTHS[name], None, options)
     last = len(COLUMNS) - 1
-    sheet.write_string(0, 1, f"BIỂU BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU — {spec.period_label.upper()}",
-                       fmt["title"])
+    sheet.write_string(0, 1, f"BIỂU BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU — {spec.period_label.upper()}", fmt["title"])
     sheet.write_string(1, 1, f"Đơn vị báo cáo: {spec.agency_name}", fmt["info"])
-    sheet.write_string(2, 1, f"Hạn gửi: {spec.due:%d/%m/%Y}. Điền các ô nền vàng; "
-                       "xem hướng dẫn ở trang \"HuongDan\".", fmt["info_bold"])
-    sheet.write_string(3, 1, f"Mã biểu mẫu: {spec.form_id} — không sửa tên trang tính, không xoá cột.",
-                       fmt["info"])
+    sheet.write_string(
+        2, 1, f'Hạn gửi: {spec.due:%d/%m/%Y}. Điền các ô nền vàng; xem hướng dẫn ở trang "HuongDan".', fmt["info_bold"]
+    )
+    sheet.write_string(3, 1, f"Mã biểu mẫu: {spec.form_id} — không sửa tên trang tính, không xoá cột.", fmt["info"])
     if marks is not None and marks.flags:
-        sheet.write_string(4, 1, f"BIỂU MẪU GỬI LẠI ĐỂ SỬA: {len(marks.flags)} ô tô đỏ cần sửa (di chuột "
-                           "vào ô để xem hướng dẫn); sửa xong lưu và gửi lại tệp này.", fmt["bad_title"])
+        sheet.write_string(
+            4,
+            1,
+            f"BIỂU MẪU GỬI LẠI ĐỂ SỬA: {len(marks.flags)} ô tô đỏ cần sửa (di chuột "
+            "vào ô để xem hướng dẫn); sửa xong lưu và gửi lại tệp này.",
+            fmt["bad_title"],
+        )
     for name, index in COLUMNS.items():
         sheet.write_string(HEADER_ROW, index, HEADERS[name], fmt["header"])
     sheet.set_row(HEADER_ROW, 32)
@@ -556,19 +419,33 @@ def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Mark
         (fmt["guide"], f"Đơn vị: {spec.agency_name}"),
         (fmt["guide"], f"Kỳ báo cáo: {spec.period_label}. Hạn gửi lại: {spec.due:%d/%m/%Y}."),
         (fmt["guide"], ""),
-        (fmt["guide"], "1. Mở trang \"BaoCao\". Chỉ điền vào các ô nền vàng; các ô khác đã khoá."),
-        (fmt["guide"], "2. Cột \"Kết quả thực hiện\": số liệu đến ngày chốt số liệu của kỳ, theo đúng "
-                       "đơn vị tính ghi ở cột \"Đơn vị tính\". Số phần trăm ghi số (85,5), không cần dấu %."),
+        (fmt["guide"], '1. Mở trang "BaoCao". Chỉ điền vào các ô nền vàng; các ô khác đã khoá.'),
+        (
+            fmt["guide"],
+            '2. Cột "Kết quả thực hiện": số liệu đến ngày chốt số liệu của kỳ, theo đúng '
+            'đơn vị tính ghi ở cột "Đơn vị tính". Số phần trăm ghi số (85,5), không cần dấu %.',
+        ),
         (fmt["guide"], "3. Dấu phẩy thập phân được chấp nhận (85,5 hoặc 85.5); số lớn có thể viết 1.234."),
-        (fmt["guide"], "4. Chỉ tiêu tỷ lệ: điền Tử số (số đạt yêu cầu) và Mẫu số (tổng số); "
-                       "tỷ lệ % được tính tự động."),
-        (fmt["guide"], "5. Chỉ tiêu định tính: chọn Đạt / Chưa đạt / Đang thực hiện và ghi minh chứng "
-                       "(số, ngày văn bản hoặc đường dẫn) ở cột \"Minh chứng / ghi chú\"."),
-        (fmt["guide"], "6. Nhiệm vụ ban hành văn bản: chọn tình trạng; khi Đã hoàn thành, ghi số văn bản "
-                       "và ngày ban hành (dạng 31/03/2026)."),
+        (
+            fmt["guide"],
+            "4. Chỉ tiêu tỷ lệ: điền Tử số (số đạt yêu cầu) và Mẫu số (tổng số); tỷ lệ % được tính tự động.",
+        ),
+        (
+            fmt["guide"],
+            "5. Chỉ tiêu định tính: chọn Đạt / Chưa đạt / Đang thực hiện và ghi minh chứng "
+            '(số, ngày văn bản hoặc đường dẫn) ở cột "Minh chứng / ghi chú".',
+        ),
+        (
+            fmt["guide"],
+            "6. Nhiệm vụ ban hành văn bản: chọn tình trạng; khi Đã hoàn thành, ghi số văn bản "
+            "và ngày ban hành (dạng 31/03/2026).",
+        ),
         (fmt["guide"], "7. Để trống nếu chưa có số liệu; ghi 0 nếu kết quả thực sự bằng 0."),
-        (fmt["guide"], "8. Không đổi tên, không xoá trang tính và cột; có thể lưu bằng Excel, LibreOffice "
-                       "hoặc WPS (.xlsx, .xls, .ods) và gửi lại qua thư điện tử."),
+        (
+            fmt["guide"],
+            "8. Không đổi tên, không xoá trang tính và cột; có thể lưu bằng Excel, LibreOffice "
+            "hoặc WPS (.xlsx, .xls, .ods) và gửi lại qua thư điện tử.",
+        ),
         (fmt["guide"], ""),
         (fmt["guide"], f"Liên hệ: {spec.contact}" if spec.contact else ""),
     ]
@@ -605,16 +482,23 @@ def _meta_sheet(workbook, spec: FormSpec, key: bytes) -> None:
     sheet.protect()
 
 
-def write_form(spec: FormSpec, target: Path | io.BytesIO, key: bytes, password: str = "",
-               marks: Marks | None = None) -> None:
+def write_form(
+    spec: FormSpec, target: Path | io.BytesIO, key: bytes, password: str = "", marks: Marks | None = None
+) -> None:
     """Write ``spec`` as an .xlsx file (or into a BytesIO); ``marks`` makes it a form sent back."""
-    workbook = xlsxwriter.Workbook(target, {
-        "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "default_format_properties": {"font_name": "Times New Roman", "font_size": 11},
-    })
-    workbook.set_properties({"title": f"Biểu báo cáo {spec.period_label}", "author": "reportgen",
-                             "comments": f"form {spec.form_id}"})
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_format_properties": {"font_name": "Times New Roman", "font_size": 11},
+        },
+    )
+    workbook.set_properties(
+        {"title": f"Biểu báo cáo {spec.period_label}", "author": "reportgen", "comments": f"form {spec.form_id}"}
+    )
     fmt = _formats(workbook)
     _guide_sheet(workbook, spec, fmt, password, marks)
     data = _data_sheet(workbook, spec, fmt, password, marks)
@@ -630,27 +514,36 @@ def write_form(spec: FormSpec, target: Path | io.BytesIO, key: bytes, password: 
 _WORKER: dict = {}
 
 
-def _init_worker(planner: FormPlanner, folder: str, key: bytes, password: str) -> None:
-    _WORKER.update(planner=planner, folder=folder, key=key, password=password)
+def _init_worker(maker: FormMaker, folder: str, key: bytes, password: str) -> None:
+    _WORKER.update(maker=maker, folder=folder, key=key, password=password)
 
 
 def _write_batch(batch: list[tuple[str, dict[str, str]]]) -> list[Written]:
-    planner, folder = _WORKER["planner"], Path(_WORKER["folder"])
+    maker, folder = _WORKER["maker"], Path(_WORKER["folder"])
     out = []
     for agency, previous in batch:
-        spec = planner.spec(agency, previous)
+        spec = maker.spec(agency, previous)
         path = folder / spec.file_name
         temp = path.with_suffix(".tmp")
         write_form(spec, temp, _WORKER["key"], _WORKER["password"])
         os.replace(temp, path)
-        out.append(Written(agency=spec.agency, agency_name=spec.agency_name, form_id=spec.form_id,
-                           path=str(path), rows=len(spec.rows), period=spec.period,
-                           plans=spec.plans, generated_at=spec.generated_at))
+        out.append(
+            Written(
+                agency=spec.agency,
+                agency_name=spec.agency_name,
+                form_id=spec.form_id,
+                path=str(path),
+                rows=len(spec.rows),
+                period=spec.period,
+                plans=spec.plans,
+                generated_at=spec.generated_at,
+            )
+        )
     return out
 
 
 def write_forms(
-    planner: FormPlanner,
+    maker: FormMaker,
     folder: Path,
     key: bytes,
     *,
@@ -667,18 +560,19 @@ def write_forms(
     """
     folder.mkdir(parents=True, exist_ok=True)
     previous = previous or {}
-    codes = planner.agencies() if agencies is None else [a for a in agencies if a in planner.by_agency]
+    duties = maker.duties
+    codes = duties.agencies() if agencies is None else [a for a in agencies if duties.owes(a)]
     size = 25
-    batches = [[(a, previous.get(a, {})) for a in codes[i : i + size]]
-               for i in range(0, len(codes), size)]
+    batches = [[(a, previous.get(a, {})) for a in codes[i : i + size]] for i in range(0, len(codes), size)]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     results: list[Written] = []
     if workers <= 1 or len(codes) < 4 * size:
-        _init_worker(planner, str(folder), key, password)
+        _init_worker(maker, str(folder), key, password)
         outcomes: Iterable[list[Written]] = map(_write_batch, batches)
         return _collect(outcomes, results, progress)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(planner, str(folder), key, password)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(maker, str(folder), key, password)
+    ) as pool:
         return _collect(pool.map(_write_batch, batches), results, progress)
 
 

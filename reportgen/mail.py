@@ -29,8 +29,7 @@ from typing import Protocol
 from .errors import MailError
 from .text import slugify
 
-__all__ = ["Message", "Mailer", "SmtpMailer", "OutboxMailer", "build", "mailer_from_settings",
-           "send_with_retry"]
+__all__ = ["Message", "Mailer", "SmtpMailer", "OutboxMailer", "build", "mailer_from_settings", "send_with_retry"]
 
 
 @dataclass(frozen=True)
@@ -131,24 +130,19 @@ class SmtpMailer:
                     client.login(self.username, self.password)
                 refused = client.send_message(email, from_addr=self.sender, to_addrs=recipients)
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError) as exc:
-            msg = f"{type(exc).__name__}: {exc}"
-            raise MailError(msg, temporary=True) from exc
+            raise MailError("connection", temporary=True, error=f"{type(exc).__name__}: {exc}") from exc
         except smtplib.SMTPResponseException as exc:
-            msg = f"máy chủ trả lời {exc.smtp_code}: {_text(exc.smtp_error)}"
-            raise MailError(msg,
-                            temporary=400 <= exc.smtp_code < 500) from exc
+            raise MailError(
+                "server-said", temporary=400 <= exc.smtp_code < 500, code=exc.smtp_code, text=_text(exc.smtp_error)
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
-            msg = f"máy chủ từ chối người nhận {', '.join(exc.recipients)}"
-            raise MailError(msg) from exc
+            raise MailError("recipients-refused", recipients=", ".join(exc.recipients)) from exc
         except ssl.SSLError as exc:
-            msg = f"lỗi TLS/chứng chỉ: {exc}"
-            raise MailError(msg) from exc
+            raise MailError("tls", error=str(exc)) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            msg = f"{type(exc).__name__}: {exc}"
-            raise MailError(msg, temporary=isinstance(exc, OSError)) from exc
+            raise MailError("other", temporary=isinstance(exc, OSError), error=f"{type(exc).__name__}: {exc}") from exc
         if refused:  # some recipients were refused: a failure, not a silent partial send
-            msg = f"máy chủ từ chối: {', '.join(refused)}"
-            raise MailError(msg)
+            raise MailError("recipients-refused", recipients=", ".join(refused))
         return email["Message-ID"]
 
 
@@ -187,27 +181,30 @@ def mailer_from_settings(settings: dict, outbox: Path, clock: Callable[[], datet
     if settings["mail.mode"] != "smtp":
         return OutboxMailer(outbox, sender, name, **({"clock": clock} if clock else {}))
     if not settings["mail.host"]:
-        msg = "chưa khai báo máy chủ SMTP (mail.host trong config/settings.yaml)"
-        raise MailError(msg)
+        raise MailError("no-host")
     if settings["mail.security"] not in ("ssl", "starttls", "plain"):
-        msg = "mail.security phải là ssl, starttls hoặc plain"
-        raise MailError(msg)
+        raise MailError("bad-security", value=settings["mail.security"])
     password = ""
     if settings["mail.username"]:
         variable = settings["mail.password_env"]
         password = os.environ.get(variable, "")
         if not password:
-            msg = (
-                f"chưa đặt mật khẩu SMTP: đặt biến môi trường {variable} (không ghi mật khẩu "
-                            "vào tệp cấu hình)"
-            )
-            raise MailError(msg)
-    return SmtpMailer(settings["mail.host"], int(settings["mail.port"]), settings["mail.security"], sender,
-                      settings["mail.username"], password, settings["mail.ca_file"], sender_name=name)
+            raise MailError("no-password", variable=variable)
+    return SmtpMailer(
+        settings["mail.host"],
+        int(settings["mail.port"]),
+        settings["mail.security"],
+        sender,
+        settings["mail.username"],
+        password,
+        settings["mail.ca_file"],
+        sender_name=name,
+    )
 
 
-def send_with_retry(mailer: Mailer, message: Message, retries: int,
-                    sleep: Callable[[float], None] = time.sleep, base_delay: float = 2.0) -> tuple[str, int]:
+def send_with_retry(
+    mailer: Mailer, message: Message, retries: int, sleep: Callable[[float], None] = time.sleep, base_delay: float = 2.0
+) -> tuple[str, int]:
     """Send, retrying temporary failures with exponential backoff. Returns (message-id, attempts)."""
     attempt = 0
     while True:
@@ -216,7 +213,6 @@ def send_with_retry(mailer: Mailer, message: Message, retries: int,
             return mailer.send(message), attempt
         except MailError as error:
             if not error.temporary or attempt > retries:
-                error.facts["attempts"] = attempt
                 error.attempts = attempt
                 raise
             sleep(base_delay * 2 ** (attempt - 1))

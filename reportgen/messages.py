@@ -11,31 +11,26 @@ from . import errors
 
 # --- review notes written into the catalog -------------------------------------------
 NOTE_DUPLICATE_NUMBER = (
-    "Số thứ tự {number} bị trùng trong mục {section} ({where}); dòng sau được gán mã {code}. "
-    "Kiểm tra lại bản gốc."
+    "Số thứ tự {number} bị trùng trong mục {section} ({where}); dòng sau được gán mã {code}. Kiểm tra lại bản gốc."
 )
-NOTE_FUZZY_AGENCY = "Tên cơ quan \"{text}\" được hiểu là \"{name}\" (viết gần đúng, {score}%)."
+NOTE_FUZZY_AGENCY = 'Tên cơ quan "{text}" được hiểu là "{name}" (viết gần đúng, {score}%).'
 NOTE_LEFTOVER_AGENCY = (
-    "Không nhận ra cơ quan \"{text}\" trong cột {column}: thêm tên này vào config/agencies.yaml "
+    'Không nhận ra cơ quan "{text}" trong cột {column}: thêm tên này vào config/agencies.yaml '
     "(mục aliases) hoặc sửa lại danh mục."
 )
 NOTE_NO_REPORTER_COLUMN = (
     "Bảng không có cột đơn vị thực hiện: cơ quan theo dõi từng chỉ tiêu báo cáo số liệu của chỉ tiêu đó."
 )
 NOTE_NO_MONITOR_COLUMN = "Bảng không có cột cơ quan theo dõi: hãy ghi trường monitor cho từng chỉ tiêu."
-NOTE_MONITOR_GROUP = (
-    "Cơ quan theo dõi \"{text}\" là một nhóm nhiều đơn vị; nên chọn một cơ quan cụ thể (trường monitor)."
-)
+NOTE_MONITOR_GROUP = 'Cơ quan theo dõi "{text}" là một nhóm nhiều đơn vị; nên chọn một cơ quan cụ thể (trường monitor).'
 NOTE_MONITOR_SEVERAL = "Có {count} cơ quan theo dõi; cơ quan đầu tiên ({name}) được dùng để tổng hợp."
 NOTE_STAND_IN = "Một số chủ thể không tự báo cáo được ({names}): cơ quan theo dõi báo cáo thay."
 NOTE_COMPOSITE = "Chỉ tiêu kép: tách thành {count} giá trị cần thu thập ({labels})."
-NOTE_AGGREGATE = "Quy tắc tổng hợp \"{rule}\" được suy ra ({why}); kiểm tra lại nếu cần."
-NOTE_SINGLE_REPORTER = (
-    "Chỉ tiêu cấp tỉnh: chỉ {name} báo cáo một số liệu chung (trường reporters)."
-)
+NOTE_AGGREGATE = 'Quy tắc tổng hợp "{rule}" được suy ra ({why}); kiểm tra lại nếu cần.'
+NOTE_SINGLE_REPORTER = "Chỉ tiêu cấp tỉnh: chỉ {name} báo cáo một số liệu chung (trường reporters)."
 NOTE_TASK_LEAD = "Nhiệm vụ: {name} báo cáo tình trạng ban hành văn bản (suy ra từ bảng)."
 NOTE_UNPARSED_TARGET = (
-    "Không đọc được chỉ tiêu \"{text}\" ({when}); đã giữ nguyên văn bản. Hãy ghi op/value "
+    'Không đọc được chỉ tiêu "{text}" ({when}); đã giữ nguyên văn bản. Hãy ghi op/value '
     "(ví dụ op: '>=', value: 70) và xoá dòng parsed: false."
 )
 NOTE_NO_TARGET = "Chỉ tiêu không có mức chỉ tiêu nào trong bảng."
@@ -45,16 +40,14 @@ NOTE_NO_HEADER = "Không tìm thấy dòng tiêu đề bảng."
 
 # --- problems found by `catalog check` ------------------------------------------------
 PROBLEM_NO_REPORTER = "Chưa có đơn vị báo cáo (reporters trống hoặc không mở rộng được)."
-PROBLEM_UNKNOWN_CODE = "Mã cơ quan \"{code}\" ở trường {field} không có trong config/agencies.yaml."
-PROBLEM_BAD_AGGREGATE = (
-    "Quy tắc tổng hợp \"{rule}\" không hợp lệ; dùng một trong: single, sum, ratio, all, min, max."
-)
+PROBLEM_UNKNOWN_CODE = 'Mã cơ quan "{code}" ở trường {field} không có trong config/agencies.yaml.'
+PROBLEM_BAD_AGGREGATE = 'Quy tắc tổng hợp "{rule}" không hợp lệ; dùng một trong: single, sum, ratio, all, min, max.'
 PROBLEM_DUPLICATE_CODE = "Mã chỉ tiêu {code} bị trùng trong kế hoạch."
-PROBLEM_UNPARSED = "Mức chỉ tiêu \"{text}\" chưa được đọc (parsed: false)."
-PROBLEM_LEFTOVER = "Còn tên cơ quan chưa nhận ra: \"{text}\"."
+PROBLEM_UNPARSED = 'Mức chỉ tiêu "{text}" chưa được đọc (parsed: false).'
+PROBLEM_LEFTOVER = 'Còn tên cơ quan chưa nhận ra: "{text}".'
 PROBLEM_SINGLE_MANY = "Quy tắc single nhưng có {count} đơn vị báo cáo; chỉ giữ một đơn vị trong reporters."
 
-# --- exceptions -------------------------------------------------------------------------
+# --- exceptions: one table per kind of error, keyed by the error's reason code -------------
 SOURCE = {
     "missing": "Không tìm thấy tệp {file}. Kiểm tra lại đường dẫn.",
     "corrupt": "Tệp {file} bị hỏng hoặc không phải tệp Word/Excel hợp lệ. Mở lại bằng Word/Excel và lưu lại.",
@@ -64,10 +57,10 @@ SOURCE = {
     ),
     "encoding": "Tệp {file} không phải văn bản UTF-8. Lưu lại tệp với mã hoá UTF-8.",
     "no-table": "Tệp {file} không có bảng nào. Phụ lục chỉ tiêu phải là một bảng Word.",
-    "no-sheet": "Tệp {file} không có trang tính \"{sheet}\". Các trang tính hiện có: {sheets}.",
+    "no-sheet": 'Tệp {file} không có trang tính "{sheet}". Các trang tính hiện có: {sheets}.',
     "no-header": (
-        "Không tìm thấy dòng tiêu đề bảng trong {file}: cần các cột như \"STT\", \"Chỉ tiêu\", "
-        "\"Đơn vị tính\", \"Cơ quan chủ trì…\"."
+        'Không tìm thấy dòng tiêu đề bảng trong {file}: cần các cột như "STT", "Chỉ tiêu", '
+        '"Đơn vị tính", "Cơ quan chủ trì…".'
     ),
     "no-items": "Bảng trong {file} không có dòng chỉ tiêu nào.",
 }
@@ -75,124 +68,278 @@ SOURCE = {
 CONFIG = {
     "not-a-mapping": "Tệp {file} phải là một danh mục dạng khoá: giá trị (YAML mapping).",
     "yaml": "Tệp {file} có lỗi cú pháp YAML ở dòng {line}: {problem}. Sửa lại rồi chạy lại lệnh.",
-    "missing-field": "Tệp {file}: một mục thiếu trường \"{field}\" ({entry}).",
-    "duplicate-code": "Tệp {file}: mã \"{code}\" xuất hiện hai lần; mỗi mã phải là duy nhất.",
-    "unknown-member": "Tệp {file}: nhóm/cơ quan \"{code}\" tham chiếu mã không tồn tại \"{member}\".",
-    "bad-value": "Tệp {file}: giá trị \"{value}\" của trường {field} không hợp lệ; {hint}",
-    "missing-file": "Thiếu tệp cấu hình {file}. Chạy \"reportgen init\" để tạo thư mục làm việc mới.",
+    "missing-field": 'Tệp {file}: một mục thiếu trường "{field}" ({entry}).',
+    "duplicate-code": 'Tệp {file}: mã "{code}" xuất hiện hai lần; mỗi mã phải là duy nhất.',
+    "unknown-member": 'Tệp {file}: nhóm/cơ quan "{code}" tham chiếu mã không tồn tại "{member}".',
+    "bad-value": 'Tệp {file}: giá trị "{value}" của trường {field} không hợp lệ; {hint}',
+    "missing-file": 'Thiếu tệp cấu hình {file}. Chạy "reportgen init" để tạo thư mục làm việc mới.',
 }
 
-USAGE = {
-    errors.WorkspaceNotFound: (
+STORE = {
+    "not-sqlite": 'Cơ sở dữ liệu "{path}" không được hỗ trợ: chỉ dùng SQLite (database.url dạng '
+    "sqlite:///đường/dẫn.sqlite trong config/settings.yaml).",
+    "open": "Không mở được cơ sở dữ liệu {path}: {error}",
+    "locked": "Cơ sở dữ liệu {path} đang bị khoá bởi tiến trình khác. Chờ lệnh kia chạy xong rồi chạy lại.",
+}
+
+MAIL = {
+    "connection": "Không gửi được thư: mất kết nối tới máy chủ thư ({error}).",
+    "server-said": "Không gửi được thư: máy chủ trả lời {code}: {text}",
+    "recipients-refused": "Không gửi được thư: máy chủ từ chối người nhận {recipients}.",
+    "tls": "Không gửi được thư: lỗi TLS/chứng chỉ ({error}). Máy chủ dùng chứng chỉ nội bộ thì ghi tệp CA "
+    "vào mail.ca_file; kiểm tra cả mail.security và mail.port.",
+    "other": "Không gửi được thư: {error}",
+    "no-host": "Chưa khai báo máy chủ SMTP: ghi mail.host trong config/settings.yaml.",
+    "bad-security": 'mail.security là "{value}": chỉ dùng ssl, starttls hoặc plain (config/settings.yaml).',
+    "no-password": "Chưa đặt mật khẩu SMTP: đặt biến môi trường {variable} (không ghi mật khẩu vào tệp cấu hình).",
+}
+
+REPORT = {
+    "template-unreadable": "Không tạo được báo cáo: mẫu báo cáo {template} không mở được ({error}).",
+    "template-tags": "Không tạo được báo cáo: mẫu báo cáo {template} có thẻ không hợp lệ: {error}",
+    "convert-failed": "LibreOffice không chuyển được {file} sang {fmt}: {output}",
+}
+
+GENERAL = {
+    # usage
+    "workspace-not-found": (
         "Không tìm thấy thư mục làm việc tại {path} (thiếu thư mục config/). Dùng --workspace DIR, "
-        "biến REPORTGEN_WORKSPACE, hoặc tạo mới bằng \"reportgen init DIR\"."
+        'biến REPORTGEN_WORKSPACE, hoặc tạo mới bằng "reportgen init DIR".'
     ),
-    errors.WorkspaceExists: (
-        "Thư mục {path} đã có thư mục làm việc (config/). Chọn thư mục khác hoặc thêm --force."
-    ),
-    errors.UnknownPlan: "Không có kế hoạch \"{plan}\". Các kế hoạch hiện có: {known}.",
-    errors.UnknownAgency: "Không có cơ quan mã \"{agency}\" trong config/agencies.yaml. {hint}",
-    errors.BadPeriod: (
-        "Kỳ báo cáo \"{period}\" không hợp lệ. Viết theo dạng 2026-11 (tháng), 2026-Q4 (quý), "
+    "workspace-exists": "Thư mục {path} đã có thư mục làm việc (config/). Chọn thư mục khác hoặc thêm --force.",
+    "unknown-plan": 'Không có kế hoạch "{plan}". Các kế hoạch hiện có: {known}.',
+    "unknown-agency": 'Không có cơ quan mã "{agency}" trong config/agencies.yaml. {hint}',
+    "bad-period": (
+        'Kỳ báo cáo "{period}" không hợp lệ. Viết theo dạng 2026-11 (tháng), 2026-Q4 (quý), '
         "2026-H1 (6 tháng) hoặc 2026 (năm)."
     ),
+    "plan-id": "Mã kế hoạch chỉ gồm chữ thường không dấu, số và dấu gạch, ví dụ: {suggestion}",
+    "plan-exists": "Đã có {file}. Thêm --force để ghi đè (các chỉnh sửa tay sẽ mất).",
+    "no-indicator": 'Không có chỉ tiêu mã "{code}" trong kỳ {period} (xem mã bằng "reportgen catalog show").',
+    "indicator-in-many-plans": 'Mã "{code}" có ở nhiều kế hoạch ({plans}); thêm --plan để chọn.',
+    "bad-date": 'Ngày "{value}" không hợp lệ; viết dạng 2026-11-20.',
+    "month-only": "--month cần một tháng, dạng 2026-11.",
+    # problems in the user's data (exit 1)
+    "catalog-problems": "Danh mục còn {count} lỗi cần sửa (xem danh sách trên).",
+    "nothing-owed": "Không có cơ quan nào phải báo cáo trong kỳ {period} với lựa chọn này.",
+    "no-files": "Không có tệp nào để thu thập trong các đường dẫn đã cho.",
+    "files-with-problems": "{count} tệp có lỗi hoặc bị từ chối (xem biên nhận ở trên).",
+    "no-forms": "Chưa có biểu mẫu kỳ {period}. Chạy trước: reportgen forms --period {period}",
+    "mail-failed": 'Có thư gửi lỗi; sẽ thử lại ở lần chạy sau (xem "reportgen status").',
+    # the machine
+    "scheduler-running": (
+        'Bộ lập lịch đã chạy ở một tiến trình khác (khoá {path}). Chỉ chạy một "reportgen schedule run".'
+    ),
+    "libreoffice": (
+        "Chưa cài LibreOffice (soffice). Cài LibreOffice (Windows: libreoffice.org; Debian/Ubuntu: "
+        "apt install libreoffice-writer-nogui) rồi chạy lại với --pdf. Tệp .docx đã được tạo và dùng được ngay."
+    ),
 }
+
+_TABLES: tuple[tuple[type, dict[str, str]], ...] = (
+    (errors.SourceError, SOURCE),
+    (errors.ConfigError, CONFIG),
+    (errors.StoreError, STORE),
+    (errors.MailError, MAIL),
+    (errors.ReportError, REPORT),
+    (errors.ReportgenError, GENERAL),
+)
+
+
+class _Facts(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 def describe(error: errors.ReportgenError) -> str:
     """The Vietnamese message for an exception raised inside reportgen."""
-    facts = {k: v for k, v in error.facts.items() if v is not None}
-    if isinstance(error, errors.SourceError):
-        template = SOURCE.get(error.detail, "Không đọc được bảng chỉ tiêu trong {file}: {detail}")
-    elif isinstance(error, errors.ConfigError):
-        template = CONFIG.get(error.detail, "Cấu hình không hợp lệ ({file}): {detail}")
-    else:
-        template = next(
-            (text for cls, text in USAGE.items() if isinstance(error, cls)),
-            OTHER.get(type(error), "{detail}"),
-        )
-    try:
-        return template.format(detail=error.detail, **facts)
-    except (KeyError, IndexError):
-        return f"{template} ({error.detail})"
+    if isinstance(error, errors.FileRejected):
+        return refusal(error.reason, error.facts)
+    table = next(t for cls, t in _TABLES if isinstance(error, cls))
+    return _render(table.get(error.reason) or GENERAL.get(error.reason) or error.reason, error.facts)
 
 
-OTHER: dict[type, str] = {
-    errors.StoreError: "Không mở được cơ sở dữ liệu {path}: {detail}",
-    errors.SchedulerRunning: (
-        "Bộ lập lịch đã chạy ở một tiến trình khác (khoá {path}). Chỉ chạy một \"reportgen schedule run\"."
-    ),
-    errors.ToolMissing: (
-        "Chưa cài {tool}. {hint}"
-    ),
-    errors.MailError: "Không gửi được thư: {detail}",
-    errors.ReportError: "Không tạo được báo cáo: {detail}",
-}
+def refusal(reason: str, facts: dict) -> str:
+    """Why a returned file is refused as a whole (the receipt's sentence)."""
+    return _render(REJECTIONS.get(reason, reason), facts)
+
+
+def _render(template: str, facts: dict) -> str:
+    return template.format_map(_Facts({k: v for k, v in facts.items() if v is not None}))
 
 
 # --- returned workbooks: why a whole file is refused -----------------------------------------
 REJECTIONS = {
     "empty": "Tệp rỗng (0 byte). Hãy gửi lại tệp biểu mẫu đã điền.",
     "too-large": "Tệp quá lớn ({size} MB, tối đa {limit} MB). Biểu mẫu chỉ vài chục KB: hãy gửi đúng "
-                 "tệp biểu mẫu, không chèn ảnh.",
+    "tệp biểu mẫu, không chèn ảnh.",
     "zip-bomb": "Tệp nén bất thường (giải nén ra {size} MB). Tệp bị từ chối để bảo vệ hệ thống; hãy "
-                "gửi lại đúng tệp biểu mẫu.",
+    "gửi lại đúng tệp biểu mẫu.",
     "corrupt": "Tệp bị hỏng hoặc không phải bảng tính Excel ({why}). Mở lại biểu mẫu bằng Excel, "
-               "LibreOffice hoặc WPS, lưu dạng .xlsx rồi gửi lại.",
+    "LibreOffice hoặc WPS, lưu dạng .xlsx rồi gửi lại.",
     "renamed": "Tệp có đuôi {ext} nhưng thực chất là {actual}. Hãy mở biểu mẫu gốc, điền và lưu dạng "
-               ".xlsx (Excel Workbook).",
+    ".xlsx (Excel Workbook).",
     "password": "Tệp được đặt mật khẩu nên không đọc được. Hãy bỏ mật khẩu (File > Info > Protect "
-                "Workbook) rồi gửi lại.",
+    "Workbook) rồi gửi lại.",
     "macro": "Tệp có macro (.xlsm) nên bị từ chối vì lý do an toàn. Hãy lưu lại dạng .xlsx "
-             "(Excel Workbook) rồi gửi lại.",
+    "(Excel Workbook) rồi gửi lại.",
     "xml-entity": "Tệp chứa khai báo XML bất thường (DOCTYPE/ENTITY) và bị từ chối để bảo vệ hệ thống.",
     "not-a-form": "Tệp không phải biểu mẫu của Sở (không có thông tin nhận dạng). Hãy điền vào đúng "
-                  "biểu mẫu đã được gửi, không chép sang tệp mới.",
+    "biểu mẫu đã được gửi, không chép sang tệp mới.",
     "forged": "Thông tin nhận dạng của biểu mẫu đã bị sửa (chữ ký không khớp). Hãy dùng đúng tệp "
-              "biểu mẫu đã được gửi, không sửa trang tính ẩn.",
-    "wrong-period": "Biểu mẫu của kỳ {found}, không phải kỳ {expected} đang thu thập. Hãy điền biểu mẫu "
-                    "kỳ {expected}.",
+    "biểu mẫu đã được gửi, không sửa trang tính ẩn.",
+    "wrong-period": "Biểu mẫu của kỳ {found}, không phải kỳ {expected} đang thu thập. Hãy điền biểu mẫu kỳ {expected}.",
     "wrong-agency": "Tệp mang tên của {expected_name} nhưng là biểu mẫu của {found_name}. Hãy kiểm tra "
-                    "lại và gửi đúng biểu mẫu của đơn vị mình.",
-    "unknown-agency": "Biểu mẫu ghi mã đơn vị \"{agency}\" không có trong danh mục cơ quan.",
+    "lại và gửi đúng biểu mẫu của đơn vị mình.",
+    "unknown-agency": 'Biểu mẫu ghi mã đơn vị "{agency}" không có trong danh mục cơ quan.',
     "old-catalog": "Biểu mẫu lập theo danh mục chỉ tiêu cũ ({found}); danh mục hiện tại là {current}. "
-                   "Hãy điền biểu mẫu mới nhất đã được gửi.",
-    "no-data-sheet": "Không tìm thấy trang tính \"BaoCao\" chứa số liệu. Không đổi tên hoặc xoá trang "
-                     "tính của biểu mẫu.",
+    "Hãy điền biểu mẫu mới nhất đã được gửi.",
+    "no-data-sheet": 'Không tìm thấy trang tính "BaoCao" chứa số liệu. Không đổi tên hoặc xoá trang tính của biểu mẫu.',
     "unreadable": "Không đọc được tệp ({why}). Hãy lưu lại dạng .xlsx rồi gửi lại.",
 }
 
 FORMAT_NAMES = {
-    "html": "một trang HTML", "csv": "tệp văn bản/CSV", "docx": "tài liệu Word", "pdf": "tệp PDF",
-    "zip": "tệp nén ZIP", "text": "tệp văn bản", "image": "ảnh", "xml": "tệp XML",
+    "html": "một trang HTML",
+    "csv": "tệp văn bản/CSV",
+    "docx": "tài liệu Word",
+    "pdf": "tệp PDF",
+    "zip": "tệp nén ZIP",
+    "text": "tệp văn bản",
+    "image": "ảnh",
+    "xml": "tệp XML",
     "unknown": "một định dạng không nhận ra",
 }
 
 # --- returned workbooks: problems in one cell -------------------------------------------------
-CELL_NOT_NUMBER = "\"{raw}\" không phải là số. Nhập một số, ví dụ 85,5."
+CELL_NOT_NUMBER = '"{raw}" không phải là số. Nhập một số, ví dụ 85,5.'
 CELL_DATE_NOT_NUMBER = "Ô chứa ngày tháng ({raw}), không phải số. Nhập số liệu của chỉ tiêu."
 CELL_BOOL = "Ô chứa giá trị đúng/sai, không phải số. Nhập số liệu của chỉ tiêu."
 CELL_ERROR = "Ô có lỗi công thức ({raw}). Xoá công thức và nhập số trực tiếp."
 CELL_NEGATIVE = "Giá trị {value} âm. Số liệu này không thể âm; nhập số từ 0 trở lên."
 CELL_PERCENT_HIGH = "Tỷ lệ {value}% vượt quá 100%. Nhập số phần trăm từ 0 đến 100 (ví dụ 85,5)."
 CELL_RANK = "Thứ hạng {value} không hợp lệ. Nhập số nguyên từ 1 trở lên."
-CELL_RATIO_HIGH = "Tử số ({numerator}) lớn hơn mẫu số ({denominator}). Kiểm tra lại: tử số là số đạt " \
-                  "yêu cầu, không thể lớn hơn tổng số."
+CELL_RATIO_HIGH = (
+    "Tử số ({numerator}) lớn hơn mẫu số ({denominator}). Kiểm tra lại: tử số là số đạt "
+    "yêu cầu, không thể lớn hơn tổng số."
+)
 CELL_RATIO_ZERO = "Mẫu số bằng 0. Nhập tổng số (lớn hơn 0), hoặc để trống cả hai ô nếu chưa có số liệu."
 CELL_RATIO_HALF = "Mới có {present}, thiếu {missing}. Nhập cả tử số và mẫu số."
-CELL_RATIO_TYPED = "Ô \"Kết quả thực hiện\" được tính tự động; giá trị {raw} không được dùng. Nhập tử số " \
-                   "và mẫu số."
-CELL_ASSESSMENT = "\"{raw}\" không phải lựa chọn hợp lệ. Chọn một trong: {choices}."
-CELL_EVIDENCE = "Tự đánh giá \"{value}\" cần minh chứng: ghi số, ngày văn bản hoặc đường dẫn ở cột " \
-                "\"Minh chứng / ghi chú\"."
-CELL_TASK_DOC = "Nhiệm vụ ghi \"Đã hoàn thành\" cần số văn bản và ngày ban hành (dạng 31/03/2026)."
-CELL_DATE = "\"{raw}\" không phải ngày hợp lệ. Nhập ngày dạng 31/03/2026."
-CELL_LOCKED_CHANGED = "Nội dung ô đã bị sửa (\"{found}\", bản gốc: \"{expected}\"). Thay đổi không được " \
-                      "ghi nhận; không sửa các ô đã khoá."
-ROW_UNKNOWN = "Dòng có mã \"{key}\" không thuộc biểu mẫu này; giá trị của dòng không được ghi nhận."
-ROW_DUPLICATE = "Chỉ tiêu {code} xuất hiện hai lần (dòng {first} và dòng {second}); chỉ dòng đầu được ghi " \
-                "nhận. Xoá dòng chép thêm."
+CELL_RATIO_TYPED = 'Ô "Kết quả thực hiện" được tính tự động; giá trị {raw} không được dùng. Nhập tử số và mẫu số.'
+CELL_ASSESSMENT = '"{raw}" không phải lựa chọn hợp lệ. Chọn một trong: {choices}.'
+CELL_EVIDENCE = (
+    'Tự đánh giá "{value}" cần minh chứng: ghi số, ngày văn bản hoặc đường dẫn ở cột "Minh chứng / ghi chú".'
+)
+CELL_TASK_DOC = 'Nhiệm vụ ghi "Đã hoàn thành" cần số văn bản và ngày ban hành (dạng 31/03/2026).'
+CELL_DATE = '"{raw}" không phải ngày hợp lệ. Nhập ngày dạng 31/03/2026.'
+CELL_LOCKED_CHANGED = (
+    'Nội dung ô đã bị sửa ("{found}", bản gốc: "{expected}"). Thay đổi không được ghi nhận; không sửa các ô đã khoá.'
+)
+ROW_UNKNOWN = 'Dòng có mã "{key}" không thuộc biểu mẫu này; giá trị của dòng không được ghi nhận.'
+ROW_DUPLICATE = (
+    "Chỉ tiêu {code} xuất hiện hai lần (dòng {first} và dòng {second}); chỉ dòng đầu được ghi nhận. Xoá dòng chép thêm."
+)
 ROW_MISSING = "Thiếu dòng của chỉ tiêu {code} (có thể đã bị xoá); chỉ tiêu này chưa có số liệu."
-NOTE_AMBIGUOUS = "\"{raw}\" được hiểu là {value}. Nếu ý là số nghìn, viết {alt}."
+NOTE_AMBIGUOUS = '"{raw}" được hiểu là {value}. Nếu ý là số nghìn, viết {alt}.'
 NOTE_PERCENT_FORMAT = "Ô định dạng phần trăm: {raw} được hiểu là {value}%."
 NOTE_SMALL_PERCENT = "Giá trị {value} rất nhỏ cho một tỷ lệ %; nếu ý là {alt}%, hãy nhập {alt}."
+
+# --- what the commands print ------------------------------------------------------------------
+OUT_INIT_DONE = "Đã tạo thư mục làm việc: {root}"
+OUT_INIT_FILES = (
+    "  config/agencies.yaml   danh sách cơ quan (điền địa chỉ thư thật)",
+    "  config/settings.yaml   cơ quan ban hành, người ký, SMTP, lịch nhắc",
+    "  config/plans/*.yaml    danh mục chỉ tiêu đã nhập",
+)
+OUT_NEXT = "Tiếp theo: {command}"
+OUT_IMPORTED = "Đã nhập {source} vào {target}:"
+OUT_IMPORTED_COUNTS = "  {indicators} chỉ tiêu, {tasks} nhiệm vụ, {sections} mục, {groups} nhóm"
+OUT_IMPORTED_FINDINGS = "  {notes} ghi chú cần rà soát, {problems} lỗi"
+OUT_SEE_DETAILS = "Xem chi tiết: {command}"
+OUT_CHECK_PLAN = (
+    "{plan}: {indicators} chỉ tiêu, {tasks} nhiệm vụ, phiên bản {version} — {problems} lỗi, {notes} ghi chú"
+)
+OUT_CHECK_PROBLEM = "  LỖI     {plan} {code}: {message}"
+OUT_CHECK_NOTE = "  ghi chú {plan} {code}: {message}"
+OUT_CATALOG_OK = "Danh mục hợp lệ."
+OUT_FORM_LINE = "{agency:16} {rows:4} dòng  {file}"
+OUT_FORMS_DONE = "Đã lập {count} biểu mẫu trong {folder}."
+OUT_RECEIPT_REJECTED = "✘ {file}: TỪ CHỐI. {reason}"
+OUT_RECEIPT = "{mark} {file} — {who}: nhận {accepted} giá trị, {problems} lỗi{late}{again}"
+OUT_RECEIPT_LATE = " [nộp muộn]"
+OUT_RECEIPT_AGAIN = " [đã nhận trước đó lúc {when}, không thay đổi gì]"
+OUT_RECEIPT_RETURN = "    Tệp gửi trả để sửa: {file}"
+OUT_COLLECT_TOTAL = "Tổng cộng {count} tệp: {good} hợp lệ, {bad} có vấn đề hoặc bị từ chối."
+OUT_HISTORY_HEAD = "{name} ({agency}): {count} lần nộp"
+OUT_HISTORY_LINE = "  {period}  nhận {received}  lưu {saved}  {file}  {values} giá trị, {problems} lỗi  [{state}]"
+OUT_HISTORY_CURRENT = "đang dùng"
+OUT_HISTORY_SUPERSEDED = "đã thay thế"
+OUT_HISTORY_CHANGES = "Thay đổi giá trị so với lần nộp trước:"
+OUT_HISTORY_CHANGE = "  {when}  {period}  {key}  {field}: {old} → {new}"
+OUT_EMPTY_VALUE = "(trống)"
+FIELD_NAMES = {
+    "value": "kết quả",
+    "numerator": "tử số",
+    "denominator": "mẫu số",
+    "assessment": "đánh giá",
+    "doc_number": "số văn bản",
+    "doc_date": "ngày văn bản",
+    "note": "ghi chú",
+}
+OUT_STATUS_LATE = "Nộp muộn:"
+OUT_STATUS_MISSING = "Chưa nộp ({count}):"
+OUT_STATUS_PROBLEMS = "Có lỗi cần sửa:"
+OUT_STATUS_REJECTED = "Chỉ có tệp bị từ chối:"
+OUT_STATUS_MAIL_FAILED = "Thư gửi lỗi ({count}):"
+OUT_STATUS_MAIL_LINE = "{agency} — {error} (đã thử {attempts} lần)"
+OUT_STATUS_PERIOD = "{label} — hạn nộp {deadline}. {indicators} chỉ tiêu, {tasks} nhiệm vụ. {counts}."
+OUT_STATUS_AGENCIES = "Cơ quan: {reported}/{expected} đã nộp, {on_time} đúng hạn, {late} muộn, {missing} chưa nộp."
+OUT_PROVISIONAL = " (tạm tính)"
+OUT_EXPLAIN_HEAD = "{plan} {code}: {name}"
+OUT_EXPLAIN_STATUS = "Đánh giá {period}: {status}"
+OUT_EXPLAIN_AGENCIES = "Số liệu từng đơn vị:"
+OUT_EXPLAIN_NOT_REPORTED = "  {name}: chưa báo cáo"
+OUT_EXPLAIN_RATIO = "tử số {numerator}, mẫu số {denominator}"
+OUT_EXPLAIN_EVIDENCE = " (minh chứng: {evidence})"
+OUT_EXPLAIN_DOCUMENT = "văn bản {number} ngày {date}"
+OUT_EXPLAIN_NOT_USED = " [có lỗi, không dùng để tổng hợp]"
+OUT_REPORT_HEAD = "Báo cáo {period}:"
+DELIVERY_TEXT = {
+    "sent": "đã gửi",
+    "written": "đã ghi vào hộp thư đi",
+    "already-sent": "đã gửi trước đó",
+    "in-progress": "đang được gửi ở tiến trình khác",
+    "failed": "GỬI LỖI",
+    "dry-run": "sẽ gửi",
+    "no-address": "KHÔNG CÓ ĐỊA CHỈ",
+}
+KIND_TEXT = {
+    "form": "biểu mẫu",
+    "reminder": "nhắc hạn",
+    "overdue": "quá hạn",
+    "deadline": "sắp đến hạn",
+    "task-overdue": "nhiệm vụ quá hạn",
+    "report": "báo cáo",
+}
+OUT_NO_MAIL = "Không có thư nào cần gửi hôm nay."
+OUT_OUTBOX = (
+    "Chưa cấu hình SMTP: thư được ghi thành tệp .eml trong {folder} để xem trước "
+    "(đặt mail.mode: smtp trong config/settings.yaml để gửi thật)."
+)
+NO_ADDRESS = "{name} chưa có địa chỉ thư"
+OUT_SCHEDULER_RUNNING = "Bộ lập lịch đang chạy cho {root} (Ctrl+C để dừng). Nhật ký: dùng --log-file."
+OUT_SCHEDULE_PAST_DUE = "  (đã đến hạn: sẽ chạy ngay khi bộ lập lịch chạy)"
+OUT_DEMO_START = "=== {label}: chạy thử chu trình tháng 11/2026 trong {target} ==="
+OUT_DEMO_LINES = (
+    "\n{label} — Tháng 11/2026, thư mục làm việc: {root}",
+    "  Biểu mẫu đã lập: {forms} (output/2026-11/forms/)",
+)
+OUT_DEMO_FILLED = "  Cơ quan gửi lại: {filled}"
+OUT_DEMO_LIBREOFFICE = " (một tệp lưu bằng LibreOffice)"
+OUT_DEMO_COLLECTED = "  Thu thập: {count} tệp, {good} hợp lệ, {bad} có lỗi (tệp gửi trả ở output/2026-11/returns/)"
+OUT_DEMO_STATUSES = "  Đánh giá: {counts}"
+OUT_DEMO_AGENCIES = "  Cơ quan: {reported}/{expected} đã nộp, {late} muộn, {missing} chưa nộp"
+OUT_DEMO_MAILS = "  Thư đã ghi vào hộp thư đi: {count} (output/outbox/*.eml)"
+OUT_DEMO_REPORT = "  Báo cáo:"
+OUT_DEMO_NO_PDF = "  (Không có PDF: {reason})"
+OUT_DEMO_NEXT = "Xem tiếp: {command}"
+OUT_ERROR = "Lỗi: {message}"

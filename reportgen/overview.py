@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 
 from .catalog import Catalog, Item, Plan
-from .clock import VN
+from .duties import AgencyState, Duties, SubmissionFact, agency_states
 from .evaluate import (
     BAD,
     GOOD,
@@ -20,32 +20,11 @@ from .evaluate import (
     evaluate_all,
     summarize,
 )
-from .forms import FormPlanner
+from .layout import row_key
 from .periods import Period
 from .store import Store
 
-__all__ = ["AgencyState", "Overview", "build_overview"]
-
-
-@dataclass
-class AgencyState:
-    code: str
-    name: str
-    submitted_at: str | None = None
-    late: bool = False
-    problems: int = 0
-    rejected: int = 0
-    submissions: int = 0
-    email: str = ""
-
-    @property
-    def missing(self) -> bool:
-        return self.submitted_at is None
-
-    def to_json(self) -> dict:
-        return {"code": self.code, "name": self.name, "submitted_at": self.submitted_at,
-                "late": self.late, "missing": self.missing, "problems": self.problems,
-                "rejected_files": self.rejected, "submissions": self.submissions}
+__all__ = ["Overview", "build_overview"]
 
 
 @dataclass
@@ -74,12 +53,16 @@ class Overview:
             "agencies_on_time": sum(1 for a in self.agencies if not a.missing and not a.late),
             "agencies_late": sum(1 for a in self.agencies if a.late),
             "agencies_missing": sum(1 for a in self.agencies if a.missing),
+            "agencies_with_problems": sum(1 for a in self.agencies if a.state == "problems"),
+            "agencies_rejected": sum(1 for a in self.agencies if a.state == "rejected"),
         }
 
     def to_json(self) -> dict:
         return {
-            "period": str(self.period), "period_label": self.period.label,
-            "today": self.today.isoformat(), "submission_deadline": self.deadline.isoformat(),
+            "period": str(self.period),
+            "period_label": self.period.label,
+            "today": self.today.isoformat(),
+            "submission_deadline": self.deadline.isoformat(),
             "plans": [p.id for p in self.plans],
             "summary": self.summary,
             "indicators": [s.to_json() for s in self.statuses],
@@ -101,7 +84,8 @@ def _by_key(figures: Iterable[tuple]) -> dict[str, list[AgencyValue]]:
     for key, agency, value, numerator, denominator, assessment, note, number, when, ok in figures:
         agency = codes.setdefault(agency, agency)
         out.setdefault(key, []).append(
-            AgencyValue(agency, value, numerator, denominator, assessment, note, number, when, ok == 1))
+            AgencyValue(agency, value, numerator, denominator, assessment, note, number, when, ok == 1)
+        )
     return out
 
 
@@ -120,7 +104,7 @@ def _history(store: Store, items: list[tuple[Item, list[str]]], period: Period) 
         found: dict[str, float] = {}
         for item, reporters in items:
             for part in item.parts:
-                key = f"{item.plan}|{item.code}" + (f"|{part}" if part else "")
+                key = row_key(item.plan, item.code, part)
                 if key in values:
                     result = aggregate(item.aggregate, values[key], reporters)
                     if result.value is not None:
@@ -129,37 +113,30 @@ def _history(store: Store, items: list[tuple[Item, list[str]]], period: Period) 
     return History(out)
 
 
-def build_overview(catalog: Catalog, plans: list[Plan], store: Store | None, period: Period,
-                   today: date, *, submission_day: int, now: datetime, emails: bool = False) -> Overview:
+def build_overview(
+    catalog: Catalog,
+    plans: list[Plan],
+    store: Store | None,
+    period: Period,
+    today: date,
+    *,
+    submission_day: int,
+    done_tasks: frozenset[str] = frozenset(),
+) -> Overview:
     items = [(item, catalog.reporters(item)) for plan in plans for item in plan.items]
     values = _by_key(store.current_figures(str(period))) if store else {}
     history = _history(store, items, period) if store else History({})
     statuses = evaluate_all(items, period, today, values, history)
     deadline = period.submission_deadline(submission_day)
-    planner = FormPlanner(catalog, plans, period, now=now, done_tasks=set(),
-                          submission_day=submission_day)
-    registry = catalog.registry
-    agencies = {code: AgencyState(code, registry.name(code), email=getattr(registry.get(code), "email", ""))
-                for code in planner.agencies()}
+    duties = Duties(catalog, plans, period, done_tasks)
+    submissions: list[SubmissionFact] = []
+    rejected: list[str] = []
     if store:
-        _agency_states(store, period, agencies, deadline)
-    names = {code: registry.name(code) for code in registry.entries}
-    return Overview(period, today, deadline, plans, statuses, sorted(agencies.values(), key=lambda a: a.code),
-                    names, values)
-
-
-def _agency_states(store: Store, period: Period, agencies: dict[str, AgencyState], deadline: date) -> None:
-    cutoff = datetime.combine(deadline, time(23, 59, 59), tzinfo=VN)
-    for sub in store.submissions(period=str(period)):
-        state = agencies.get(sub.agency)
-        if state is None:
-            continue
-        state.submissions += 1
-        if state.submitted_at is None or sub.received_at < state.submitted_at:
-            state.submitted_at = sub.received_at
-            state.late = datetime.fromisoformat(sub.received_at) > cutoff
-        if sub.current:
-            state.problems = sub.problems
-    for record in store.files(period=str(period)):
-        if record.status == "rejected" and record.agency in agencies:
-            agencies[record.agency].rejected += 1
+        submissions = [
+            SubmissionFact(s.agency, s.received_at, s.problems, s.current)
+            for s in store.submissions(period=str(period))
+        ]
+        rejected = [f.agency for f in store.files(period=str(period)) if f.status == "rejected" and f.agency]
+    agencies = agency_states(catalog, duties, submissions, rejected, deadline)
+    names = {code: catalog.registry.name(code) for code in catalog.registry.entries}
+    return Overview(period, today, deadline, plans, statuses, agencies, names, values)

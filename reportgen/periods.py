@@ -54,7 +54,7 @@ class Period:
         >>> Period.parse("2026-13")
         Traceback (most recent call last):
         ...
-        reportgen.errors.BadPeriod
+        reportgen.errors.BadPeriod: bad-period
         """
         raw = clean(text).upper()
         patterns = (
@@ -83,8 +83,7 @@ class Period:
     @property
     def end_month(self) -> int:
         """The calendar month of the data cut-off."""
-        return {"month": self.index, "quarter": self.index * 3, "half": self.index * 6,
-                "year": 12}[self.kind]
+        return {"month": self.index, "quarter": self.index * 3, "half": self.index * 6, "year": 12}[self.kind]
 
     @property
     def months(self) -> int:
@@ -151,7 +150,6 @@ class Period:
         return Period(self.year - 1, self.kind, top)
 
 
-
 @dataclass(frozen=True)
 class Deadline:
     """An indicator's or task's own deadline."""
@@ -168,7 +166,7 @@ class Deadline:
         """True when ``period`` is the deadline's month or later (the final judgement)."""
         if self.ongoing:
             return True
-        return self.due is not None and period.month_number >= self.month_number
+        return self.due is not None and period.month_number >= month_index(self.due.year, self.due.month)
 
 
 _ONGOING = ("thuong xuyen", "hang nam", "hang thang", "hang quy", "lien tuc", "moi ky")
@@ -260,4 +258,3 @@ def governing(targets: list[Target], deadline_text: str | None, period: Period) 
     if not dated and not text:
         return None
     return Governing(tuple(dated), parse_deadline(text))
-

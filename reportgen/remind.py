@@ -22,10 +22,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from .layout import form_file, return_file
 from .mail import Message
 
-__all__ = ["Recipient", "AgencyDue", "ItemDue", "Planned", "plan_forms", "plan_submission_reminders",
-           "plan_item_reminders", "plan_overdue_tasks", "due_offset", "message_to", "Context"]
+__all__ = [
+    "Recipient",
+    "AgencyDue",
+    "ItemDue",
+    "Planned",
+    "plan_forms",
+    "plan_submission_reminders",
+    "plan_item_reminders",
+    "plan_overdue_tasks",
+    "due_offset",
+    "message_to",
+    "Context",
+]
 
 
 @dataclass(frozen=True)
@@ -106,30 +118,49 @@ def _html(paragraphs: list[str], rows: list[list[str]] | None = None, header: li
     if rows:
         head = "".join(f"<th style='border:1px solid #999;padding:4px'>{html.escape(h)}</th>" for h in header or [])
         lines = "".join(
-            "<tr>" + "".join(f"<td style='border:1px solid #999;padding:4px'>{html.escape(c)}</td>" for c in row)
-            + "</tr>" for row in rows)
+            "<tr>"
+            + "".join(f"<td style='border:1px solid #999;padding:4px'>{html.escape(c)}</td>" for c in row)
+            + "</tr>"
+            for row in rows
+        )
         table = f"<table style='border-collapse:collapse'><tr>{head}</tr>{lines}</table>"
-    return (f"<html><body style=\"font-family:'Times New Roman',serif;font-size:14px\">{body}{table}"
-            f"</body></html>")
+    return f"<html><body style=\"font-family:'Times New Roman',serif;font-size:14px\">{body}{table}</body></html>"
 
 
-def message_to(to: Recipient, subject: str, paragraphs: list[str], ctx: Context, cc=(), attachments=(),
-             rows: list[list[str]] | None = None, header: list[str] | None = None) -> Message:
-    closing = [f"Mọi vướng mắc xin liên hệ: {ctx.contact}." if ctx.contact else "",
-               "Trân trọng cảm ơn.", ctx.issuer]
+def message_to(
+    to: Recipient,
+    subject: str,
+    paragraphs: list[str],
+    ctx: Context,
+    cc=(),
+    attachments=(),
+    rows: list[list[str]] | None = None,
+    header: list[str] | None = None,
+) -> Message:
+    closing = [f"Mọi vướng mắc xin liên hệ: {ctx.contact}." if ctx.contact else "", "Trân trọng cảm ơn.", ctx.issuer]
     greeting = f"Kính gửi: {to.name},"
     text_rows = ["  - " + " | ".join(r) for r in rows or []]
-    text = "\n\n".join([greeting, *[p for p in paragraphs if p]] + (["\n".join(text_rows)] if rows else [])
-                       + [c for c in closing if c]) + "\n"
-    return Message(to=(to.email,), cc=tuple(c.email for c in cc if c.email and c.email != to.email),
-                   subject=subject, text=text,
-                   html=_html([greeting, *paragraphs], rows, header) + _html([c for c in closing if c]),
-                   attachments=tuple(attachments))
+    text = (
+        "\n\n".join(
+            [greeting, *[p for p in paragraphs if p]]
+            + (["\n".join(text_rows)] if rows else [])
+            + [c for c in closing if c]
+        )
+        + "\n"
+    )
+    return Message(
+        to=(to.email,),
+        cc=tuple(c.email for c in cc if c.email and c.email != to.email),
+        subject=subject,
+        text=text,
+        html=_html([greeting, *paragraphs], rows, header) + _html([c for c in closing if c]),
+        attachments=tuple(attachments),
+    )
 
 
 def _how_to(ctx: Context) -> list[str]:
     return [
-        "Đơn vị điền vào các ô nền vàng của trang \"BaoCao\" (xem hướng dẫn ở trang \"HuongDan\"), lưu "
+        'Đơn vị điền vào các ô nền vàng của trang "BaoCao" (xem hướng dẫn ở trang "HuongDan"), lưu '
         "tệp và gửi lại qua thư điện tử, giữ nguyên tên tệp. Chỉ tiêu tỷ lệ ghi tử số và mẫu số; chỉ tiêu "
         "định tính chọn tự đánh giá và ghi minh chứng.",
         f"Hạn gửi: ngày {ctx.deadline:%d/%m/%Y}." if ctx.deadline else "",
@@ -142,18 +173,33 @@ def plan_forms(period: str, agencies: list[AgencyDue], ctx: Context) -> list[Pla
         if due.form is None:
             continue
         subject = f"[Biểu mẫu báo cáo] {ctx.period_label} — {due.agency.name}"
-        paragraphs = [f"{ctx.issuer} gửi đơn vị biểu mẫu báo cáo kết quả thực hiện các chỉ tiêu "
-                      f"{ctx.period_label.lower()} (tệp đính kèm).", *_how_to(ctx)]
-        message = message_to(due.agency, subject, paragraphs, ctx,
-                           attachments=[(due.form, f"{period}_{due.agency.code}.xlsx")])
-        out.append(Planned("form", due.agency, message, f"form|{due.agency.code}|{period}|{due.form_id}",
-                           ref=due.form_id or "", due=ctx.deadline))
+        paragraphs = [
+            f"{ctx.issuer} gửi đơn vị biểu mẫu báo cáo kết quả thực hiện các chỉ tiêu "
+            f"{ctx.period_label.lower()} (tệp đính kèm).",
+            *_how_to(ctx),
+        ]
+        message = message_to(
+            due.agency, subject, paragraphs, ctx, attachments=[(due.form, form_file(period, due.agency.code))]
+        )
+        out.append(
+            Planned(
+                "form",
+                due.agency,
+                message,
+                f"form|{due.agency.code}|{period}|{due.form_id}",
+                ref=due.form_id or "",
+                due=ctx.deadline,
+            )
+        )
     return out
 
 
-def plan_submission_reminders(period: str, today: date, agencies: list[AgencyDue], ctx: Context,
-                              days_before: list[int], days_after: list[int]) -> list[Planned]:
+def plan_submission_reminders(
+    period: str, today: date, agencies: list[AgencyDue], ctx: Context, days_before: list[int], days_after: list[int]
+) -> list[Planned]:
     deadline = ctx.deadline
+    if deadline is None:
+        return []
     before = due_offset(deadline, today, days_before)
     after = due_offset(deadline, today, days_after, after=True)
     out = []
@@ -162,37 +208,64 @@ def plan_submission_reminders(period: str, today: date, agencies: list[AgencyDue
             continue
         attachments = []
         if due.returned is not None:
-            attachments.append((due.returned, f"{period}_{due.agency.code}_tra-lai.xlsx"))
+            attachments.append((due.returned, return_file(period, due.agency.code)))
         elif due.form is not None and not due.submitted:
-            attachments.append((due.form, f"{period}_{due.agency.code}.xlsx"))
-        state = (f"Báo cáo đơn vị đã gửi còn {due.problems} lỗi cần sửa: các ô cần sửa được tô đỏ trong tệp "
-                 "đính kèm, có ghi chú hướng dẫn từng ô." if due.submitted
-                 else "Đến nay đơn vị chưa gửi báo cáo.")
+            attachments.append((due.form, form_file(period, due.agency.code)))
+        state = (
+            f"Báo cáo đơn vị đã gửi còn {due.problems} lỗi cần sửa: các ô cần sửa được tô đỏ trong tệp "
+            "đính kèm, có ghi chú hướng dẫn từng ô."
+            if due.submitted
+            else "Đến nay đơn vị chưa gửi báo cáo."
+        )
         if before is not None:
             subject = f"[Nhắc báo cáo] {ctx.period_label} — hạn {deadline:%d/%m/%Y} — {due.agency.name}"
-            paragraphs = [f"{ctx.issuer} xin nhắc: còn {(deadline - today).days} ngày đến hạn gửi báo cáo "
-                          f"kết quả thực hiện các chỉ tiêu {ctx.period_label.lower()} "
-                          f"(ngày {deadline:%d/%m/%Y}).", state, *_how_to(ctx)]
+            paragraphs = [
+                f"{ctx.issuer} xin nhắc: còn {(deadline - today).days} ngày đến hạn gửi báo cáo "
+                f"kết quả thực hiện các chỉ tiêu {ctx.period_label.lower()} "
+                f"(ngày {deadline:%d/%m/%Y}).",
+                state,
+                *_how_to(ctx),
+            ]
             message = message_to(due.agency, subject, paragraphs, ctx, attachments=attachments)
-            out.append(Planned("reminder", due.agency, message,
-                               f"reminder|{due.agency.code}|{period}|{before}", ref=f"-{before}", due=deadline))
+            out.append(
+                Planned(
+                    "reminder",
+                    due.agency,
+                    message,
+                    f"reminder|{due.agency.code}|{period}|{before}",
+                    ref=f"-{before}",
+                    due=deadline,
+                )
+            )
         elif after is not None:
             subject = f"[Quá hạn báo cáo] {ctx.period_label} — {due.agency.name}"
-            paragraphs = [f"Báo cáo kết quả thực hiện các chỉ tiêu {ctx.period_label.lower()} đã quá hạn "
-                          f"(hạn ngày {deadline:%d/%m/%Y}, quá {(today - deadline).days} ngày).", state,
-                          "Đề nghị đơn vị khẩn trương hoàn thành và gửi lại trong thời gian sớm nhất.",
-                          *_how_to(ctx)[:1]]
+            paragraphs = [
+                f"Báo cáo kết quả thực hiện các chỉ tiêu {ctx.period_label.lower()} đã quá hạn "
+                f"(hạn ngày {deadline:%d/%m/%Y}, quá {(today - deadline).days} ngày).",
+                state,
+                "Đề nghị đơn vị khẩn trương hoàn thành và gửi lại trong thời gian sớm nhất.",
+                *_how_to(ctx)[:1],
+            ]
             message = message_to(due.agency, subject, paragraphs, ctx, cc=due.monitors, attachments=attachments)
-            out.append(Planned("overdue", due.agency, message,
-                               f"overdue|{due.agency.code}|{period}|{after}", ref=f"+{after}", due=deadline))
+            out.append(
+                Planned(
+                    "overdue",
+                    due.agency,
+                    message,
+                    f"overdue|{due.agency.code}|{period}|{after}",
+                    ref=f"+{after}",
+                    due=deadline,
+                )
+            )
     return out
 
 
 _HEADER = ["Mã", "Chỉ tiêu / nhiệm vụ", "Thời hạn", "Hiện tại", "Chỉ tiêu", "Đánh giá"]
 
 
-def plan_item_reminders(today: date, leads: dict[Recipient, list[ItemDue]], ctx: Context,
-                        days_before: list[int]) -> list[Planned]:
+def plan_item_reminders(
+    today: date, leads: dict[Recipient, list[ItemDue]], ctx: Context, days_before: list[int]
+) -> list[Planned]:
     """Lead agencies of indicators and tasks whose own deadline is coming."""
     out = []
     for agency, items in sorted(leads.items(), key=lambda kv: kv[0].code):
@@ -203,14 +276,23 @@ def plan_item_reminders(today: date, leads: dict[Recipient, list[ItemDue]], ctx:
                 by_due.setdefault((item.due, offset), []).append(item)
         for (due, offset), group in sorted(by_due.items()):
             subject = f"[Sắp đến hạn] {len(group)} chỉ tiêu, nhiệm vụ hạn {due:%d/%m/%Y} — {agency.name}"
-            paragraphs = [f"{ctx.issuer} xin nhắc: các chỉ tiêu, nhiệm vụ dưới đây do đơn vị chủ trì có thời "
-                          f"hạn hoàn thành ngày {due:%d/%m/%Y} (còn {(due - today).days} ngày). Đề nghị đơn vị "
-                          "tập trung hoàn thành và báo cáo kết quả."]
-            rows = [[i.code, i.name, i.deadline_text, i.value or "chưa có số liệu", i.target, i.status]
-                    for i in group]
+            paragraphs = [
+                f"{ctx.issuer} xin nhắc: các chỉ tiêu, nhiệm vụ dưới đây do đơn vị chủ trì có thời "
+                f"hạn hoàn thành ngày {due:%d/%m/%Y} (còn {(due - today).days} ngày). Đề nghị đơn vị "
+                "tập trung hoàn thành và báo cáo kết quả."
+            ]
+            rows = [[i.code, i.name, i.deadline_text, i.value or "chưa có số liệu", i.target, i.status] for i in group]
             message = message_to(agency, subject, paragraphs, ctx, rows=rows, header=_HEADER)
-            out.append(Planned("deadline", agency, message,
-                               f"deadline|{agency.code}|{due.isoformat()}|{offset}", ref=f"-{offset}", due=due))
+            out.append(
+                Planned(
+                    "deadline",
+                    agency,
+                    message,
+                    f"deadline|{agency.code}|{due.isoformat()}|{offset}",
+                    ref=f"-{offset}",
+                    due=due,
+                )
+            )
     return out
 
 
@@ -222,11 +304,21 @@ def plan_overdue_tasks(today: date, leads: dict[Recipient, list[ItemDue]], ctx: 
             if item.kind != "task" or today <= item.due:
                 continue
             subject = f"[Nhiệm vụ quá hạn] {item.code} — {agency.name}"
-            paragraphs = [f"Nhiệm vụ \"{item.name}\" có thời hạn {item.deadline_text} đã quá hạn "
-                          f"{(today - item.due).days} ngày và chưa có văn bản ban hành.",
-                          "Đề nghị đơn vị báo cáo tình hình, nguyên nhân và thời gian dự kiến hoàn thành "
-                          "(ghi số, ngày văn bản khi đã ban hành)."]
+            paragraphs = [
+                f'Nhiệm vụ "{item.name}" có thời hạn {item.deadline_text} đã quá hạn '
+                f"{(today - item.due).days} ngày và chưa có văn bản ban hành.",
+                "Đề nghị đơn vị báo cáo tình hình, nguyên nhân và thời gian dự kiến hoàn thành "
+                "(ghi số, ngày văn bản khi đã ban hành).",
+            ]
             message = message_to(agency, subject, paragraphs, ctx, cc=item.monitors)
-            out.append(Planned("task-overdue", agency, message, f"task-overdue|{agency.code}|{item.key}",
-                               ref=item.key, due=item.due))
+            out.append(
+                Planned(
+                    "task-overdue",
+                    agency,
+                    message,
+                    f"task-overdue|{agency.code}|{item.key}",
+                    ref=item.key,
+                    due=item.due,
+                )
+            )
     return out

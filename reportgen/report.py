@@ -9,9 +9,6 @@ The template carries the layout; this module only fills data, always with
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +30,8 @@ from .evaluate import (
     AgencyValue,
     Status,
 )
+from .layout import CHARTS_DIR, chart_file, report_stem, summary_file
+from .office import convert
 from .overview import Overview
 from .text import format_number, format_percent, vn_date_line
 
@@ -62,8 +61,7 @@ def _period_text(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def build_context(view: Overview, catalog: Catalog, settings: dict, today: date,
-                  number: str | None = None) -> dict:
+def build_context(view: Overview, catalog: Catalog, settings: dict, today: date, number: str | None = None) -> dict:
     """Everything the template needs, as plain strings and lists."""
     names = view.names
     items = {(i.plan, i.code): i for p in view.plans for i in p.items}
@@ -72,11 +70,13 @@ def build_context(view: Overview, catalog: Catalog, settings: dict, today: date,
 
     def entry(s: Status) -> dict:
         return {
-            "name": f"{s.name} ({s.code})", "value": s.value_text,
+            "name": f"{s.name} ({s.code})",
+            "value": s.value_text,
             "target": s.target_text if s.kind == "indicator" else s.governing,
             "status": s.status + (" - tạm tính" if s.provisional else ""),
             "pct": format_percent(s.completion_pct, 1) if s.completion_pct is not None else "",
-            "lead": _lead(items.get((s.plan, s.code)), s, names), "note": s.note,
+            "lead": _lead(items.get((s.plan, s.code)), s, names),
+            "note": s.note,
         }
 
     counts = [(status, sum(1 for s in view.statuses if s.status == status)) for status in charts.ORDER]
@@ -104,8 +104,9 @@ def build_context(view: Overview, catalog: Catalog, settings: dict, today: date,
         "reported": summary["agencies_reported"],
         "expected": summary["agencies_expected"],
         "on_time": summary["agencies_on_time"],
-        "status_counts": [{"status": st, "count": n, "share": format_percent(n / total_all * 100, 1)}
-                          for st, n in counts if n],
+        "status_counts": [
+            {"status": st, "count": n, "share": format_percent(n / total_all * 100, 1)} for st, n in counts if n
+        ],
         "section_counts": _section_counts(view),
         "met": [entry(s) for s in indicators if s.status in (VUOT, DAT, DA_DAT)],
         "behind": [entry(s) for s in indicators if s.status in BAD],
@@ -149,16 +150,21 @@ def _appendix(view: Overview, items: dict, names: dict[str, str]) -> list[dict]:
                     note.append(f"tạm tính, thiếu {len(s.missing_agencies)} đơn vị")
                 if s.kind != "indicator" and s.note:
                     note.append(s.note)
-                rows.append({
-                    "stt": s.code.split(".", 1)[-1] if "." in s.code else s.code,
-                    "name": s.name, "unit": s.unit,
-                    "target": s.target_text if s.kind == "indicator" else s.governing,
-                    "value": s.value_text if (s.value is not None or s.kind != "indicator"
-                                                or any(p.assessment for p in s.parts)) else "",
-                    "pct": format_number(round(s.completion_pct, 1)) if s.completion_pct is not None else "",
-                    "status": s.status, "lead": _lead(items.get((s.plan, s.code)), s, names),
-                    "note": "; ".join(note),
-                })
+                rows.append(
+                    {
+                        "stt": s.code.split(".", 1)[-1] if "." in s.code else s.code,
+                        "name": s.name,
+                        "unit": s.unit,
+                        "target": s.target_text if s.kind == "indicator" else s.governing,
+                        "value": s.value_text
+                        if (s.value is not None or s.kind != "indicator" or any(p.assessment for p in s.parts))
+                        else "",
+                        "pct": format_number(round(s.completion_pct, 1)) if s.completion_pct is not None else "",
+                        "status": s.status,
+                        "lead": _lead(items.get((s.plan, s.code)), s, names),
+                        "note": "; ".join(note),
+                    }
+                )
             if rows:
                 sections.append({"code": code, "title": title, "rows": rows})
         if sections:
@@ -174,8 +180,11 @@ def chart_data(view: Overview) -> dict[str, bytes | None]:
             label = f"{code}. {title}" + (f" ({plan.short})" if len(view.plans) > 1 else "")
             groups.append((label, rows))
     behind = sorted(
-        ((f"{s.code} {s.name}", s.completion_pct) for s in view.statuses
-         if s.kind == "indicator" and s.status in BAD and s.completion_pct is not None),
+        (
+            (f"{s.code} {s.name}", s.completion_pct)
+            for s in view.statuses
+            if s.kind == "indicator" and s.status in BAD and s.completion_pct is not None
+        ),
         key=lambda pair: pair[1],
     )
     return {"chart_sections": charts.status_by_section(groups), "chart_behind": charts.behind_progress(behind)}
@@ -191,52 +200,24 @@ def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None]
     try:
         document = DocxTemplate(str(template))
     except Exception as exc:  # a damaged or non-Word template
-        msg = f"mẫu báo cáo {template} không mở được ({type(exc).__name__})"
-        raise ReportError(msg) from exc
+        raise ReportError("template-unreadable", template=str(template), error=type(exc).__name__) from exc
     full = dict(context)
     for name, png in pictures.items():
         full[name] = InlineImage(document, io.BytesIO(png), width=Mm(155)) if png else ""
     try:
         document.render(full, autoescape=True)
     except Exception as exc:  # jinja2 errors from a template edited by hand
-        msg = f"mẫu báo cáo {template.name} có thẻ không hợp lệ: {exc}"
-        raise ReportError(msg) from exc
+        raise ReportError("template-tags", template=template.name, error=str(exc)) from exc
     target.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(target))
     return target
 
 
-def libreoffice(source: Path, folder: Path, fmt: str, timeout: int = 240) -> Path | None:
-    """Open ``source`` in headless LibreOffice and save it into ``folder`` as ``fmt``.
-
-    Returns the new file, or None when LibreOffice is not installed. A private
-    profile lets it run beside a LibreOffice the user has open.
-    """
-    binary = shutil.which("soffice") or shutil.which("libreoffice")
-    if binary is None:
-        return None
-    with tempfile.TemporaryDirectory(prefix="reportgen-lo-") as profile:
-        result = subprocess.run(
-            [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", fmt,
-             "--outdir", str(folder), str(source)],
-            capture_output=True, timeout=timeout, check=False,
-        )
-    target = folder / f"{source.stem}.{fmt}"
-    if result.returncode != 0 or not target.exists():
-        detail = (f"LibreOffice không chuyển được {source.name} sang {fmt.upper()}: "
-                  f"{result.stderr.decode('utf-8', 'replace')[-300:]}")
-        raise ReportError(detail)
-    return target
-
-
 def to_pdf(docx: Path, folder: Path) -> Path:
     """Convert with LibreOffice (soffice); ToolMissing when it is not installed."""
-    pdf = libreoffice(docx, folder, "pdf")
+    pdf = convert(docx, folder, "pdf")
     if pdf is None:
-        raise ToolMissing(tool="LibreOffice (soffice)",
-                          hint="Cài LibreOffice (Windows: libreoffice.org; Debian/Ubuntu: "
-                               "apt install libreoffice-writer-nogui) rồi chạy lại với --pdf. "
-                               "Tệp .docx đã được tạo và dùng được ngay.")
+        raise ToolMissing("libreoffice")
     return pdf
 
 
@@ -253,19 +234,35 @@ def _safe_text(sheet, row: int, col: int, text, fmt, quoted) -> None:
     sheet.write_string(row, col, text, quoted if text.startswith(_FORMULA_START) else fmt)
 
 
-SUMMARY_COLUMNS = [("STT", 7), ("Mã", 9), ("Chỉ tiêu", 60), ("Đơn vị tính", 12), ("Kế hoạch", 18),
-                   ("Kết quả thực hiện", 18), ("Tỷ lệ TH/KH (%)", 11), ("Đánh giá", 16),
-                   ("Cơ quan chủ trì", 30), ("Cơ quan theo dõi", 24), ("Đơn vị đã báo cáo", 12),
-                   ("Ghi chú", 40)]
+SUMMARY_COLUMNS = [
+    ("STT", 7),
+    ("Mã", 9),
+    ("Chỉ tiêu", 60),
+    ("Đơn vị tính", 12),
+    ("Kế hoạch", 18),
+    ("Kết quả thực hiện", 18),
+    ("Tỷ lệ TH/KH (%)", 11),
+    ("Đánh giá", 16),
+    ("Cơ quan chủ trì", 30),
+    ("Cơ quan theo dõi", 24),
+    ("Đơn vị đã báo cáo", 12),
+    ("Ghi chú", 40),
+]
 
 
-def write_summary(view: Overview, catalog: Catalog, values: dict[str, list[AgencyValue]],
-                  target: Path) -> Path:
+def write_summary(view: Overview, catalog: Catalog, values: dict[str, list[AgencyValue]], target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     # constant_memory: rows are written in order and flushed, so memory stays flat at any scale.
-    workbook = xlsxwriter.Workbook(str(target), {
-        "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
-        "default_format_properties": {"font_name": "Times New Roman", "font_size": 11}})
+    workbook = xlsxwriter.Workbook(
+        str(target),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "default_format_properties": {"font_name": "Times New Roman", "font_size": 11},
+        },
+    )
     base = {"border": 1, "valign": "top", "text_wrap": True}
     fmt = {
         "title": workbook.add_format({"bold": True, "font_size": 14}),
@@ -290,8 +287,16 @@ def write_summary(view: Overview, catalog: Catalog, values: dict[str, list[Agenc
             by_monitor.setdefault(s.monitor, []).append(s)
     for monitor in sorted(by_monitor):
         sheet = workbook.add_worksheet(_sheet_name(f"TD-{monitor}", used))
-        _summary_sheet(sheet, f"Chỉ tiêu do {names.get(monitor, monitor)} theo dõi — {view.period.label}",
-                       None, by_monitor[monitor], items, names, fmt, status_fmt)
+        _summary_sheet(
+            sheet,
+            f"Chỉ tiêu do {names.get(monitor, monitor)} theo dõi — {view.period.label}",
+            None,
+            by_monitor[monitor],
+            items,
+            names,
+            fmt,
+            status_fmt,
+        )
     _values_sheet(workbook.add_worksheet(_sheet_name("SoLieu", used)), view, values, names, fmt)
     workbook.close()
     return target
@@ -318,21 +323,20 @@ def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, fm
     for index, s in enumerate(rows, start=1):
         if plan is not None and s.section != current_section:
             current_section = s.section
-            sheet.merge_range(r, 0, r, len(SUMMARY_COLUMNS) - 1,
-                              f"{s.section}. {plan.sections.get(s.section, '')}", fmt["section"])
+            sheet.merge_range(
+                r, 0, r, len(SUMMARY_COLUMNS) - 1, f"{s.section}. {plan.sections.get(s.section, '')}", fmt["section"]
+            )
             r += 1
         item = items.get((s.plan, s.code))
         sheet.write_number(r, 0, index, fmt["number"])
         sheet.write_string(r, 1, s.code, fmt["text"])
         _safe_text(sheet, r, 2, s.name, fmt["text"], fmt["quoted"])
         _safe_text(sheet, r, 3, s.unit, fmt["text"], fmt["quoted"])
-        _safe_text(sheet, r, 4, s.target_text if s.kind == "indicator" else s.governing, fmt["text"],
-                   fmt["quoted"])
+        _safe_text(sheet, r, 4, s.target_text if s.kind == "indicator" else s.governing, fmt["text"], fmt["quoted"])
         if s.value is not None:
             sheet.write_number(r, 5, round(s.value, 4), fmt["number"])
         else:
-            _safe_text(sheet, r, 5, s.value_text if s.status != CHUA_CO_SO_LIEU else "", fmt["text"],
-                       fmt["quoted"])
+            _safe_text(sheet, r, 5, s.value_text if s.status != CHUA_CO_SO_LIEU else "", fmt["text"], fmt["quoted"])
         if s.completion_pct is not None:
             sheet.write_number(r, 6, round(s.completion_pct, 1), fmt["number"])
         else:
@@ -341,8 +345,11 @@ def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, fm
         _safe_text(sheet, r, 8, _lead(item, s, names), fmt["text"], fmt["quoted"])
         _safe_text(sheet, r, 9, names.get(s.monitor or "", ""), fmt["text"], fmt["quoted"])
         sheet.write_string(r, 10, f"{s.reporters_received}/{s.reporters_expected}", fmt["text"])
-        note = "tạm tính; chưa báo cáo: " + ", ".join(names.get(a, a) for a in s.missing_agencies) \
-            if s.provisional else s.note
+        note = (
+            "tạm tính; chưa báo cáo: " + ", ".join(names.get(a, a) for a in s.missing_agencies)
+            if s.provisional
+            else s.note
+        )
         _safe_text(sheet, r, 11, note, fmt["text"], fmt["quoted"])
         r += 1
     sheet.autofilter(2, 0, max(r - 1, 2), len(SUMMARY_COLUMNS) - 1)
@@ -361,14 +368,27 @@ VALUES_SHEET_LIMIT = 60_000
 def _values_sheet(sheet, view: Overview, values: dict[str, list[AgencyValue]], names, fmt) -> None:
     """Every agency's figure, one row each: plain cells (no borders), only those with content,
     so that a national collection (300,000 rows) stays quick to write and to open."""
-    headers = [("Kế hoạch", 20), ("Mã", 10), ("Cơ quan", 34), ("Giá trị", 12), ("Tử số", 10),
-               ("Mẫu số", 10), ("Tự đánh giá / tình trạng", 18), ("Số, ngày văn bản", 22),
-               ("Minh chứng / ghi chú", 50), ("Hợp lệ", 8)]
+    headers = [
+        ("Kế hoạch", 20),
+        ("Mã", 10),
+        ("Cơ quan", 34),
+        ("Giá trị", 12),
+        ("Tử số", 10),
+        ("Mẫu số", 10),
+        ("Tự đánh giá / tình trạng", 18),
+        ("Số, ngày văn bản", 22),
+        ("Minh chứng / ghi chú", 50),
+        ("Hợp lệ", 8),
+    ]
     sheet.write_string(0, 0, f"Số liệu các cơ quan đã báo cáo — {view.period.label}", fmt["title"])
     rows = sum(len(v) for v in values.values())
     if rows > VALUES_SHEET_LIMIT:
-        sheet.write_string(1, 0, f"Có {format_number(rows)} dòng số liệu, quá nhiều cho một trang tính: xem "
-                                 "số liệu từng cơ quan bằng \"reportgen explain\" hoặc trong cơ sở dữ liệu.")
+        sheet.write_string(
+            1,
+            0,
+            f"Có {format_number(rows)} dòng số liệu, quá nhiều cho một trang tính: xem "
+            'số liệu từng cơ quan bằng "reportgen explain" hoặc trong cơ sở dữ liệu.',
+        )
         return
     for col, (header, width) in enumerate(headers):
         sheet.set_column(col, col, width)
@@ -400,23 +420,31 @@ def _values_sheet(sheet, view: Overview, values: dict[str, list[AgencyValue]], n
 # ---------------------------------------------------------------------------------------
 # Everything for a period
 # ---------------------------------------------------------------------------------------
-def make_report(view: Overview, catalog: Catalog, settings: dict, values: dict[str, list[AgencyValue]],
-                template: Path, folder: Path, today: date, *, number: str | None = None,
-                pdf: bool = False) -> ReportFiles:
+def make_report(
+    view: Overview,
+    catalog: Catalog,
+    settings: dict,
+    values: dict[str, list[AgencyValue]],
+    template: Path,
+    folder: Path,
+    today: date,
+    *,
+    number: str | None = None,
+    pdf: bool = False,
+) -> ReportFiles:
     period = str(view.period)
-    stem = f"bao-cao_{period}"
     pictures = chart_data(view)
-    chart_dir = folder / "charts"
+    chart_dir = folder / CHARTS_DIR
     chart_dir.mkdir(parents=True, exist_ok=True)
     saved = []
     for name, png in pictures.items():
         if png:
-            path = chart_dir / f"{period}_{name.replace('chart_', 'bieu-do_')}.png"
+            path = chart_dir / chart_file(period, name.removeprefix("chart_"))
             path.write_bytes(png)
             saved.append(path)
     context = build_context(view, catalog, settings, today, number)
-    docx = render_docx(template, context, pictures, folder / f"{stem}.docx")
-    xlsx = write_summary(view, catalog, values, folder / f"bieu-tong-hop_{period}.xlsx")
+    docx = render_docx(template, context, pictures, folder / f"{report_stem(period)}.docx")
+    xlsx = write_summary(view, catalog, values, folder / summary_file(period))
     files = ReportFiles(docx=docx, xlsx=xlsx, charts=saved)
     if pdf:
         files.pdf = to_pdf(docx, folder)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -56,8 +57,9 @@ class JobSpec:
 def _clock(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d{1,2})[:h](\d{2})\s*", str(text))
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ConfigError("bad-value", file="config/settings.yaml", field="schedule.time", value=text,
-                          hint="viết giờ dạng 08:00.")
+        raise ConfigError(
+            "bad-value", file="config/settings.yaml", field="schedule.time", value=text, hint="viết giờ dạng 08:00."
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -108,7 +110,7 @@ def lock(workspace) -> FileLock:
     return guard
 
 
-def _stored_jobs(workspace, keep: set[str] | None = None) -> dict[str, object]:
+def _stored_jobs(workspace, keep: set[str] | None = None) -> dict[str, Job]:
     """Jobs already in the job store, read without starting a scheduler.
 
     With ``keep``, stored jobs whose id is not in it (no longer configured) are removed.
@@ -150,8 +152,14 @@ def open_scheduler(workspace, scheduler_class=BlockingScheduler, executor: str =
         job = stored.get(spec.id)
         if job is not None and job.name == spec.signature:
             continue  # keep it, with its stored (possibly past-due) next run time
-        scheduler.add_job(JOB_FUNCTION, spec.trigger(), args=[str(workspace.root), spec.id], id=spec.id,
-                          name=spec.signature, replace_existing=True)
+        scheduler.add_job(
+            JOB_FUNCTION,
+            spec.trigger(),
+            args=[str(workspace.root), spec.id],
+            id=spec.id,
+            name=spec.signature,
+            replace_existing=True,
+        )
     return scheduler
 
 
@@ -197,13 +205,13 @@ def next_runs(workspace, now: datetime) -> list[tuple[JobSpec, datetime | None, 
 # The jobs (module-level, plain arguments: they are pickled into the job store)
 # ---------------------------------------------------------------------------------------
 def run_job(root: str, action: str) -> None:
-    from . import actions, clock
+    from . import clock, cycle
     from .workspace import Workspace
 
     workspace = Workspace(Path(root))
     now = clock.now()
     try:
-        actions.run(workspace, action, now)
+        cycle.run_job(workspace, action, now)
     except ReportgenError as error:  # a bad file or a mail server down must not stop the scheduler
         from .messages import describe
 

@@ -134,8 +134,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
         if sheet is not None:
             names = {clean(n): n for n in workbook.sheetnames}
             if clean(sheet) not in names:
-                raise SourceError("no-sheet", file=str(path), sheet=sheet,
-                                  sheets=", ".join(workbook.sheetnames))
+                raise SourceError("no-sheet", file=str(path), sheet=sheet, sheets=", ".join(workbook.sheetnames))
             ws = workbook[names[clean(sheet)]]
         else:
             ws = workbook.worksheets[0]

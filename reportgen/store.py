@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import StoreError
 
@@ -67,9 +68,8 @@ CREATE TABLE IF NOT EXISTS sends (
 VALUE_FIELDS = ("value", "numerator", "denominator", "assessment", "doc_number", "doc_date", "note")
 
 
-@dataclass(frozen=True)
-class NewValue:
-    """A value read from a returned form, ready to store."""
+class NewValue(NamedTuple):
+    """A value read from a returned form, ready to store (a tuple: made by the hundred thousand)."""
 
     key: str
     plan: str
@@ -155,10 +155,8 @@ class SendRecord:
 
 def _sqlite_path(workspace, url: str) -> Path:
     if not url.startswith("sqlite:///"):
-        msg = "chỉ hỗ trợ cơ sở dữ liệu SQLite (database.url dạng sqlite:///đường/dẫn.sqlite)"
-        raise StoreError(msg,
-                         path=url)
-    raw = url[len("sqlite:///"):]
+        raise StoreError("not-sqlite", path=url)
+    raw = url[len("sqlite:///") :]
     path = Path(raw)
     return path if path.is_absolute() else workspace.root / path
 
@@ -169,7 +167,7 @@ class Store:
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StoreError(str(exc), path=str(self.path)) from exc
+            raise StoreError("open", path=str(self.path), error=str(exc)) from exc
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA busy_timeout = 30000")
         self._wal()
@@ -179,7 +177,7 @@ class Store:
             self.db.executescript(SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
-            raise StoreError(str(exc), path=str(self.path)) from exc
+            raise StoreError("open", path=str(self.path), error=str(exc)) from exc
 
     def _wal(self) -> None:
         """Switch to WAL once (it stays in the file). Switching needs a moment alone with
@@ -193,8 +191,14 @@ class Store:
                 if "locked" not in str(exc):
                     raise
                 time.sleep(0.05)
-        detail = "cơ sở dữ liệu đang bị khoá bởi tiến trình khác"
-        raise StoreError(detail, path=str(self.path))
+        raise StoreError("locked", path=str(self.path))
+
+    @classmethod
+    def connect(cls, workspace) -> Store:
+        """The workspace's database, created on first use."""
+        path = _sqlite_path(workspace, workspace.setting("database.url"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(path)
 
     @classmethod
     def open(cls, workspace, create: bool = True) -> Store | None:
@@ -225,20 +229,31 @@ class Store:
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO forms VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(w.form_id, w.agency, w.period, w.plans, w.generated_at, w.path, w.rows)
-                 for w in written],
+                [(w.form_id, w.agency, w.period, w.plans, w.generated_at, w.path, w.rows) for w in written],
             )
 
     def forms_for(self, period: str) -> list[dict]:
-        rows = self.db.execute(
-            "SELECT * FROM forms WHERE period = ? ORDER BY agency, generated_at", (period,))
+        rows = self.db.execute("SELECT * FROM forms WHERE period = ? ORDER BY agency, generated_at", (period,))
         return [dict(r) for r in rows]
 
     # -- files and submissions -------------------------------------------------------------
-    def add_file(self, *, sha256: str, name: str, archive: str, size: int, received_at: str,
-                 source: str, status: str, agency: str | None, period: str | None,
-                 form_id: str | None, receipt: dict, submission: dict | None = None,
-                 values: Iterable[NewValue] = ()) -> tuple[FileRecord, bool]:
+    def add_file(
+        self,
+        *,
+        sha256: str,
+        name: str,
+        archive: str,
+        size: int,
+        received_at: str,
+        source: str,
+        status: str,
+        agency: str | None,
+        period: str | None,
+        form_id: str | None,
+        receipt: dict,
+        submission: dict | None = None,
+        values: Iterable[NewValue] = (),
+    ) -> tuple[FileRecord, bool]:
         """Store a received file and, if accepted, its submission and values.
 
         Returns (record, created). If the same content was accepted before (by this or
@@ -246,8 +261,18 @@ class Store:
         refused before is read again: a refusal depends on the run (period, expected
         agency, file name), so the new outcome replaces it.
         """
-        fields = (name, archive, size, received_at, source, status, agency, period, form_id,
-                  json.dumps(receipt, ensure_ascii=False))
+        fields = (
+            name,
+            archive,
+            size,
+            received_at,
+            source,
+            status,
+            agency,
+            period,
+            form_id,
+            json.dumps(receipt, ensure_ascii=False),
+        )
         with self.transaction() as db:
             row = db.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,)).fetchone()
             if row and row["status"] != "rejected":
@@ -257,12 +282,14 @@ class Store:
                 db.execute(
                     "UPDATE files SET name = ?, archive = ?, size = ?, received_at = ?, source = ?,"
                     " status = ?, agency = ?, period = ?, form_id = ?, receipt = ? WHERE id = ?",
-                    (*fields, file_id))
+                    (*fields, file_id),
+                )
             else:
                 file_id = db.execute(
                     "INSERT INTO files (name, archive, size, received_at, source, status, agency,"
                     " period, form_id, receipt, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*fields, sha256)).lastrowid
+                    (*fields, sha256),
+                ).lastrowid
             if submission is not None:
                 self._add_submission(db, file_id, submission, list(values))
             row = db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
@@ -272,13 +299,37 @@ class Store:
         new_id = db.execute(
             "INSERT INTO submissions (file_id, agency, period, form_id, saved_at, received_at, problems)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (file_id, sub["agency"], sub["period"], sub.get("form_id"), sub["saved_at"],
-             sub["received_at"], sub.get("problems", 0)),
+            (
+                file_id,
+                sub["agency"],
+                sub["period"],
+                sub.get("form_id"),
+                sub["saved_at"],
+                sub["received_at"],
+                sub.get("problems", 0),
+            ),
         ).lastrowid
         db.executemany(
             "INSERT INTO vals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(new_id, v.key, v.plan, v.code, v.part, v.value, v.numerator, v.denominator,
-              v.assessment, v.doc_number, v.doc_date, v.note, v.cell, int(v.ok)) for v in values],
+            [
+                (
+                    new_id,
+                    v.key,
+                    v.plan,
+                    v.code,
+                    v.part,
+                    v.value,
+                    v.numerator,
+                    v.denominator,
+                    v.assessment,
+                    v.doc_number,
+                    v.doc_date,
+                    v.note,
+                    v.cell,
+                    int(v.ok),
+                )
+                for v in values
+            ],
         )
         current = db.execute(
             "SELECT id, saved_at FROM submissions WHERE agency = ? AND period = ?"
@@ -294,19 +345,21 @@ class Store:
         else:  # an older file arrived late: kept in history, not current
             db.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (current["id"], new_id))
 
-    def _record_changes(self, db, sub: dict, old: dict[str, dict], new: dict[str, dict],
-                        new_id: int) -> None:
+    def _record_changes(self, db, sub: dict, old: dict[str, dict], new: dict[str, dict], new_id: int) -> None:
         rows = []
         for key in sorted(set(old) | set(new)):
             before, after = old.get(key, {}), new.get(key, {})
             for name in VALUE_FIELDS:
                 a, b = before.get(name), after.get(name)
                 if a != b:
-                    rows.append((sub["agency"], sub["period"], key, name, _text(a), _text(b), new_id,
-                                 sub["received_at"]))
+                    rows.append(
+                        (sub["agency"], sub["period"], key, name, _text(a), _text(b), new_id, sub["received_at"])
+                    )
         db.executemany(
             "INSERT INTO changes (agency, period, key, field, old, new, submission_id, changed_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
     @staticmethod
     def _values_of(db, submission_id: int) -> dict[str, dict]:
@@ -334,17 +387,20 @@ class Store:
         yield from cursor.execute(
             "SELECT v.key, s.agency, v.value, v.numerator, v.denominator, v.assessment, v.note,"
             " v.doc_number, v.doc_date, v.ok FROM vals v JOIN submissions s ON s.id = v.submission_id"
-            " WHERE s.period = ? AND s.superseded_by IS NULL ORDER BY s.agency, v.key", (period,),
+            " WHERE s.period = ? AND s.superseded_by IS NULL ORDER BY s.agency, v.key",
+            (period,),
         )
 
     def previous_values(self, period: str) -> dict[str, dict[str, str]]:
         """Last period's figures per agency, as shown on the next form."""
+        from .layout import ratio_percent
         from .text import format_number
 
         out: dict[str, dict[str, str]] = {}
         for v in self.current_values(period):
-            if v.numerator is not None and v.denominator:
-                text = format_number(round(v.numerator / v.denominator * 100, 2))
+            ratio = ratio_percent(v.numerator, v.denominator)
+            if ratio is not None:
+                text = format_number(round(ratio, 2))
             elif v.value is not None:
                 text = format_number(v.value)
             else:
@@ -356,7 +412,8 @@ class Store:
     def done_tasks(self) -> set[str]:
         rows = self.db.execute(
             "SELECT DISTINCT v.key FROM vals v JOIN submissions s ON s.id = v.submission_id"
-            " WHERE s.superseded_by IS NULL AND v.assessment = 'Đã hoàn thành' AND v.ok = 1")
+            " WHERE s.superseded_by IS NULL AND v.assessment = 'Đã hoàn thành' AND v.ok = 1"
+        )
         return {r["key"] for r in rows}
 
     def submissions(self, period: str | None = None, agency: str | None = None) -> list[Submission]:
@@ -367,8 +424,18 @@ class Store:
         )
         rows = self.db.execute(sql + " ORDER BY s.period, s.agency, s.saved_at, s.id", args)
         return [
-            Submission(r["id"], r["agency"], r["period"], r["form_id"], r["saved_at"], r["received_at"],
-                       r["problems"], r["superseded_by"] is None, r["file_name"], r["nvalues"])
+            Submission(
+                r["id"],
+                r["agency"],
+                r["period"],
+                r["form_id"],
+                r["saved_at"],
+                r["received_at"],
+                r["problems"],
+                r["superseded_by"] is None,
+                r["file_name"],
+                r["nvalues"],
+            )
             for r in rows
         ]
 
@@ -381,8 +448,10 @@ class Store:
         return [dict(r) for r in self.db.execute(sql + " ORDER BY id", args)]
 
     def counts(self) -> dict[str, int]:
-        return {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
-                for t in ("forms", "files", "submissions", "vals", "changes", "sends")}
+        return {
+            t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
+            for t in ("forms", "files", "submissions", "vals", "changes", "sends")
+        }
 
     # -- mail -----------------------------------------------------------------------------------
     def send_record(self, dedupe: str) -> SendRecord | None:
@@ -397,16 +466,20 @@ class Store:
                 return SendRecord(**dict(row)), False
             columns = ", ".join(record)
             marks = ", ".join("?" for _ in record)
-            db.execute(f"INSERT INTO sends ({columns}) VALUES ({marks})",  # noqa: S608
-                       tuple(record.values()))
+            db.execute(
+                f"INSERT INTO sends ({columns}) VALUES ({marks})",  # noqa: S608
+                tuple(record.values()),
+            )
             row = db.execute("SELECT * FROM sends WHERE dedupe = ?", (record["dedupe"],)).fetchone()
             return SendRecord(**dict(row)), True
 
     def update_send(self, send_id: int, **fields) -> None:
         sets = ", ".join(f"{k} = ?" for k in fields)
         with self.transaction() as db:
-            db.execute(f"UPDATE sends SET {sets} WHERE id = ?",  # noqa: S608
-                       (*fields.values(), send_id))
+            db.execute(
+                f"UPDATE sends SET {sets} WHERE id = ?",  # noqa: S608
+                (*fields.values(), send_id),
+            )
 
     def sends(self, period: str | None = None, status: str | None = None) -> list[SendRecord]:
         sql, args = _where("SELECT * FROM sends", period=period, status=status)
@@ -432,18 +505,34 @@ def _text(value) -> str | None:
 def _file(row) -> FileRecord:
     data = dict(row)
     return FileRecord(
-        id=data["id"], sha256=data["sha256"], name=data["name"], archive=data["archive"],
-        received_at=data["received_at"], status=data["status"], agency=data["agency"],
-        period=data["period"], receipt=json.loads(data["receipt"] or "{}"),
+        id=data["id"],
+        sha256=data["sha256"],
+        name=data["name"],
+        archive=data["archive"],
+        received_at=data["received_at"],
+        status=data["status"],
+        agency=data["agency"],
+        period=data["period"],
+        receipt=json.loads(data["receipt"] or "{}"),
     )
 
 
 def _stored(row) -> StoredValue:
     return StoredValue(
-        agency=row["agency"], period=row["period"], key=row["key"], plan=row["plan"],
-        code=row["code"], part=row["part"], value=row["value"], numerator=row["numerator"],
-        denominator=row["denominator"], assessment=row["assessment"], doc_number=row["doc_number"],
-        doc_date=row["doc_date"], note=row["note"], ok=bool(row["ok"]), saved_at=row["saved_at"],
+        agency=row["agency"],
+        period=row["period"],
+        key=row["key"],
+        plan=row["plan"],
+        code=row["code"],
+        part=row["part"],
+        value=row["value"],
+        numerator=row["numerator"],
+        denominator=row["denominator"],
+        assessment=row["assessment"],
+        doc_number=row["doc_number"],
+        doc_date=row["doc_date"],
+        note=row["note"],
+        ok=bool(row["ok"]),
+        saved_at=row["saved_at"],
         received_at=row["received_at"],
     )
-

@@ -177,9 +177,7 @@ def parse_target(text: str, **where) -> list[Target]:
         targets = []
         for index, (part_text, label) in enumerate(parts):
             single = _parse_single(part_text, where)
-            targets.append(
-                replace(single, text=text, part=chr(ord("a") + index), label=label)
-            )
+            targets.append(replace(single, text=text, part=chr(ord("a") + index), label=label))
         return targets
     return [_parse_single(text, where)]
 

@@ -47,8 +47,13 @@ def clean(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     # Fast path: most cells are already clean NFC (checked in C, no copy made).
     # isprintable() is False for tabs, new lines, no-break and zero-width spaces.
-    if (text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
-            and unicodedata.is_normalized("NFC", text)):
+    if (
+        text.isprintable()
+        and "  " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+        and unicodedata.is_normalized("NFC", text)
+    ):
         return text
     text = nfc(text).replace("\u00a0", " ").replace("\u200b", "")
     return _SPACES.sub(" ", text).strip()

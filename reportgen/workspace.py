@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 
 from .agencies import Registry
-from .catalog import Catalog, Plan, SafeLoader, load_plan
+from .catalog import Catalog, Plan
 from .errors import ConfigError, UnknownAgency, UnknownPlan, WorkspaceExists, WorkspaceNotFound
+from .planfile import SafeLoader, load_plan
 from .text import clean, nfc
 
 __all__ = ["Workspace", "find_workspace", "init_workspace", "bundled_root", "SETTINGS", "Setting"]
@@ -52,11 +53,17 @@ SETTINGS = [
     Setting("report.signer_title", "PHÓ GIÁM ĐỐC", "Chức vụ người ký"),
     Setting("report.signer_name", "", "Họ tên người ký (để trống khi là dự thảo)"),
     Setting("report.number", "", "Số văn bản (để trống khi là dự thảo)"),
-    Setting("report.subject", "Kết quả thực hiện các chỉ tiêu khoa học, công nghệ, đổi mới sáng tạo và "
-            "chuyển đổi số", "Trích yếu (kỳ báo cáo được thêm vào cuối)"),
+    Setting(
+        "report.subject",
+        "Kết quả thực hiện các chỉ tiêu khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số",
+        "Trích yếu (kỳ báo cáo được thêm vào cuối)",
+    ),
     Setting("report.report_to", "Ủy ban nhân dân tỉnh", "Cơ quan được báo cáo (câu kết)"),
-    Setting("report.basis", "các kế hoạch của Ủy ban nhân dân tỉnh về phát triển khoa học, công nghệ, "
-            "đổi mới sáng tạo và chuyển đổi số", "Căn cứ (câu mở đầu: \"Thực hiện …\")"),
+    Setting(
+        "report.basis",
+        "các kế hoạch của Ủy ban nhân dân tỉnh về phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số",
+        'Căn cứ (câu mở đầu: "Thực hiện …")',
+    ),
     Setting("report.leadership_emails", ["lanh-dao@ninh-binh.example"], "Địa chỉ nhận báo cáo"),
     Setting("contact.name", "Phòng Quản lý khoa học, Sở Khoa học và Công nghệ", "Đầu mối liên hệ"),
     Setting("contact.phone", "(0229) 000 0000", "Điện thoại liên hệ"),
@@ -125,7 +132,9 @@ def _load_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         msg = "yaml"
         raise ConfigError(
-            msg, file=str(path), line=(mark.line + 1) if mark else "?",
+            msg,
+            file=str(path),
+            line=(mark.line + 1) if mark else "?",
             problem=getattr(exc, "problem", None) or str(exc),
         ) from exc
 
@@ -190,7 +199,10 @@ class Workspace:
                 else:
                     msg = "bad-value"
                     raise ConfigError(
-                        msg, file=str(path), field=setting.name, value=value,
+                        msg,
+                        file=str(path),
+                        field=setting.name,
+                        value=value,
                         hint=f"cần giá trị kiểu {type(setting.default).__name__} ({setting.help}).",
                     )
             merged[setting.name] = value

@@ -48,9 +48,9 @@ def workspace(workspace_dir):
 
 
 def soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    from reportgen.office import find_soffice
+
+    return find_soffice()
 
 
-needs_soffice = pytest.mark.skipif(
-    soffice() is None, reason="LibreOffice (soffice) không có trên máy này"
-)
+needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) không có trên máy này")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -11,16 +9,20 @@ import openpyxl
 
 from reportgen.clock import VN
 from reportgen.collect import Collector, collect
-from reportgen.forms import COLUMNS, FormPlanner, write_form
+from reportgen.duties import Duties
+from reportgen.forms import FormMaker, write_form
+from reportgen.layout import COLUMNS
+from reportgen.office import convert
 from reportgen.periods import Period
 from reportgen.store import Store
 
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=VN)
 
 
-def planner(workspace, period="2026-11", now=NOW) -> FormPlanner:
-    return FormPlanner(workspace.catalog, workspace.select_plans(()), Period.parse(period), now=now,
-                       submission_day=16, contact="Phòng QLKH")
+def planner(workspace, period="2026-11", now=NOW, plans=(), contact="Phòng QLKH") -> FormMaker:
+    """The forms of a period (no task done yet), as `reportgen forms` makes them."""
+    duties = Duties(workspace.catalog, workspace.select_plans(plans), Period.parse(period))
+    return FormMaker.at(duties, now, Period.parse(period).submission_deadline(16), contact)
 
 
 def make_form(workspace, agency, folder: Path, period="2026-11", now=NOW) -> Path:
@@ -31,8 +33,7 @@ def make_form(workspace, agency, folder: Path, period="2026-11", now=NOW) -> Pat
     return path
 
 
-def fill(path: Path, values: dict[str, dict[str, object]], target: Path | None = None,
-         edit=None) -> Path:
+def fill(path: Path, values: dict[str, dict[str, object]], target: Path | None = None, edit=None) -> Path:
     """Type values into a form as an agency would (openpyxl), keyed by row key."""
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["BaoCao"]
@@ -58,19 +59,40 @@ def cell_of(path: Path, key: str, column: str) -> str:
 
 def run_collect(workspace, files, period="2026-11", agency=None, received=NOW, workers=1):
     store = Store.open(workspace)
-    collector = Collector(workspace.catalog, Period.parse(period), workspace.form_key(),
-                          workspace.output_dir, agency, received, 16, "Phòng QLKH")
+    collector = Collector(
+        workspace.catalog,
+        Period.parse(period),
+        workspace.form_key(),
+        workspace.output_dir,
+        agency,
+        received,
+        16,
+        "Phòng QLKH",
+    )
     try:
-        return collect(collector, store, [Path(f) for f in files], received_at=received,
-                       relative=workspace.relative, workers=workers)
+        return collect(
+            collector,
+            store,
+            [Path(f) for f in files],
+            received_at=received,
+            relative=workspace.relative,
+            workers=workers,
+        )
     finally:
         store.close()
 
 
 def libreoffice_save(source: Path, folder: Path, fmt="xlsx") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    binary = shutil.which("soffice") or shutil.which("libreoffice")
-    subprocess.run([binary, f"-env:UserInstallation=file://{folder / 'profile'}", "--headless",
-                    "--convert-to", fmt, "--outdir", str(folder), str(source)],
-                   check=True, capture_output=True, timeout=180)
-    return folder / f"{source.stem}.{fmt.split(':')[0]}"
+    """Open and save ``source`` with LibreOffice, as an agency using it does."""
+    saved = convert(source, folder, fmt, timeout=180)
+    assert saved is not None, "LibreOffice is not installed"
+    return saved
+
+
+def in_cycle(workspace, period, now, method: str, *args, **kwargs):
+    """Run one method of the period's Cycle at ``now``, closing the store after."""
+    from reportgen.cycle import Cycle
+
+    period = Period.parse(period) if isinstance(period, str) else period
+    with Cycle(workspace, period, now) as cycle:
+        return getattr(cycle, method)(*args, **kwargs)

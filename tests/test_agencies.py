@@ -24,13 +24,13 @@ def registry(workspace):
         ("Ngân hàng nhà nước khu vực 7", ["nhnn-kv7"]),
         ("Các sở, ban, ngành, địa phương", ["so-ban-nganh", "xa-phuong"]),
         ("Các sở, ban, ngành; UBND các xã, phường", ["so-ban-nganh", "xa-phuong"]),
-        ("Người dân, doanh nghiệp và Doanh nghiệp Viễn thông",
-         ["nguoi-dan", "doanh-nghiep", "vien-thong"]),
-        ("Sở Nội vụ, Sở Khoa học và Công nghệ, Đảng ủy, UBND cấp xã",
-         ["so-noi-vu", "so-khcn", "dang-uy-xa", "xa-phuong"]),
+        ("Người dân, doanh nghiệp và Doanh nghiệp Viễn thông", ["nguoi-dan", "doanh-nghiep", "vien-thong"]),
+        (
+            "Sở Nội vụ, Sở Khoa học và Công nghệ, Đảng ủy, UBND cấp xã",
+            ["so-noi-vu", "so-khcn", "dang-uy-xa", "xa-phuong"],
+        ),
         ("Trường Đại học Hoa Lư và các trường ĐH, CĐ trên địa bàn tỉnh", ["dh-hoa-lu", "truong-dh-cd"]),
-        ("Các cơ quan, đơn vị được giao quản lý, vận hành các hệ thống thông tin của tỉnh",
-         ["chu-quan-httt"]),
+        ("Các cơ quan, đơn vị được giao quản lý, vận hành các hệ thống thông tin của tỉnh", ["chu-quan-httt"]),
     ],
 )
 def test_resolves_names_groups_and_variants(registry, text, mentions):

@@ -6,8 +6,11 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from reportgen.catalog import check_plan, dump_plan, import_plan, item_json, load_plan
+from reportgen.catalog import item_json
+from reportgen.checker import check_plan
 from reportgen.errors import SourceError
+from reportgen.importer import import_plan
+from reportgen.planfile import dump_plan, load_plan
 from reportgen.sources import read_source
 
 from .conftest import SEEDS
@@ -104,7 +107,8 @@ def test_target_inside_text_and_deadline(nb2026):
 
 def test_continuation_rows_in_the_2026_plan(nb2026):
     assert nb2026.item("I.2.3").reporters_text == (
-        "Các cơ quan, đơn vị được giao quản lý, vận hành các hệ thống thông tin của tỉnh")
+        "Các cơ quan, đơn vị được giao quản lý, vận hành các hệ thống thông tin của tỉnh"
+    )
     assert nb2026.item("I.8.1").deadline == "Thường xuyên"
     assert nb2026.item("I.8.1").name.endswith("được kiểm tra, đánh giá an ninh mạng định kỳ")
     assert nb2026.item("I.5.11").reporters_text == "Các sở, ban, ngành; UBND các xã, phường"
@@ -132,9 +136,12 @@ def test_cao_bang_counts_group_row_and_parent(cao_bang):
     to_2030 = [i for i in cao_bang.indicators if i.targets and i.targets[0].year == 2030]
     to_2045 = [i for i in cao_bang.indicators if i.targets and i.targets[0].year == 2045]
     assert (len(cao_bang.indicators), len(to_2030), len(to_2045)) == (46, 40, 6)
-    assert cao_bang.groups == {"I.9": (
-        "Tăng cường thực hiện thủ tục hành chính, dịch vụ công và chỉ đạo, điều hành, quản trị nội bộ "
-        "trên môi trường điện tử")}
+    assert cao_bang.groups == {
+        "I.9": (
+            "Tăng cường thực hiện thủ tục hành chính, dịch vụ công và chỉ đạo, điều hành, quản trị nội bộ "
+            "trên môi trường điện tử"
+        )
+    }
     assert cao_bang.item("I.9") is None
     parent = cao_bang.item("I.20")
     assert parent.targets[0].kind == "qualitative"
@@ -151,9 +158,7 @@ def test_cao_bang_shapes(cao_bang):
     assert any("không có cột đơn vị thực hiện" in n for n in cao_bang.notes)
 
 
-def test_seeds_are_clean_and_every_indicator_has_reporter_and_monitor(
-    nb2045, nb2026, cao_bang, registry
-):
+def test_seeds_are_clean_and_every_indicator_has_reporter_and_monitor(nb2045, nb2026, cao_bang, registry):
     for plan in (nb2045, nb2026, cao_bang):
         problems = [f for f in check_plan(plan, registry) if f.problem]
         assert problems == []
@@ -163,12 +168,12 @@ def test_seeds_are_clean_and_every_indicator_has_reporter_and_monitor(
 
 
 def test_aggregation_is_inferred_and_listed(nb2045, nb2026, registry):
-    assert nb2045.item("I.1").aggregate == "max"           # coverage by operators
-    assert nb2045.item("III.4").aggregate == "sum"          # counts
-    assert nb2045.item("V.7").aggregate == "ratio"          # % from many agencies
-    assert nb2045.item("V.1").aggregate == "single"         # provincial index
+    assert nb2045.item("I.1").aggregate == "max"  # coverage by operators
+    assert nb2045.item("III.4").aggregate == "sum"  # counts
+    assert nb2045.item("V.7").aggregate == "ratio"  # % from many agencies
+    assert nb2045.item("V.1").aggregate == "single"  # provincial index
     assert nb2045.item("V.1").reporters == ["so-khcn"]
-    assert nb2045.item("III.11").aggregate == "all"         # qualitative, many
+    assert nb2045.item("III.11").aggregate == "all"  # qualitative, many
     notes = [f for f in check_plan(nb2045, registry) if not f.problem]
     assert any(f.code == "V.7" and "ratio" in f.message for f in notes)
 
@@ -194,8 +199,16 @@ def test_editing_a_target_changes_the_version(nb2026, tmp_path):
 
 
 # --- Word and Excel sources built here ---------------------------------------------------
-HEADER = ["STT", "Nội dung chỉ tiêu", "Đơn vị tính", "Mức chỉ tiêu", "", "",
-          "Cơ quan chủ trì thực hiện", "Cơ quan theo dõi, đánh giá"]
+HEADER = [
+    "STT",
+    "Nội dung chỉ tiêu",
+    "Đơn vị tính",
+    "Mức chỉ tiêu",
+    "",
+    "",
+    "Cơ quan chủ trì thực hiện",
+    "Cơ quan theo dõi, đánh giá",
+]
 
 
 def _word_table(document, rows_after_header):
@@ -221,20 +234,41 @@ def _word_table(document, rows_after_header):
 def make_docx(path: Path) -> Path:
     document = Document()
     document.add_paragraph("Phụ lục: Danh mục chỉ tiêu thử nghiệm")
-    _word_table(document, [
-        "I. Hạ tầng số",
-        ["1.", "Phủ sóng 5G trên dân số", "%", "≥ 60", "100", "-", "Các doanh nghiệp viễn thông",
-         "Sở Khoa học và Công nghệ"],
-        ["2.", "Tỉ lệ hồ sơ thủ tục hành chính xử lý", "%", "≥ 80", "≥ 85", "≥ 95",
-         "Các sở, ban, ngành, địa", "Văn phòng UBND tỉnh"],
-    ])
+    _word_table(
+        document,
+        [
+            "I. Hạ tầng số",
+            [
+                "1.",
+                "Phủ sóng 5G trên dân số",
+                "%",
+                "≥ 60",
+                "100",
+                "-",
+                "Các doanh nghiệp viễn thông",
+                "Sở Khoa học và Công nghệ",
+            ],
+            [
+                "2.",
+                "Tỉ lệ hồ sơ thủ tục hành chính xử lý",
+                "%",
+                "≥ 80",
+                "≥ 85",
+                "≥ 95",
+                "Các sở, ban, ngành, địa",
+                "Văn phòng UBND tỉnh",
+            ],
+        ],
+    )
     document.add_page_break()
-    _word_table(document, [
-        ["", "trực tuyến", "", "", "", "", "phương", ""],  # the cell cut by the page break
-        "II. Xếp hạng",
-        ["1.", "Xếp hạng an toàn thông tin mạng", "Thứ bậc", "-", "≤ 15", "≤ 10", "Công an tỉnh",
-         "Công an tỉnh"],
-    ])
+    _word_table(
+        document,
+        [
+            ["", "trực tuyến", "", "", "", "", "phương", ""],  # the cell cut by the page break
+            "II. Xếp hạng",
+            ["1.", "Xếp hạng an toàn thông tin mạng", "Thứ bậc", "-", "≤ 15", "≤ 10", "Công an tỉnh", "Công an tỉnh"],
+        ],
+    )
     document.save(path)
     return path
 
@@ -287,8 +321,7 @@ def test_xlsx_import(registry, tmp_path):
     plan = import_plan(read_source(make_xlsx(tmp_path / "chi-tieu.xlsx")), "xlsx-plan", registry)
     assert [i.code for i in plan.items] == ["I.1", "I.2"]
     share = plan.item("I.1")
-    assert [(t.year, t.op, t.value, t.unit) for t in share.targets] == [
-        (2026, "=", 80, "%"), (2030, ">=", 90, "%")]
+    assert [(t.year, t.op, t.value, t.unit) for t in share.targets] == [(2026, "=", 80, "%"), (2030, ">=", 90, "%")]
     count = plan.item("I.2")
     assert [t.value for t in count.targets] == [120, 1500]
     assert count.implementers == ["so-khcn", "so-cong-thuong"]
@@ -308,8 +341,11 @@ def test_table_without_unit_or_agency_columns_imports_with_warnings(registry, tm
 
 @pytest.mark.parametrize(
     "content, reason",
-    [(b"PK\x03\x04garbage", "corrupt"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old-office-format"),
-     (b"Just some text\nwithout a table\n", "no-header")],
+    [
+        (b"PK\x03\x04garbage", "corrupt"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old-office-format"),
+        (b"Just some text\nwithout a table\n", "no-header"),
+    ],
 )
 def test_unreadable_sources_raise_source_errors(registry, tmp_path, content, reason):
     path = tmp_path / "bad.docx"

@@ -17,8 +17,9 @@ def _commands(group: click.Group, prefix=()):
             yield from _commands(command, prefix + (name,))
 
 
-@pytest.mark.parametrize("path, command", list(_commands(cli)), ids=lambda v: " ".join(v)
-                         if isinstance(v, tuple) else "")
+@pytest.mark.parametrize(
+    "path, command", list(_commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
 def test_every_command_has_vietnamese_help(runner, path, command):
     assert command.help and command.help.strip()
     result = runner.invoke(cli, [*path, "--help"])
@@ -33,7 +34,10 @@ def test_init_creates_a_workspace_with_the_bundled_catalog(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert (target / "config" / "agencies.yaml").is_file()
     assert sorted(p.name for p in (target / "config" / "plans").glob("*.yaml")) == [
-        "cao-bang-2030-2045.yaml", "ninh-binh-2025-2045.yaml", "ninh-binh-2026.yaml"]
+        "cao-bang-2030-2045.yaml",
+        "ninh-binh-2025-2045.yaml",
+        "ninh-binh-2026.yaml",
+    ]
     assert (target / "templates").is_dir()
     assert len((target / "config" / "form-key").read_text().strip()) == 64
     again = runner.invoke(cli, ["init", str(target)])
@@ -61,26 +65,46 @@ def test_catalog_check_lists_problems_and_exits_1(runner, workspace_dir):
     plan.write_text(text, encoding="utf-8")
     result = runner.invoke(cli, ["-w", str(workspace_dir), "catalog", "check", "--no-notes"])
     assert result.exit_code == 1
-    assert ('LỖI     ninh-binh-2026 I.3.7: Mã cơ quan "so-khong-co" ở trường reporters'
-            in result.output)
+    assert 'LỖI     ninh-binh-2026 I.3.7: Mã cơ quan "so-khong-co" ở trường reporters' in result.output
     assert "Danh mục còn" in result.output
 
 
 def test_catalog_show_json_is_the_public_shape(runner, workspace_dir):
-    result = runner.invoke(cli, ["-w", str(workspace_dir), "catalog", "show", "--plan",
-                                 "ninh-binh-2026", "--json"])
+    result = runner.invoke(cli, ["-w", str(workspace_dir), "catalog", "show", "--plan", "ninh-binh-2026", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert len(data) == 61
     first = data[0]
-    for key in ("code", "section", "name", "unit", "kind", "direction", "targets", "reporters",
-                "monitor", "deadline", "aggregate"):
+    for key in (
+        "code",
+        "section",
+        "name",
+        "unit",
+        "kind",
+        "direction",
+        "targets",
+        "reporters",
+        "monitor",
+        "deadline",
+        "aggregate",
+    ):
         assert key in first
     assert first["code"] == "I.1.1"
-    assert first["targets"] == [{
-        "deadline": "Thường xuyên", "text": "Đạt 100%", "op": "=", "value": 100.0,
-        "value_max": None, "kind": "numeric", "unit": "%", "part": None, "label": None,
-        "aspirational": False, "parsed": True}]
+    assert first["targets"] == [
+        {
+            "deadline": "Thường xuyên",
+            "text": "Đạt 100%",
+            "op": "=",
+            "value": 100.0,
+            "value_max": None,
+            "kind": "numeric",
+            "unit": "%",
+            "part": None,
+            "label": None,
+            "aspirational": False,
+            "parsed": True,
+        }
+    ]
     assert "so-khcn" in first["reporters"] and "p-hoa-lu" in first["reporters"]
     task = next(d for d in data if d["code"] == "II.4")
     assert (task["kind"], task["deadline"], task["reporters"]) == ("task", "Tháng 7/2026", ["so-khcn"])
@@ -88,8 +112,7 @@ def test_catalog_show_json_is_the_public_shape(runner, workspace_dir):
 
 def test_catalog_import_writes_yaml_and_refuses_to_overwrite(runner, workspace_dir):
     source = SEEDS / "cao-bang-2030-2045-chi-tieu.txt"
-    args = ["-w", str(workspace_dir), "catalog", "import", str(source), "--plan", "cb-moi",
-            "--province", "cao-bang"]
+    args = ["-w", str(workspace_dir), "catalog", "import", str(source), "--plan", "cb-moi", "--province", "cao-bang"]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "46 chỉ tiêu, 0 nhiệm vụ, 2 mục, 1 nhóm" in result.output
@@ -125,5 +148,24 @@ def test_broken_yaml_names_file_and_line(runner, workspace_dir):
     path = workspace_dir / "config" / "agencies.yaml"
     path.write_text("agencies:\n  - {code: a, name: [unclosed\n", encoding="utf-8")
     result = runner.invoke(cli, ["-w", str(workspace_dir), "catalog", "check"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a configuration error, like a usage error
     assert "agencies.yaml có lỗi cú pháp YAML ở dòng" in result.output
+
+
+def test_forms_loads_neither_charts_nor_word(workspace_dir):
+    """`reportgen forms` must start fast: no matplotlib, docxtpl or python-docx behind it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from reportgen.cli import cli\n"
+        f"cli(['-w', {str(workspace_dir)!r}, 'forms', '--period', '2026-11', '--agency', 'vnpt',"
+        " '--workers', '1'], standalone_mode=False)\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib', 'docxtpl', 'docx', 'openpyxl'})\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout
+    assert (workspace_dir / "output" / "2026-11" / "forms" / "2026-11_vnpt.xlsx").is_file()

@@ -25,8 +25,7 @@ def test_demo_runs_the_whole_month(runner, tmp_path):
     assert (output / "bieu-tong-hop_2026-11.xlsx").exists()
     assert len(list((output / "charts").glob("*.png"))) == 2
     outbox = list((target / "output" / "outbox").glob("*.eml"))
-    kinds = {email.message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"].split("]")[0]
-             for p in outbox}
+    kinds = {email.message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"].split("]")[0] for p in outbox}
     assert {"[Biểu mẫu báo cáo", "[Nhắc báo cáo", "[Quá hạn báo cáo", "[Báo cáo"} <= kinds
     again = runner.invoke(cli, ["demo", "--workspace", str(target)])
     assert again.exit_code == 2 and "--force" in again.output

@@ -77,15 +77,20 @@ BEFORE_DEADLINE = [
 
 @pytest.mark.parametrize("value, text, baseline, progress, lower, status", BEFORE_DEADLINE)
 def test_before_the_deadline(value, text, baseline, progress, lower, status):
-    verdict = judge(_t(text), value, final=False, lower_is_better=lower, baseline=baseline,
-                    progress=progress)
+    verdict = judge(_t(text), value, final=False, lower_is_better=lower, baseline=baseline, progress=progress)
     assert verdict.status == status
 
 
 @pytest.mark.parametrize(
     "value, text, lower, pct",
-    [(45, "≥ 60", False, 75.0), (120, "100", False, 120.0), (12, "≤ 15", True, 125.0),
-     (20, "≤ 15", True, 75.0), (72, "80-90", False, 90.0), (None, "≥ 60", False, None)],
+    [
+        (45, "≥ 60", False, 75.0),
+        (120, "100", False, 120.0),
+        (12, "≤ 15", True, 125.0),
+        (20, "≤ 15", True, 75.0),
+        (72, "80-90", False, 90.0),
+        (None, "≥ 60", False, None),
+    ],
 )
 def test_completion_ratio(value, text, lower, pct):
     assert completion(_t(text), value, lower) == pct
@@ -159,8 +164,13 @@ def test_milestone_governing_target_and_straight_line(catalog):
 
 @pytest.mark.parametrize(
     "period, value, status",
-    [("2026-11", 72, "Đã đạt"), ("2026-11", 50, "Đúng tiến độ"), ("2026-12", 70, "Đạt"),
-     ("2026-12", 69, "Chưa đạt"), ("2026-12", 71, "Vượt")],
+    [
+        ("2026-11", 72, "Đã đạt"),
+        ("2026-11", 50, "Đúng tiến độ"),
+        ("2026-12", 70, "Đạt"),
+        ("2026-12", 69, "Chưa đạt"),
+        ("2026-12", 71, "Vượt"),
+    ],
 )
 def test_deadline_plan_split_before_and_at_the_deadline(catalog, period, value, status):
     key = "ninh-binh-2026|I.2.1"  # Tháng 12/2026, "Đạt tối thiểu 70%"
@@ -204,9 +214,14 @@ def test_composite_is_met_only_when_every_part_is(catalog, a, b, status):
 
 @pytest.mark.parametrize(
     "assessment, evidence, period, status",
-    [("Đạt", "QĐ 5/QĐ-UBND", "2026-11", "Đã đạt"), ("Đạt", "QĐ 5/QĐ-UBND", "2030-12", "Đạt"),
-     ("Đạt", "", "2026-11", "Cần đánh giá"), ("Chưa đạt", "", "2030-12", "Chưa đạt"),
-     ("Đang thực hiện", "", "2026-11", "Đang thực hiện"), (None, None, "2026-11", "Chưa có số liệu")],
+    [
+        ("Đạt", "QĐ 5/QĐ-UBND", "2026-11", "Đã đạt"),
+        ("Đạt", "QĐ 5/QĐ-UBND", "2030-12", "Đạt"),
+        ("Đạt", "", "2026-11", "Cần đánh giá"),
+        ("Chưa đạt", "", "2030-12", "Chưa đạt"),
+        ("Đang thực hiện", "", "2026-11", "Đang thực hiện"),
+        (None, None, "2026-11", "Chưa có số liệu"),
+    ],
 )
 def test_qualitative_targets_take_the_assessment_with_evidence(catalog, assessment, evidence, period, status):
     key = "ninh-binh-2025-2045|I.4"  # "Có" / "Duy trì, phát triển", Công an tỉnh
@@ -214,8 +229,9 @@ def test_qualitative_targets_take_the_assessment_with_evidence(catalog, assessme
     assert _status(catalog, "ninh-binh-2025-2045", "I.4", period, values).status == status
 
 
-@pytest.mark.parametrize("previous, value, status",
-                         [(70, 75, "Đạt"), (70, 70, "Chưa đạt"), (70, 65, "Chưa đạt"), (None, 75, "Cần đánh giá")])
+@pytest.mark.parametrize(
+    "previous, value, status", [(70, 75, "Đạt"), (70, 70, "Chưa đạt"), (70, 65, "Chưa đạt"), (None, 75, "Cần đánh giá")]
+)
 def test_trend_targets_compare_with_the_previous_period(catalog, previous, value, status):
     key = "cao-bang-2030-2045|I.10"  # "Tăng dần theo mỗi năm"
     history = History({"2026-10": {key: previous}} if previous is not None else {})
@@ -223,8 +239,9 @@ def test_trend_targets_compare_with_the_previous_period(catalog, previous, value
     assert _status(catalog, "cao-bang-2030-2045", "I.10", "2026-11", values, history=history).status == status
 
 
-@pytest.mark.parametrize("last_year, value, status", [(100, 120, "Đã đạt"), (100, 110, "Chậm tiến độ"),
-                                                      (None, 110, "Chưa có số liệu")])
+@pytest.mark.parametrize(
+    "last_year, value, status", [(100, 120, "Đã đạt"), (100, 110, "Chậm tiến độ"), (None, 110, "Chưa có số liệu")]
+)
 def test_growth_rate_targets_use_year_over_year_values(catalog, last_year, value, status):
     key = "cao-bang-2030-2045|I.17"  # "tăng trung bình" 20 %/năm
     history = History({"2025-11": {key: last_year}} if last_year else {})
@@ -238,8 +255,12 @@ def test_growth_rate_targets_use_year_over_year_values(catalog, last_year, value
 @pytest.mark.parametrize(
     "report, today, period, status",
     [
-        ({"assessment": "Đã hoàn thành", "doc_number": "9/QĐ-UBND", "doc_date": "2026-07-01"},
-         date(2026, 8, 1), "2026-08", "Đã hoàn thành"),
+        (
+            {"assessment": "Đã hoàn thành", "doc_number": "9/QĐ-UBND", "doc_date": "2026-07-01"},
+            date(2026, 8, 1),
+            "2026-08",
+            "Đã hoàn thành",
+        ),
         ({"assessment": "Đang thực hiện"}, date(2026, 6, 1), "2026-06", "Đang thực hiện"),
         ({"assessment": "Đang thực hiện"}, date(2026, 8, 1), "2026-08", "Quá hạn"),
         (None, date(2026, 8, 1), "2026-07", "Quá hạn"),  # today is past 31/07/2026
@@ -261,8 +282,21 @@ def test_status_and_explain_commands(workspace, tmp_path, runner):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     indicator = next(i for i in data["indicators"] if i["plan"] == "ninh-binh-2026" and i["code"] == "I.4.2")
-    for key in ("plan", "code", "name", "unit", "target_text", "governing", "value", "completion_pct",
-                "status", "provisional", "reporters_expected", "reporters_received", "missing_agencies"):
+    for key in (
+        "plan",
+        "code",
+        "name",
+        "unit",
+        "target_text",
+        "governing",
+        "value",
+        "completion_pct",
+        "status",
+        "provisional",
+        "reporters_expected",
+        "reporters_received",
+        "missing_agencies",
+    ):
         assert key in indicator
     assert indicator["value"] == 95.0 and indicator["provisional"] is True
     agency = next(a for a in data["agencies"] if a["code"] == "p-hoa-lu")
@@ -273,15 +307,13 @@ def test_status_and_explain_commands(workspace, tmp_path, runner):
     assert table.exit_code == 0
     assert "Về Phát triển Dữ liệu số" not in table.output  # sections are the plan's parts
     assert "Cơ quan: 1/36 đã nộp" in table.output
-    explain = runner.invoke(cli, ["-w", str(workspace.root), "explain", "--period", "2026-11",
-                                  "--indicator", "I.4.2"])
+    explain = runner.invoke(cli, ["-w", str(workspace.root), "explain", "--period", "2026-11", "--indicator", "I.4.2"])
     assert explain.exit_code == 0, explain.output
     assert "Quy tắc tổng hợp: ratio" in explain.output
     assert "Σ tử số / Σ mẫu số = 19 / 20" in explain.output
     assert "UBND phường Hoa Lư: tử số 19, mẫu số 20; 95" in explain.output
     assert "Sở Y tế: chưa báo cáo" in explain.output
-    ambiguous = runner.invoke(cli, ["-w", str(workspace.root), "explain", "--period", "2026-11",
-                                    "--indicator", "II.4"])
+    ambiguous = runner.invoke(cli, ["-w", str(workspace.root), "explain", "--period", "2026-11", "--indicator", "II.4"])
     assert ambiguous.exit_code == 2 and "--plan" in ambiguous.output
 
 
@@ -304,9 +336,19 @@ def test_every_indicator_of_the_seeds_evaluates(catalog, period):
             values = {}
             for part in item.parts:
                 key = f"{item.plan}|{item.code}" + (f"|{part}" if part else "")
-                values[key] = [AgencyValue(a, value=50.0, numerator=5, denominator=10,
-                                           assessment="Đạt", evidence="VB 1", doc_number="1/QĐ",
-                                           doc_date="2026-01-05") for a in reporters]
+                values[key] = [
+                    AgencyValue(
+                        a,
+                        value=50.0,
+                        numerator=5,
+                        denominator=10,
+                        assessment="Đạt",
+                        evidence="VB 1",
+                        doc_number="1/QĐ",
+                        doc_date="2026-01-05",
+                    )
+                    for a in reporters
+                ]
             for given in (values, {}):
                 result = evaluate_item(item, reporters, Period.parse(period), TODAY, given, History({}))
                 if result is not None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -10,26 +9,18 @@ import pytest
 
 from reportgen.cli import cli
 from reportgen.clock import VN
-from reportgen.forms import (
-    COLUMNS,
-    FIRST_DATA_ROW,
-    HEADER_ROW,
-    IDENTITY_FIELDS,
-    FormPlanner,
-    build_specs,
-    sign,
-    write_form,
-)
+from reportgen.forms import write_form
+from reportgen.layout import COLUMNS, FIRST_DATA_ROW, HEADER_ROW, IDENTITY_FIELDS, sign
 from reportgen.periods import Period
 
-from .conftest import needs_soffice, soffice
+from .conftest import needs_soffice
+from .helpers import libreoffice_save, planner
 
 NOW = datetime(2026, 11, 1, 8, 0, tzinfo=VN)
 
 
 def _planner(workspace, period="2026-11", plans=()):
-    return FormPlanner(workspace.catalog, workspace.select_plans(plans), Period.parse(period),
-                       now=NOW, contact="Phòng QLKH, 0229 000 0000")
+    return planner(workspace, period, NOW, plans, contact="Phòng QLKH, 0229 000 0000")
 
 
 def _expected_keys(workspace, agency, period):
@@ -81,7 +72,8 @@ def test_rows_per_agency_equal_the_catalog_assignment(workspace, tmp_path, agenc
 
 
 def test_file_names_are_ascii_and_names_stay_vietnamese(workspace):
-    specs = build_specs(workspace.catalog, workspace.select_plans(()), Period.parse("2026-11"), now=NOW)
+    maker = _planner(workspace)
+    specs = [maker.spec(a) for a in maker.duties.agencies()]
     for spec in specs:
         assert re.fullmatch(r"2026-11_[a-z0-9-]+\.xlsx", spec.file_name)
     names = {s.agency: s.agency_name for s in specs}
@@ -90,20 +82,20 @@ def test_file_names_are_ascii_and_names_stay_vietnamese(workspace):
 
 def test_targets_shown_are_those_governing_the_period(workspace, tmp_path):
     for period, expected in (("2025-11", "≥ 60"), ("2026-11", "100"), ("2031-01", None)):
-        rows = {r.key: r for r in _planner(workspace, period).rows("vnpt")}
+        rows = {r.key: r for r in _planner(workspace, period).duties.rows("vnpt")}
         row = rows.get("ninh-binh-2025-2045|I.1")
         if expected is None:
             assert row is None  # no 5G target after 2030
         else:
             assert (row.target, row.deadline) == (expected, "Năm 2030" if period > "2026" else "Năm 2025")
-    rows = {r.key: r for r in _planner(workspace).rows("vnpt")}
+    rows = {r.key: r for r in _planner(workspace).duties.rows("vnpt")}
     assert rows["ninh-binh-2026|I.2.1"].target == "Đạt tối thiểu 70%"
     assert rows["ninh-binh-2026|I.2.1"].deadline == "Tháng 12/2026"
 
 
 def test_indicators_past_their_deadline_leave_the_form(workspace):
-    november = {r.key for r in _planner(workspace, "2026-11").rows("so-khcn")}
-    december = {r.key for r in _planner(workspace, "2026-12").rows("so-khcn")}
+    november = {r.key for r in _planner(workspace, "2026-11").duties.rows("so-khcn")}
+    december = {r.key for r in _planner(workspace, "2026-12").duties.rows("so-khcn")}
     assert "ninh-binh-2026|I.3.1" in november  # deadline Tháng 11/2026
     assert "ninh-binh-2026|I.3.1" not in december
     assert "ninh-binh-2026|I.1.1" in december  # Thường xuyên
@@ -235,8 +227,21 @@ def test_identity_block_is_signed_and_very_hidden(workspace, form_path):
 def test_forms_command_writes_files_and_json(runner, workspace_dir):
     import json
 
-    result = runner.invoke(cli, ["-w", str(workspace_dir), "forms", "--period", "2026-11",
-                                 "--agency", "so-khcn", "--agency", "p-hoa-lu", "--json"])
+    result = runner.invoke(
+        cli,
+        [
+            "-w",
+            str(workspace_dir),
+            "forms",
+            "--period",
+            "2026-11",
+            "--agency",
+            "so-khcn",
+            "--agency",
+            "p-hoa-lu",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [d["agency"] for d in data] == ["p-hoa-lu", "so-khcn"]
@@ -251,9 +256,11 @@ def test_forms_command_writes_files_and_json(runner, workspace_dir):
 
 @pytest.mark.parametrize(
     "args, code, text",
-    [(["forms", "--period", "2026/11"], 2, "Kỳ báo cáo \"2026/11\" không hợp lệ"),
-     (["forms", "--period", "2026-11", "--agency", "so-khong-co"], 2, 'Không có cơ quan mã "so-khong-co"'),
-     (["forms", "--period", "2026-11", "--plan", "x"], 2, 'Không có kế hoạch "x"')],
+    [
+        (["forms", "--period", "2026/11"], 2, 'Kỳ báo cáo "2026/11" không hợp lệ'),
+        (["forms", "--period", "2026-11", "--agency", "so-khong-co"], 2, 'Không có cơ quan mã "so-khong-co"'),
+        (["forms", "--period", "2026-11", "--plan", "x"], 2, 'Không có kế hoạch "x"'),
+    ],
 )
 def test_forms_usage_errors(runner, workspace_dir, args, code, text):
     result = runner.invoke(cli, ["-w", str(workspace_dir), *args])
@@ -261,21 +268,10 @@ def test_forms_usage_errors(runner, workspace_dir, args, code, text):
     assert text in result.output
 
 
-def _libreoffice_copy(source: Path, target_dir: Path, fmt: str = "xlsx") -> Path:
-    target_dir.mkdir(parents=True, exist_ok=True)
-    profile = target_dir / "lo-profile"
-    subprocess.run(
-        [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
-         "--outdir", str(target_dir), str(source)],
-        check=True, capture_output=True, timeout=180,
-    )
-    return target_dir / (source.stem + "." + fmt.split(":")[0])
-
-
 @needs_soffice
 def test_libreoffice_round_trip_keeps_validations_protection_and_inputs(workspace, form_path, tmp_path):
     path, spec = form_path
-    copy = _libreoffice_copy(path, tmp_path / "lo")
+    copy = libreoffice_save(path, tmp_path / "lo")
     workbook = openpyxl.load_workbook(copy)
     sheet = workbook["BaoCao"]
     assert sheet.protection.sheet is True
@@ -294,18 +290,25 @@ def test_libreoffice_round_trip_keeps_validations_protection_and_inputs(workspac
 
 
 def test_last_periods_value_is_shown(workspace, tmp_path):
-    from reportgen import actions
 
-    from .helpers import fill, run_collect
+    from .helpers import fill, in_cycle, run_collect
 
-    october = actions.make_forms(workspace, Period.parse("2026-10"), agencies=["p-hoa-lu"], workers=1,
-                                 now=datetime(2026, 10, 1, 8, tzinfo=VN))
+    october = in_cycle(
+        workspace,
+        Period.parse("2026-10"),
+        datetime(2026, 10, 1, 8, tzinfo=VN),
+        "make_forms",
+        agencies=["p-hoa-lu"],
+        workers=1,
+    )
     [written] = october.written
-    filled = fill(Path(written.path), {"ninh-binh-2025-2045|III.4": {"value": 85.5},
-                                       "ninh-binh-2026|I.4.2": {"numerator": 19, "denominator": 20}},
-                  target=tmp_path / "2026-10_p-hoa-lu.xlsx")
+    filled = fill(
+        Path(written.path),
+        {"ninh-binh-2025-2045|III.4": {"value": 85.5}, "ninh-binh-2026|I.4.2": {"numerator": 19, "denominator": 20}},
+        target=tmp_path / "2026-10_p-hoa-lu.xlsx",
+    )
     run_collect(workspace, [filled], period="2026-10")
-    november = actions.make_forms(workspace, Period.parse("2026-11"), agencies=["p-hoa-lu"], workers=1, now=NOW)
+    november = in_cycle(workspace, Period.parse("2026-11"), NOW, "make_forms", agencies=["p-hoa-lu"], workers=1)
     sheet = openpyxl.load_workbook(november.written[0].path)["BaoCao"]
     rows = _data_rows(sheet)
     assert rows["ninh-binh-2025-2045|III.4"][COLUMNS["previous"]].value == "85,5"

@@ -93,6 +93,7 @@ def test_ratio_is_recomputed_from_numerator_and_denominator(workspace, form):
         for row in sheet.iter_rows():
             if row[0].value == RATIO:
                 row[7].value = 999  # somebody overwrote the % cell
+
     fill(form, {RATIO: {"numerator": "1.200", "denominator": "1.500"}}, edit=cached_lie)
     receipt = _one(run_collect(workspace, [form]))
     assert receipt.status == "accepted"
@@ -102,13 +103,18 @@ def test_ratio_is_recomputed_from_numerator_and_denominator(workspace, form):
 
 def test_dates_in_every_shape(workspace, tmp_path):
     form = make_form(workspace, "so-khcn", tmp_path / "sent")
-    fill(form, {
-        TASK: {"assessment": "Đã hoàn thành", "doc_number": "125/QĐ-UBND", "doc_date": "31/03/2026"},
-        "ninh-binh-2026|II.5": {"assessment": "hoàn thành", "doc_number": "130/QĐ-UBND",
-                                "doc_date": date(2026, 7, 15)},
-        "ninh-binh-2026|II.6": {"assessment": "Đã hoàn thành", "doc_number": "7/KH-UBND",
-                                "doc_date": 46112},
-    })
+    fill(
+        form,
+        {
+            TASK: {"assessment": "Đã hoàn thành", "doc_number": "125/QĐ-UBND", "doc_date": "31/03/2026"},
+            "ninh-binh-2026|II.5": {
+                "assessment": "hoàn thành",
+                "doc_number": "130/QĐ-UBND",
+                "doc_date": date(2026, 7, 15),
+            },
+            "ninh-binh-2026|II.6": {"assessment": "Đã hoàn thành", "doc_number": "7/KH-UBND", "doc_date": 46112},
+        },
+    )
     receipt = _one(run_collect(workspace, [form]))
     assert receipt.status == "accepted", receipt.problems
     values = _values(workspace)
@@ -126,10 +132,10 @@ def test_dates_in_every_shape(workspace, tmp_path):
         (RATIO, {"numerator": 5, "denominator": 0}, "denominator", "Mẫu số bằng 0"),
         (RATIO, {"numerator": 5}, "denominator", "Mới có tử số, thiếu mẫu số"),
         (COUNT, {"value": -3}, "value", "Giá trị -3 âm"),
-        (COUNT, {"value": "khoảng 30"}, "value", "\"khoảng 30\" không phải là số"),
+        (COUNT, {"value": "khoảng 30"}, "value", '"khoảng 30" không phải là số'),
         (COUNT, {"value": datetime(2026, 3, 1)}, "value", "không phải số"),  # noqa: DTZ001 - as typed
         (QUAL, {"assessment": "Đạt"}, "note", "cần minh chứng"),
-        (QUAL, {"assessment": "Tốt"}, "assessment", "\"Tốt\" không phải lựa chọn hợp lệ"),
+        (QUAL, {"assessment": "Tốt"}, "assessment", '"Tốt" không phải lựa chọn hợp lệ'),
     ],
 )
 def test_problems_name_the_cell_and_keep_good_values(workspace, form, key, cells, column, text):
@@ -152,6 +158,7 @@ def test_error_cells_are_reported(workspace, form):
             if row[0].value == COUNT:
                 row[7].value = "#DIV/0!"
                 assert row[7].data_type == "e"
+
     fill(form, {}, edit=error)
     receipt = _one(run_collect(workspace, [form]))
     [problem] = receipt.problems
@@ -171,7 +178,7 @@ def test_task_done_needs_number_and_date(workspace, tmp_path):
     fill(form, {TASK: {"assessment": "Đã hoàn thành", "doc_date": "32/13/2026"}})
     receipt = _one(run_collect(workspace, [form]))
     messages = [p["message"] for p in receipt.problems]
-    assert any("\"32/13/2026\" không phải ngày hợp lệ" in m for m in messages)
+    assert any('"32/13/2026" không phải ngày hợp lệ' in m for m in messages)
     assert any("cần số văn bản và ngày ban hành" in m for m in messages)
 
 
@@ -180,7 +187,7 @@ def test_ambiguous_numbers_are_read_and_noted(workspace, form):
     receipt = _one(run_collect(workspace, [form]))
     assert receipt.status == "accepted"
     [note] = receipt.notes
-    assert "\"1,234\" được hiểu là 1,234" in note["message"]
+    assert '"1,234" được hiểu là 1,234' in note["message"]
 
 
 # --- rows are matched by code, locked cells are guarded ---------------------------------
@@ -192,6 +199,7 @@ def test_rows_match_by_code_after_sorting_and_inserting(workspace, form):
         first, last = rows[0], rows[-1]
         for a, b in zip(first, last, strict=False):  # and swapped two rows
             a.value, b.value = b.value, a.value
+
     fill(form, {COUNT: {"value": 11}, RATIO: {"numerator": 3, "denominator": 4}}, edit=shuffle)
     receipt = _one(run_collect(workspace, [form]))
     assert receipt.status == "accepted", receipt.problems
@@ -205,11 +213,12 @@ def test_rewritten_target_is_ignored_and_reported(workspace, form):
         for row in workbook["BaoCao"].iter_rows():
             if row[0].value == COUNT:
                 row[4].value = "≥ 10"  # the target was "≥ 600"
+
     fill(form, {COUNT: {"value": 85}}, edit=rewrite)
     receipt = _one(run_collect(workspace, [form]))
     [problem] = receipt.problems
     assert problem["cell"] == cell_of(form, COUNT, "target")
-    assert "\"≥ 10\", bản gốc: \"≥ 600\"" in problem["message"]
+    assert '"≥ 10", bản gốc: "≥ 600"' in problem["message"]
     assert _values(workspace)[("p-hoa-lu", COUNT)].value == 85
 
 
@@ -224,14 +233,16 @@ def test_foreign_row_is_reported(workspace, form):
     def add_row(workbook):
         sheet = workbook["BaoCao"]
         sheet.append(["ninh-binh-2026|I.9.9", "I.9.9", "Chỉ tiêu tự thêm", "%", "", "", "", 50])
+
     fill(form, {}, edit=add_row)
     receipt = _one(run_collect(workspace, [form]))
     assert "không thuộc biểu mẫu này" in receipt.problems[0]["message"]
 
 
 # --- whole files refused ----------------------------------------------------------------
-def _zip_with(form: Path, target: Path, extra: dict[str, bytes] | None = None,
-              replace: dict[str, bytes] | None = None) -> Path:
+def _zip_with(
+    form: Path, target: Path, extra: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None
+) -> Path:
     with zipfile.ZipFile(form) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             data = (replace or {}).get(item.filename, src.read(item.filename))
@@ -252,35 +263,54 @@ def _bomb(target: Path) -> Path:
     return target
 
 
-BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
-                  b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                  b'<si><t>&lol2;</t></si></sst>')
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<si><t>&lol2;</t></si></sst>"
+)
 
 
 @pytest.mark.parametrize(
     "make, text",
     [
-        (lambda form, d: d.joinpath("2026-11_p-hoa-lu.xlsx").write_bytes(b"") or d / "2026-11_p-hoa-lu.xlsx",
-         "Tệp rỗng"),
+        (
+            lambda form, d: d.joinpath("2026-11_p-hoa-lu.xlsx").write_bytes(b"") or d / "2026-11_p-hoa-lu.xlsx",
+            "Tệp rỗng",
+        ),
         (lambda form, d: _write(d / "bao-cao.xlsx", b"PK\x03\x04" + b"\x00" * 200), "bị hỏng"),
-        (lambda form, d: _write(d / "bao-cao.xlsx", b"<html><body><table><tr><td>1</td></tr></table>"),
-         "thực chất là một trang HTML"),
-        (lambda form, d: _write(d / "bao-cao.xlsx", "STT,Chỉ tiêu,Kết quả\n1,5G,80\n".encode()),
-         "thực chất là tệp văn bản/CSV"),
+        (
+            lambda form, d: _write(d / "bao-cao.xlsx", b"<html><body><table><tr><td>1</td></tr></table>"),
+            "thực chất là một trang HTML",
+        ),
+        (
+            lambda form, d: _write(d / "bao-cao.xlsx", "STT,Chỉ tiêu,Kết quả\n1,5G,80\n".encode()),
+            "thực chất là tệp văn bản/CSV",
+        ),
         (lambda form, d: _word(d / "bao-cao.xlsx"), "thực chất là tài liệu Word"),
         (lambda form, d: _write(d / "bao-cao.xlsx", _encrypted()), "đặt mật khẩu"),
-        (lambda form, d: _zip_with(form, d / "bao-cao.xlsm", extra={"xl/vbaProject.bin": b"\0" * 64}),
-         "có macro"),
-        (lambda form, d: _write(d / "bao-cao.xlsx", b"PK\x03\x04" + b"\x00" * (21 * 1024 * 1024)),
-         "Tệp quá lớn"),
+        (lambda form, d: _zip_with(form, d / "bao-cao.xlsm", extra={"xl/vbaProject.bin": b"\0" * 64}), "có macro"),
+        (lambda form, d: _write(d / "bao-cao.xlsx", b"PK\x03\x04" + b"\x00" * (21 * 1024 * 1024)), "Tệp quá lớn"),
         (lambda form, d: _bomb(d / "bom.xlsx"), "Tệp nén bất thường"),
-        (lambda form, d: _zip_with(form, d / "xxe.xlsx", replace={"xl/sharedStrings.xml": BILLION_LAUGHS}),
-         "DOCTYPE/ENTITY"),
+        (
+            lambda form, d: _zip_with(form, d / "xxe.xlsx", replace={"xl/sharedStrings.xml": BILLION_LAUGHS}),
+            "DOCTYPE/ENTITY",
+        ),
         (lambda form, d: _plain_workbook(d / "moi.xlsx"), "không phải biểu mẫu của Sở"),
     ],
-    ids=["empty", "corrupt", "html", "csv", "word", "password", "xlsm", "oversized", "zip-bomb",
-         "xml-entity", "not-a-form"],
+    ids=[
+        "empty",
+        "corrupt",
+        "html",
+        "csv",
+        "word",
+        "password",
+        "xlsm",
+        "oversized",
+        "zip-bomb",
+        "xml-entity",
+        "not-a-form",
+    ],
 )
 def test_bad_files_are_refused_with_a_clear_message(workspace, form, tmp_path, make, text):
     folder = tmp_path / "in"
@@ -336,6 +366,7 @@ def test_edited_identity_is_refused(workspace, form):
         for row in meta.iter_rows():
             if row[0].value == "agency":
                 row[1].value = "so-khcn"
+
     fill(form, {COUNT: {"value": 1}}, edit=forge)
     receipt = _one(run_collect(workspace, [form]))
     assert receipt.status == "rejected"
@@ -353,8 +384,9 @@ def test_form_of_another_agency_is_refused(workspace, form, tmp_path):
 
 def test_form_from_an_older_catalog_is_refused(workspace, form):
     plan = workspace.plans_dir / "ninh-binh-2026.yaml"
-    plan.write_text(plan.read_text(encoding="utf-8").replace("Đạt tối thiểu 70%", "Đạt tối thiểu 75%", 1),
-                    encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace("Đạt tối thiểu 70%", "Đạt tối thiểu 75%", 1), encoding="utf-8"
+    )
     from reportgen.workspace import Workspace
 
     fresh = Workspace(workspace.root)
@@ -367,6 +399,7 @@ def test_identity_sheet_unhidden_or_renamed_is_still_read(workspace, form):
     def unhide(workbook):
         workbook["_meta"].sheet_state = "visible"
         workbook["_meta"].title = "ThongTin"
+
     fill(form, {COUNT: {"value": 3}}, edit=unhide)
     assert _one(run_collect(workspace, [form])).status == "accepted"
 
@@ -445,8 +478,10 @@ def _collect_in_process(args):
 def test_two_collect_runs_at_once_do_not_double_count(workspace, tmp_path):
     from concurrent.futures import ProcessPoolExecutor
 
-    files = [str(fill(make_form(workspace, a, tmp_path / a), {COUNT: {"value": 4}}))
-             for a in ("p-hoa-lu", "p-tam-diep", "p-nam-dinh", "p-phu-ly")]
+    files = [
+        str(fill(make_form(workspace, a, tmp_path / a), {COUNT: {"value": 4}}))
+        for a in ("p-hoa-lu", "p-tam-diep", "p-nam-dinh", "p-phu-ly")
+    ]
     with ProcessPoolExecutor(2) as pool:
         results = list(pool.map(_collect_in_process, [(str(workspace.root), files)] * 2))
     statuses = sorted(s for run in results for s in run)
@@ -472,8 +507,9 @@ def test_problem_files_get_their_form_back_marked(workspace, form, tmp_path):
     assert rows[COUNT][7].value == 5 and rows[COUNT][7].comment is None
     assert "cần minh chứng" in rows[QUAL][13].comment.text
     # fixed and sent again, the same form is accepted
-    fixed = fill(back, {PERCENT: {"value": 95}, QUAL: {"note": "QĐ 12/QĐ-UBND"}},
-                 target=tmp_path / "2026-11_p-hoa-lu.xlsx")
+    fixed = fill(
+        back, {PERCENT: {"value": 95}, QUAL: {"note": "QĐ 12/QĐ-UBND"}}, target=tmp_path / "2026-11_p-hoa-lu.xlsx"
+    )
     assert _one(run_collect(workspace, [fixed])).status == "accepted"
 
 
@@ -517,11 +553,13 @@ def test_libreoffice_saved_task_fixture(lo_workspace):
 @needs_soffice
 def test_round_trip_through_libreoffice_end_to_end(workspace, tmp_path, runner):
     form = make_form(workspace, "p-tam-diep", tmp_path / "sent")
-    filled = fill(form, {RATIO: {"numerator": 45, "denominator": 50}, COUNT: {"value": "30,5"}},
-                  target=tmp_path / "filled" / form.name)
+    filled = fill(
+        form,
+        {RATIO: {"numerator": 45, "denominator": 50}, COUNT: {"value": "30,5"}},
+        target=tmp_path / "filled" / form.name,
+    )
     saved = libreoffice_save(filled, tmp_path / "lo")
-    result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(saved), "--period", "2026-11",
-                                 "--json"])
+    result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(saved), "--period", "2026-11", "--json"])
     assert result.exit_code == 0, result.output
     [receipt] = json.loads(result.stdout)
     assert receipt["status"] == "accepted" and receipt["accepted"] == 2
@@ -540,8 +578,7 @@ def test_collect_command_exit_codes_and_json(workspace, form, tmp_path, runner):
     assert "✔" in result.output and "nhận 1 giá trị" in result.output
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"<html></html>")
-    result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(bad), "--period", "2026-11",
-                                 "--json"])
+    result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(bad), "--period", "2026-11", "--json"])
     assert result.exit_code == 1
     [receipt] = json.loads(result.stdout)
     assert set(receipt) >= {"file", "agency", "form_id", "accepted", "problems", "status"}
@@ -553,3 +590,63 @@ def test_collect_command_exit_codes_and_json(workspace, form, tmp_path, runner):
     result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(lock), "--period", "2026-11"])
     assert result.exit_code == 0 and "~$" not in result.output
 
+
+# --- one table of cell rules: the quick pass over empty rows changes nothing ------------------
+def _reading(workspace, path, fast):
+    from reportgen.cycle import Cycle
+    from reportgen.intake import read_form
+    from reportgen.periods import Period
+
+    with Cycle(workspace, Period.parse("2026-11"), NOW) as cycle:
+        expectation = cycle.collector().expectation()
+    reading = read_form(Path(path).read_bytes(), Path(path).name, expectation, fast=fast)
+    return reading.values, reading.problems, reading.entered
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "good",
+        "faulty",
+        "2026-11_p-hoa-lu.lo.xlsx",
+        "2026-11_p-hoa-lu.ods",
+        "2026-11_p-hoa-lu.xls",
+        "2026-11_so-khcn.lo.xlsx",
+    ],
+)
+def test_fast_and_careful_reading_agree(lo_workspace, tmp_path, source):
+    if source in ("good", "faulty"):
+        path = make_form(lo_workspace, "p-hoa-lu", tmp_path / "sent")
+        cells = {
+            COUNT: {"value": "85,5"},
+            RATIO: {"numerator": 9, "denominator": 10},
+            QUAL: {"assessment": "Đạt", "note": "QĐ 12/QĐ-UBND"},
+        }
+        if source == "faulty":
+            cells |= {PERCENT: {"value": 120}, COUNT2: {"value": "mười"}, RATIO2: {"numerator": 5}}
+        fill(path, cells)
+    else:
+        path = DATA / "lo" / source
+    fast = _reading(lo_workspace, path, fast=True)
+    careful = _reading(lo_workspace, path, fast=False)
+    assert fast == careful
+    assert fast[0]  # values were read
+    if source != "good":
+        assert any(p.level == "error" for p in fast[1])
+
+
+def test_a_refused_or_faulty_file_is_not_shown_as_missing(workspace, form, tmp_path, runner):
+    fill(form, {PERCENT: {"value": 120}})  # a problem to fix
+    old = make_form(workspace, "p-tam-diep", tmp_path / "old", period="2026-10")  # another period's form
+    target = tmp_path / "inbox" / "2026-11_p-tam-diep.xlsx"
+    target.parent.mkdir()
+    shutil.copy(old, target)
+    result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(form), str(target), "--period", "2026-11"])
+    assert result.exit_code == 1
+    status = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11", "--json"])
+    agencies = {a["code"]: a for a in json.loads(status.output)["agencies"]}
+    assert agencies["p-hoa-lu"]["state"] == "problems" and agencies["p-hoa-lu"]["problems"] == 1
+    assert agencies["p-tam-diep"]["state"] == "rejected" and agencies["p-tam-diep"]["rejected_files"] == 1
+    assert agencies["p-phu-ly"]["state"] == "missing"
+    summary = json.loads(status.output)["summary"]
+    assert (summary["agencies_with_problems"], summary["agencies_rejected"]) == (1, 1)

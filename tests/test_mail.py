@@ -15,16 +15,16 @@ import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from reportgen import actions
 from reportgen.cli import cli
 from reportgen.clock import VN
 from reportgen.errors import MailError
 from reportgen.mail import Message, OutboxMailer, SmtpMailer, send_with_retry
+from reportgen.messages import describe
 from reportgen.periods import Period
 from reportgen.store import Store
 from reportgen.workspace import Workspace
 
-from .helpers import fill, run_collect
+from .helpers import fill, in_cycle, run_collect
 
 PERIOD = Period.parse("2026-11")
 BEFORE = datetime(2026, 11, 14, 8, 10, tzinfo=VN)  # 2 days before the 16/11 deadline
@@ -79,18 +79,24 @@ def _use_smtp(workspace: Workspace, port: int, **mail) -> Workspace:
 
 
 def _expected_agencies(workspace):
-    return {a.code for a in actions.overview(workspace, PERIOD, now=BEFORE).agencies}
+    return {a.code for a in in_cycle(workspace, PERIOD, BEFORE, "overview").agencies}
 
 
 @pytest.fixture
 def month(workspace, tmp_path):
     """Forms for November, one clean submission (p-hoa-lu), one with problems (p-tam-diep)."""
-    actions.make_forms(workspace, PERIOD, now=datetime(2026, 11, 1, 8, 5, tzinfo=VN), workers=1)
+    in_cycle(workspace, PERIOD, datetime(2026, 11, 1, 8, 5, tzinfo=VN), "make_forms", workers=1)
     folder = workspace.period_dir("2026-11") / "forms"
-    good = fill(folder / "2026-11_p-hoa-lu.xlsx", {"ninh-binh-2025-2045|III.4": {"value": 12}},
-                target=tmp_path / "in" / "2026-11_p-hoa-lu.xlsx")
-    bad = fill(folder / "2026-11_p-tam-diep.xlsx", {"ninh-binh-2026|I.2.1": {"value": 140}},
-               target=tmp_path / "in" / "2026-11_p-tam-diep.xlsx")
+    good = fill(
+        folder / "2026-11_p-hoa-lu.xlsx",
+        {"ninh-binh-2025-2045|III.4": {"value": 12}},
+        target=tmp_path / "in" / "2026-11_p-hoa-lu.xlsx",
+    )
+    bad = fill(
+        folder / "2026-11_p-tam-diep.xlsx",
+        {"ninh-binh-2026|I.2.1": {"value": 140}},
+        target=tmp_path / "in" / "2026-11_p-tam-diep.xlsx",
+    )
     run_collect(workspace, [good, bad], received=datetime(2026, 11, 12, 9, tzinfo=VN))
     return workspace
 
@@ -98,7 +104,7 @@ def month(workspace, tmp_path):
 def test_reminders_go_only_to_those_who_have_not_submitted_and_never_twice(month, smtp):
     inbox, port = smtp
     workspace = _use_smtp(month, port)
-    results = actions.remind(workspace, PERIOD, now=BEFORE)
+    results = in_cycle(workspace, PERIOD, BEFORE, "remind")
     reminders = [r for r in results if r.planned.kind == "reminder"]
     assert all(r.status == "sent" for r in results)
     recipients = {r.planned.agency.code for r in reminders}
@@ -115,7 +121,7 @@ def test_reminders_go_only_to_those_who_have_not_submitted_and_never_twice(month
     assert attachment.get_filename() == "2026-11_so-y-te.xlsx"
     assert openpyxl.load_workbook(io.BytesIO(attachment.get_content()))["BaoCao"]
     count = len(inbox.messages)
-    again = actions.remind(workspace, PERIOD, now=BEFORE.replace(hour=15))
+    again = in_cycle(workspace, PERIOD, BEFORE.replace(hour=15), "remind")
     assert {r.status for r in again} == {"already-sent"}
     assert len(inbox.messages) == count  # no second message on re-run
 
@@ -123,7 +129,7 @@ def test_reminders_go_only_to_those_who_have_not_submitted_and_never_twice(month
 def test_agency_with_problems_gets_its_marked_workbook(month, smtp):
     inbox, port = smtp
     workspace = _use_smtp(month, port)
-    actions.remind(workspace, PERIOD, now=BEFORE)
+    in_cycle(workspace, PERIOD, BEFORE, "remind")
     [message] = [m for m in inbox.to("p-tam-diep@ninh-binh.example") if "Nhắc báo cáo" in m["Subject"]]
     assert "còn 1 lỗi cần sửa" in message.get_body(("plain",)).get_content()
     [attachment] = list(message.iter_attachments())
@@ -135,7 +141,7 @@ def test_agency_with_problems_gets_its_marked_workbook(month, smtp):
 def test_overdue_notice_copies_the_monitoring_agency(month, smtp):
     inbox, port = smtp
     workspace = _use_smtp(month, port)
-    results = actions.remind(workspace, PERIOD, now=AFTER)
+    results = in_cycle(workspace, PERIOD, AFTER, "remind")
     overdue = [r for r in results if r.planned.kind == "overdue"]
     assert overdue and not [r for r in results if r.planned.kind == "reminder"]
     [message] = [m for m in inbox.to("so-y-te@ninh-binh.example") if "Quá hạn" in m["Subject"]]
@@ -147,8 +153,9 @@ def test_overdue_notice_copies_the_monitoring_agency(month, smtp):
 def test_send_forms_once_each_with_the_form_attached(month, smtp, runner):
     inbox, port = smtp
     workspace = _use_smtp(month, port)
-    result = runner.invoke(cli, ["-w", str(workspace.root), "send-forms", "--period", "2026-11",
-                                 "--agency", "so-khcn", "--agency", "vnpt"])
+    result = runner.invoke(
+        cli, ["-w", str(workspace.root), "send-forms", "--period", "2026-11", "--agency", "so-khcn", "--agency", "vnpt"]
+    )
     assert result.exit_code == 0, result.output
     assert "đã gửi" in result.output
     [message] = inbox.to("vnpt@ninh-binh.example")
@@ -182,8 +189,11 @@ def test_a_failed_send_shows_in_status_and_is_retried_on_the_next_run(month, run
     controller = _server(inbox)
     workspace = _use_smtp(month, controller.port, retries=1)
     try:
-        result = runner.invoke(cli, ["-w", str(workspace.root), "send-forms", "--period", "2026-11",
-                                     "--agency", "vnpt"], env={"REPORTGEN_NOW": BEFORE.isoformat()})
+        result = runner.invoke(
+            cli,
+            ["-w", str(workspace.root), "send-forms", "--period", "2026-11", "--agency", "vnpt"],
+            env={"REPORTGEN_NOW": BEFORE.isoformat()},
+        )
         assert result.exit_code == 1
         assert "GỬI LỖI" in result.output and "451" in result.output
         status = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11", "--json"])
@@ -192,8 +202,9 @@ def test_a_failed_send_shows_in_status_and_is_retried_on_the_next_run(month, run
         failed = json.loads(status.stdout)["mail"]["failed"]
         assert [(f["agency"], f["attempts"]) for f in failed] == [("vnpt", 2)]
         inbox.refuse = 0  # the server recovers
-        result = runner.invoke(cli, ["-w", str(workspace.root), "send-forms", "--period", "2026-11",
-                                     "--agency", "vnpt"])
+        result = runner.invoke(
+            cli, ["-w", str(workspace.root), "send-forms", "--period", "2026-11", "--agency", "vnpt"]
+        )
         assert result.exit_code == 0 and "đã gửi" in result.output
     finally:
         controller.stop()
@@ -228,18 +239,23 @@ def test_tls_modes_verify_certificates_and_login(certificates, security, monkeyp
     server_context, ca_file = certificates
     inbox = Inbox()
     # aiosmtpd does not count implicit TLS as TLS for AUTH (aio-libs/aiosmtpd #281): allow it there.
-    options = {"ssl_context": server_context, "auth_require_tls": False} if security == "ssl" else {
-        "tls_context": server_context, "require_starttls": True}
+    options = (
+        {"ssl_context": server_context, "auth_require_tls": False}
+        if security == "ssl"
+        else {"tls_context": server_context, "require_starttls": True}
+    )
     controller = _server(inbox, authenticator=_authenticator, **options)
     message = Message(("a@ninh-binh.example",), "Tiếng Việt có dấu", "nội dung", "<p>nội dung</p>")
     try:
-        trusted = SmtpMailer("127.0.0.1", controller.port, security, "so-khcn@ninh-binh.example",
-                             "vanthu", "bi-mat", ca_file=ca_file)
+        trusted = SmtpMailer(
+            "127.0.0.1", controller.port, security, "so-khcn@ninh-binh.example", "vanthu", "bi-mat", ca_file=ca_file
+        )
         trusted.send(message)
         with pytest.raises(MailError) as refused:  # a self-signed server is not trusted by default
-            SmtpMailer("127.0.0.1", controller.port, security, "so-khcn@ninh-binh.example",
-                       "vanthu", "bi-mat").send(message)
-        assert "chứng chỉ" in refused.value.detail or "CERTIFICATE" in refused.value.detail.upper()
+            SmtpMailer("127.0.0.1", controller.port, security, "so-khcn@ninh-binh.example", "vanthu", "bi-mat").send(
+                message
+            )
+        assert "chứng chỉ" in describe(refused.value) and "CERTIFICATE" in describe(refused.value).upper()
     finally:
         controller.stop()
     [(_, received)] = inbox.messages
@@ -248,7 +264,7 @@ def test_tls_modes_verify_certificates_and_login(certificates, security, monkeyp
 
 def test_password_only_from_the_environment_and_never_prompted(workspace, monkeypatch, runner):
     workspace = _use_smtp(workspace, 25, username="vanthu")
-    actions.make_forms(workspace, PERIOD, agencies=["vnpt"], workers=1)
+    in_cycle(workspace, PERIOD, None, "make_forms", agencies=["vnpt"], workers=1)
     monkeypatch.setattr("getpass.getpass", lambda *a, **k: pytest.fail("prompted for a password"))
     result = runner.invoke(cli, ["-w", str(workspace.root), "send-forms", "--period", "2026-11"], input="")
     assert result.exit_code == 1
@@ -256,9 +272,12 @@ def test_password_only_from_the_environment_and_never_prompted(workspace, monkey
 
 
 def test_outbox_writes_readable_eml_files(workspace, tmp_path, runner):
-    actions.make_forms(workspace, PERIOD, agencies=["so-y-te"], workers=1)
-    result = runner.invoke(cli, ["-w", str(workspace.root), "send-forms", "--period", "2026-11"],
-                           env={"REPORTGEN_NOW": "2026-11-01T08:05:00"})
+    in_cycle(workspace, PERIOD, None, "make_forms", agencies=["so-y-te"], workers=1)
+    result = runner.invoke(
+        cli,
+        ["-w", str(workspace.root), "send-forms", "--period", "2026-11"],
+        env={"REPORTGEN_NOW": "2026-11-01T08:05:00"},
+    )
     assert result.exit_code == 0, result.output
     assert "đã ghi vào hộp thư đi" in result.output and "output/outbox" in result.output
     [path] = list((workspace.output_dir / "outbox").glob("*.eml"))

@@ -19,8 +19,7 @@ from reportgen.remind import (
 )
 
 DEADLINE = date(2026, 11, 16)
-CTX = Context(issuer="Sở Khoa học và Công nghệ", contact="Phòng QLKH", period_label="Tháng 11/2026",
-              deadline=DEADLINE)
+CTX = Context(issuer="Sở Khoa học và Công nghệ", contact="Phòng QLKH", period_label="Tháng 11/2026", deadline=DEADLINE)
 A = Recipient("so-y-te", "Sở Y tế", "so-y-te@x.example")
 B = Recipient("p-hoa-lu", "UBND phường Hoa Lư", "p-hoa-lu@x.example")
 C = Recipient("so-ct", "Sở Công Thương", "so-ct@x.example")
@@ -49,8 +48,7 @@ def _agencies():
     return [
         AgencyDue(A, submitted=False, form=Path("f/2026-11_so-y-te.xlsx"), monitors=(MONITOR,)),
         AgencyDue(B, submitted=True),
-        AgencyDue(C, submitted=True, problems=2, returned=Path("r/2026-11_so-ct_tra-lai.xlsx"),
-                  monitors=(MONITOR,)),
+        AgencyDue(C, submitted=True, problems=2, returned=Path("r/2026-11_so-ct_tra-lai.xlsx"), monitors=(MONITOR,)),
     ]
 
 
@@ -80,8 +78,18 @@ def test_a_machine_off_for_days_sends_only_the_latest_reminder():
 
 
 def _item(code, due, kind="indicator"):
-    return ItemDue(key=f"p|{code}", code=code, name=f"Chỉ tiêu {code}", kind=kind, deadline_text="Tháng 12/2026",
-                   due=due, value="60%", target="Đạt tối thiểu 70%", status="Chậm tiến độ", monitors=(MONITOR,))
+    return ItemDue(
+        key=f"p|{code}",
+        code=code,
+        name=f"Chỉ tiêu {code}",
+        kind=kind,
+        deadline_text="Tháng 12/2026",
+        due=due,
+        value="60%",
+        target="Đạt tối thiểu 70%",
+        status="Chậm tiến độ",
+        monitors=(MONITOR,),
+    )
 
 
 def test_lead_agencies_are_reminded_of_their_own_deadlines_with_the_current_value():

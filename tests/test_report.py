@@ -20,44 +20,58 @@ from reportgen.report import make_report
 from reportgen.store import Store
 
 from .conftest import needs_soffice
-from .helpers import NOW, fill, make_form, run_collect
+from .helpers import fill, make_form, run_collect
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _report(workspace, tmp_path, plans=(), today=date(2026, 11, 20), number=None, collected=True,
-            settings=None):
+def _report(workspace, tmp_path, plans=(), today=date(2026, 11, 20), number=None, collected=True, settings=None):
     if collected:
         khcn = make_form(workspace, "so-khcn", tmp_path / "sent")
-        fill(khcn, {
-            "ninh-binh-2026|I.5.1": {"value": 0.72},
-            "ninh-binh-2026|II.4": {"assessment": "Đã hoàn thành", "doc_number": "125/QĐ-UBND",
-                                    "doc_date": "31/03/2026"},
-            "ninh-binh-2025-2045|III.4": {"value": 85},
-            "ninh-binh-2026|I.4.2": {"numerator": 19, "denominator": 20},
-        }, edit=_typed_as_text("ninh-binh-2026|I.4.2", "=HYPERLINK(\"http://x\") & <5 ca>"))
+        fill(
+            khcn,
+            {
+                "ninh-binh-2026|I.5.1": {"value": 0.72},
+                "ninh-binh-2026|II.4": {
+                    "assessment": "Đã hoàn thành",
+                    "doc_number": "125/QĐ-UBND",
+                    "doc_date": "31/03/2026",
+                },
+                "ninh-binh-2025-2045|III.4": {"value": 85},
+                "ninh-binh-2026|I.4.2": {"numerator": 19, "denominator": 20},
+            },
+            edit=_typed_as_text("ninh-binh-2026|I.4.2", '=HYPERLINK("http://x") & <5 ca>'),
+        )
         hoa_lu = make_form(workspace, "p-hoa-lu", tmp_path / "sent")
         fill(hoa_lu, {"ninh-binh-2026|I.4.2": {"numerator": 5, "denominator": 10}})
         run_collect(workspace, [khcn, hoa_lu])
     store = Store.open(workspace)
     selected = workspace.select_plans(plans)
-    view = build_overview(workspace.catalog, selected, store, Period.parse("2026-11"), today,
-                          submission_day=16, now=NOW)
+    view = build_overview(workspace.catalog, selected, store, Period.parse("2026-11"), today, submission_day=16)
     store.close()
     merged = dict(workspace.settings, **(settings or {}))
-    files = make_report(view, workspace.catalog, merged, view.values,
-                        workspace.template("docx", "bao-cao.docx"), tmp_path / "out", today,
-                        number=number)
+    files = make_report(
+        view,
+        workspace.catalog,
+        merged,
+        view.values,
+        workspace.template("docx", "bao-cao.docx"),
+        tmp_path / "out",
+        today,
+        number=number,
+    )
     return files, view
 
 
 def _typed_as_text(key, text):
     """A note an agency typed that looks like a formula but is stored as text."""
+
     def edit(workbook):
         for row in workbook["BaoCao"].iter_rows():
             if row[0].value == key:
                 row[13].value = text
                 row[13].data_type = "s"
+
     return edit
 
 
@@ -170,13 +184,16 @@ def test_title_recipient_body_and_closing(report):
     document = Document(files.docx)
     texts = _texts(document.paragraphs)
     title = texts.index("BÁO CÁO")
-    assert texts[title + 1].startswith("Kết quả thực hiện các chỉ tiêu") and texts[title + 1].endswith(
-        "tháng 11/2026")
-    for paragraph in document.paragraphs[title:title + 2]:
+    assert texts[title + 1].startswith("Kết quả thực hiện các chỉ tiêu") and texts[title + 1].endswith("tháng 11/2026")
+    for paragraph in document.paragraphs[title : title + 2]:
         assert paragraph.runs[0].bold and _size(paragraph.runs[0]) == 28 and paragraph.alignment == 1
     assert "Kính gửi: Ủy ban nhân dân tỉnh Ninh Bình." in texts
-    for heading in ("I. KẾT QUẢ ĐẠT ĐƯỢC", "II. TỒN TẠI, HẠN CHẾ", "III. NHIỆM VỤ, GIẢI PHÁP TRONG THỜI GIAN TỚI",
-                    "IV. ĐỀ XUẤT, KIẾN NGHỊ"):
+    for heading in (
+        "I. KẾT QUẢ ĐẠT ĐƯỢC",
+        "II. TỒN TẠI, HẠN CHẾ",
+        "III. NHIỆM VỤ, GIẢI PHÁP TRONG THỜI GIAN TỚI",
+        "IV. ĐỀ XUẤT, KIẾN NGHỊ",
+    ):
         assert heading in texts
     assert texts[[i for i, t in enumerate(texts) if t.endswith("./.")][0]].startswith("Trên đây là báo cáo")
     body = [p for p in document.paragraphs if p.text.startswith(("Thực hiện", "Kỳ báo cáo", "- "))]
@@ -199,10 +216,11 @@ def test_figures_match_the_evaluated_status(report):
         assert f"- {status}: {count} (" in text
     # met: the digital transformation index 0,72 against "≥ 0.70"; ratio 24/30 = 80 % behind 95 %
     assert "Chỉ số chuyển đổi số cấp tỉnh (I.5.1): 0,72 so với chỉ tiêu Đạt tối thiểu 0.70" in text
-    assert "(I.4.2) (chủ trì: Các sở, ban, ngành; UBND các xã, phường): 80% so với chỉ tiêu Đạt tối thiểu 95%" \
-        in text
-    assert "Quyết định ban hành Khung kiến trúc dữ liệu tỉnh Ninh Bình (II.4) (văn bản 125/QĐ-UBND ngày " \
-           "31/03/2026)" in text
+    assert "(I.4.2) (chủ trì: Các sở, ban, ngành; UBND các xã, phường): 80% so với chỉ tiêu Đạt tối thiểu 95%" in text
+    assert (
+        "Quyết định ban hành Khung kiến trúc dữ liệu tỉnh Ninh Bình (II.4) (văn bản 125/QĐ-UBND ngày "
+        "31/03/2026)" in text
+    )
     assert "Chưa gửi báo cáo (34):" in text
 
 
@@ -211,8 +229,17 @@ def test_appendix_table(report):
     document = Document(files.docx)
     table = document.tables[-1]
     header = [c.text for c in table.rows[0].cells]
-    assert header == ["STT", "Chỉ tiêu", "Đơn vị tính", "Kế hoạch", "Kết quả thực hiện", "Tỷ lệ TH/KH (%)",
-                      "Đánh giá", "Cơ quan chủ trì", "Ghi chú"]
+    assert header == [
+        "STT",
+        "Chỉ tiêu",
+        "Đơn vị tính",
+        "Kế hoạch",
+        "Kết quả thực hiện",
+        "Tỷ lệ TH/KH (%)",
+        "Đánh giá",
+        "Cơ quan chủ trì",
+        "Ghi chú",
+    ]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on each page
     rows = [[c.text for c in r.cells] for r in table.rows[1:]]
     data = [r for r in rows if r[0] != r[1]]  # group rows span the table
@@ -234,8 +261,12 @@ def test_signature_block_and_recipients(report, workspace):
     head = left.paragraphs[0]
     assert head.text == "Nơi nhận:" and head.runs[0].bold and head.runs[0].italic and _size(head.runs[0]) == 24
     lines = [p for p in left.paragraphs[1:] if p.text]
-    assert [p.text for p in lines] == ["- Như trên;", "- Giám đốc Sở (để b/c);", "- Các Phó Giám đốc Sở;",
-                                       "- Lưu: VT, VP."]
+    assert [p.text for p in lines] == [
+        "- Như trên;",
+        "- Giám đốc Sở (để b/c);",
+        "- Các Phó Giám đốc Sở;",
+        "- Lưu: VT, VP.",
+    ]
     for line in lines[:-1]:
         assert re.fullmatch(r"- .+;", line.text) and _size(line.runs[0]) == 22
     assert re.fullmatch(r"- Lưu: VT, .+\.", lines[-1].text)
@@ -246,10 +277,14 @@ def test_signature_block_and_recipients(report, workspace):
 
 def test_configuration_drives_issuer_signer_and_recipients(workspace, tmp_path):
     settings = {
-        "office.parent": "UBND TỈNH CAO BẰNG", "office.issuer_short": "SKHCN",
-        "office.issuer_name": "Sở KH&CN <Cao Bằng>", "office.place": "Cao Bằng",
+        "office.parent": "UBND TỈNH CAO BẰNG",
+        "office.issuer_short": "SKHCN",
+        "office.issuer_name": "Sở KH&CN <Cao Bằng>",
+        "office.place": "Cao Bằng",
         "report.recipients": ["Bộ Khoa học và Công nghệ", "Ủy ban nhân dân tỉnh Cao Bằng"],
-        "report.signer_authority": "GIÁM ĐỐC", "report.signer_title": "", "report.signer_name": "Nguyễn Văn A",
+        "report.signer_authority": "GIÁM ĐỐC",
+        "report.signer_title": "",
+        "report.signer_name": "Nguyễn Văn A",
     }
     files, _ = _report(workspace, tmp_path, plans=("cao-bang-2030-2045",), collected=False, settings=settings)
     document = Document(files.docx)
@@ -268,9 +303,12 @@ def test_renders_with_nothing_collected_single_plan_and_all_plans(workspace, tmp
     text = "\n".join(_texts(Document(empty.docx).paragraphs))
     assert {s.status for s in view.statuses} <= {"Chưa có số liệu", "Quá hạn"}
     assert "Chưa có chỉ tiêu nào được đánh giá đạt hoặc vượt" in text
-    everything, view = _report(workspace, tmp_path / "all",
-                               plans=("ninh-binh-2025-2045", "ninh-binh-2026", "cao-bang-2030-2045"),
-                               collected=False)
+    everything, view = _report(
+        workspace,
+        tmp_path / "all",
+        plans=("ninh-binh-2025-2045", "ninh-binh-2026", "cao-bang-2030-2045"),
+        collected=False,
+    )
     assert len(view.statuses) >= 200
     table = Document(everything.docx).tables[-1]
     assert len(table.rows) > 200
@@ -315,7 +353,7 @@ def test_excel_summary(report):
     values = workbook["SoLieu"]
     notes = [r[8] for r in values.iter_rows(min_row=4) if r[8].value]
     [note] = notes
-    assert note.value == "=HYPERLINK(\"http://x\") & <5 ca>" and note.data_type == "s"
+    assert note.value == '=HYPERLINK("http://x") & <5 ca>' and note.data_type == "s"
     assert note.quotePrefix  # typed by an agency: shown as text, never run as a formula
 
 
@@ -340,8 +378,14 @@ def test_pdf_is_produced_with_a_sane_page_count(report, tmp_path):
 
     files, _ = report
     pdf = to_pdf(files.docx, tmp_path)
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False).stdout \
-        if Path("/usr/bin/pdfinfo").exists() else ""
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1)) if info else len(re.findall(
-        rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    info = (
+        subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False).stdout
+        if Path("/usr/bin/pdfinfo").exists()
+        else ""
+    )
+    pages = (
+        int(re.search(r"Pages:\s+(\d+)", info).group(1))
+        if info
+        else len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    )
     assert 6 <= pages <= 60

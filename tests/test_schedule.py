@@ -12,13 +12,14 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from freezegun import freeze_time
 
-from reportgen import actions
 from reportgen.cli import cli
 from reportgen.clock import VN
 from reportgen.errors import SchedulerRunning
 from reportgen.periods import Period
 from reportgen.schedule import lock, month_plan, next_runs, open_scheduler
 from reportgen.store import Store
+
+from .helpers import in_cycle
 
 
 def test_the_month_plan_in_vietnam_time(workspace):
@@ -38,8 +39,9 @@ def test_schedule_list_command(workspace, runner):
     result = runner.invoke(cli, ["-w", str(workspace.root), "schedule", "list", "--month", "2026-11"])
     assert result.exit_code == 0, result.output
     assert "01/11/2026 08:05  forms" in result.output and "18/11/2026 08:20  report" in result.output
-    result = runner.invoke(cli, ["-w", str(workspace.root), "schedule", "list"],
-                           env={"REPORTGEN_NOW": "2026-11-17T21:00:00"})
+    result = runner.invoke(
+        cli, ["-w", str(workspace.root), "schedule", "list"], env={"REPORTGEN_NOW": "2026-11-17T21:00:00"}
+    )
     assert "report   Lập báo cáo và gửi lãnh đạo        kế tiếp: 18/11/2026 08:20" in result.output
 
 
@@ -61,12 +63,10 @@ def _runs(caplog, action: str) -> int:
 
 
 def test_past_due_reminders_run_once_after_a_restart(workspace, caplog):
-    caplog.set_level(logging.INFO, logger="reportgen.actions")
-    actions.make_forms(workspace, Period.parse("2026-11"), workers=1,
-                       now=datetime(2026, 11, 1, 8, 5, tzinfo=VN))
+    caplog.set_level(logging.INFO, logger="reportgen.cycle")
+    in_cycle(workspace, Period.parse("2026-11"), datetime(2026, 11, 1, 8, 5, tzinfo=VN), "make_forms", workers=1)
     # The scheduler first starts on the 9th at 07:00: nothing is due yet.
-    assert sorted(_tick(workspace, datetime(2026, 11, 9, 7, 0, tzinfo=VN))) == [
-        "collect", "forms", "remind", "report"]
+    assert sorted(_tick(workspace, datetime(2026, 11, 9, 7, 0, tzinfo=VN))) == ["collect", "forms", "remind", "report"]
     assert _runs(caplog, "remind") == 0
     # The machine is off until the 11th at 09:00: three reminder runs were missed.
     later = datetime(2026, 11, 11, 9, 0, tzinfo=VN)
@@ -98,8 +98,7 @@ def test_past_due_reminders_run_once_after_a_restart(workspace, caplog):
 def test_changed_settings_replace_the_job(workspace):
     _tick(workspace, datetime(2026, 11, 9, 7, 0, tzinfo=VN))
     path = workspace.config_dir / "settings.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace('time: "08:00"', 'time: "07:30"'),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('time: "08:00"', 'time: "07:30"'), encoding="utf-8")
     from reportgen.workspace import Workspace
 
     moved = Workspace(workspace.root)
@@ -112,8 +111,11 @@ def test_changed_settings_replace_the_job(workspace):
 def test_a_second_instance_refuses_to_start(workspace, runner, tmp_path):
     log = tmp_path / "scheduler.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "reportgen", "-w", str(workspace.root), "-v", "--log-file", str(log),
-         "schedule", "run"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [sys.executable, "-m", "reportgen", "-w", str(workspace.root), "-v", "--log-file", str(log), "schedule", "run"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while "scheduler started" not in (log.read_text() if log.exists() else ""):

@@ -92,14 +92,14 @@ def test_unreadable_numbers_are_kept_and_marked():
 @pytest.mark.parametrize(
     "text, name, target",
     [
-        ("Tỷ lệ phủ sóng 5G trên dân số: Đạt tối thiểu 70%", "Tỷ lệ phủ sóng 5G trên dân số",
-         "Đạt tối thiểu 70%"),
-        ("Chỉ số chuyển đổi số cấp tỉnh: Đạt tối thiểu 0.70", "Chỉ số chuyển đổi số cấp tỉnh",
-         "Đạt tối thiểu 0.70"),
-        ("Tỷ lệ giao dịch hành chính thuộc diện “phi tiếp xúc”: Đạt tối thiểu 80%",
-         "Tỷ lệ giao dịch hành chính thuộc diện “phi tiếp xúc”", "Đạt tối thiểu 80%"),
-        ("Quyết định ban hành Khung kiến trúc dữ liệu", "Quyết định ban hành Khung kiến trúc dữ liệu",
-         None),
+        ("Tỷ lệ phủ sóng 5G trên dân số: Đạt tối thiểu 70%", "Tỷ lệ phủ sóng 5G trên dân số", "Đạt tối thiểu 70%"),
+        ("Chỉ số chuyển đổi số cấp tỉnh: Đạt tối thiểu 0.70", "Chỉ số chuyển đổi số cấp tỉnh", "Đạt tối thiểu 0.70"),
+        (
+            "Tỷ lệ giao dịch hành chính thuộc diện “phi tiếp xúc”: Đạt tối thiểu 80%",
+            "Tỷ lệ giao dịch hành chính thuộc diện “phi tiếp xúc”",
+            "Đạt tối thiểu 80%",
+        ),
+        ("Quyết định ban hành Khung kiến trúc dữ liệu", "Quyết định ban hành Khung kiến trúc dữ liệu", None),
     ],
 )
 def test_target_inside_indicator_text(text, name, target):

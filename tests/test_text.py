@@ -43,8 +43,7 @@ def test_fold_matches_nfd_tone_placement_and_case():
 
 @pytest.mark.parametrize(
     "value, decimals, text",
-    [(1234567.891, 2, "1.234.567,89"), (70.0, None, "70"), (0.7, None, "0,7"),
-     (-1500, 0, "-1.500"), (None, None, "")],
+    [(1234567.891, 2, "1.234.567,89"), (70.0, None, "70"), (0.7, None, "0,7"), (-1500, 0, "-1.500"), (None, None, "")],
 )
 def test_format_number(value, decimals, text):
     assert format_number(value, decimals) == text

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from datetime import date, datetime
@@ -30,7 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reportgen.clock import VN  # noqa: E402
-from reportgen.forms import COLUMNS, FormPlanner, write_form  # noqa: E402
+from reportgen.duties import Duties  # noqa: E402
+from reportgen.forms import FormMaker, write_form  # noqa: E402
+from reportgen.layout import COLUMNS  # noqa: E402
+from reportgen.office import convert, find_soffice  # noqa: E402
 from reportgen.periods import Period  # noqa: E402
 from reportgen.workspace import Workspace, init_workspace  # noqa: E402
 
@@ -51,24 +53,17 @@ FILL = {
         "ninh-binh-2025-2045|V.33": {"assessment": "Dat", "note": "Đề án đô thị thông minh"},
     },
     "so-khcn": {
-        "ninh-binh-2026|II.4": {"assessment": "Đã hoàn thành", "doc_number": "125/QĐ-UBND",
-                                "doc_date": "31/03/2026"},
-        "ninh-binh-2026|II.5": {"assessment": "Đã hoàn thành", "doc_number": "130/QĐ-UBND",
-                                "doc_date": date(2026, 7, 15)},
+        "ninh-binh-2026|II.4": {"assessment": "Đã hoàn thành", "doc_number": "125/QĐ-UBND", "doc_date": "31/03/2026"},
+        "ninh-binh-2026|II.5": {
+            "assessment": "Đã hoàn thành",
+            "doc_number": "130/QĐ-UBND",
+            "doc_date": date(2026, 7, 15),
+        },
         "ninh-binh-2026|II.6": {"assessment": "Đang thực hiện"},
         "ninh-binh-2026|II.9": {"assessment": "Đã hoàn thành"},  # no number, no date
         "ninh-binh-2026|I.5.1": {"value": "0,72"},
     },
 }
-
-
-def soffice_convert(source: Path, folder: Path, fmt: str, profile: Path) -> Path:
-    subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
-         "--outdir", str(folder), str(source)],
-        check=True, capture_output=True, timeout=300,
-    )
-    return folder / f"{source.stem}.{fmt.split(':')[0]}"
 
 
 def fill(path: Path, values: dict) -> None:
@@ -82,7 +77,7 @@ def fill(path: Path, values: dict) -> None:
 
 
 def main() -> None:
-    if not shutil.which("soffice"):
+    if not find_soffice():
         sys.exit("LibreOffice (soffice) is needed to rebuild these fixtures.")
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="fixtures-"))
@@ -94,9 +89,13 @@ def main() -> None:
     plans = OUT / "plans"
     shutil.rmtree(plans, ignore_errors=True)
     shutil.copytree(workspace.plans_dir, plans)
-    planner = FormPlanner(workspace.catalog, workspace.select_plans(()), Period.parse("2026-11"),
-                          now=datetime(2026, 11, 1, 8, 0, tzinfo=VN), contact="Phòng QLKH")
-    profile = work / "lo-profile"
+    period = Period.parse("2026-11")
+    planner = FormMaker.at(
+        Duties(workspace.catalog, workspace.select_plans(()), period),
+        datetime(2026, 11, 1, 8, 0, tzinfo=VN),
+        period.submission_deadline(16),
+        "Phòng QLKH",
+    )
     typed = {}
     for agency, values in FILL.items():
         spec = planner.spec(agency)
@@ -104,15 +103,16 @@ def main() -> None:
         write_form(spec, form, workspace.form_key())
         fill(form, values)
         lo = work / "lo"
-        saved = soffice_convert(form, lo, "xlsx", profile)
+        saved = convert(form, lo, "xlsx")
         shutil.copy(saved, OUT / f"{spec.period}_{agency}.lo.xlsx")
         if agency == "p-hoa-lu":
-            shutil.copy(soffice_convert(form, lo, "ods", profile), OUT / f"{spec.period}_{agency}.ods")
-            xls = soffice_convert(form, lo, 'xls:MS Excel 97', profile)
+            shutil.copy(convert(form, lo, "ods"), OUT / f"{spec.period}_{agency}.ods")
+            xls = convert(form, lo, "xls:MS Excel 97")
             shutil.copy(xls, OUT / f"{spec.period}_{agency}.xls")
         typed[agency] = {"form_id": spec.form_id, "values": values}
     (OUT / "filled.json").write_text(
-        json.dumps(typed, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+        json.dumps(typed, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     shutil.rmtree(work, ignore_errors=True)
     print(f"fixtures written to {OUT}")
 

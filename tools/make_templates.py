@@ -34,9 +34,17 @@ THEME_SLOTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 PORTRAIT = {"width": 11906, "height": 16838, "top": 1418, "bottom": 1134, "left": 1985, "right": 1134}
 # Landscape appendix: top/bottom 20 mm, left 30, right 15 mm, of the rotated page.
 LANDSCAPE = {"width": 16838, "height": 11906, "top": 1134, "bottom": 1134, "left": 1701, "right": 851}
-APPENDIX_COLUMNS = [("STT", 700), ("Chỉ tiêu", 3900), ("Đơn vị tính", 1100), ("Kế hoạch", 1500),
-                    ("Kết quả thực hiện", 1400), ("Tỷ lệ TH/KH (%)", 1100), ("Đánh giá", 1300),
-                    ("Cơ quan chủ trì", 2286), ("Ghi chú", 1000)]
+APPENDIX_COLUMNS = [
+    ("STT", 700),
+    ("Chỉ tiêu", 3900),
+    ("Đơn vị tính", 1100),
+    ("Kế hoạch", 1500),
+    ("Kết quả thực hiện", 1400),
+    ("Tỷ lệ TH/KH (%)", 1100),
+    ("Đánh giá", 1300),
+    ("Cơ quan chủ trì", 2286),
+    ("Ghi chú", 1000),
+]
 
 
 # --- fonts -----------------------------------------------------------------------------
@@ -86,8 +94,17 @@ def run(paragraph, text: str, size: float = 14, bold: bool = False, italic: bool
     return r
 
 
-def para(container, text: str = "", size: float = 14, bold: bool = False, italic: bool = False,
-         align=WD_ALIGN_PARAGRAPH.CENTER, body: bool = False, after: float = 0, keep: bool = False):
+def para(
+    container,
+    text: str = "",
+    size: float = 14,
+    bold: bool = False,
+    italic: bool = False,
+    align=WD_ALIGN_PARAGRAPH.CENTER,
+    body: bool = False,
+    after: float = 0,
+    keep: bool = False,
+):
     paragraph = container.add_paragraph()
     fmt = paragraph.paragraph_format
     fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY if body else align
@@ -177,8 +194,9 @@ def _row(table, widths: list[int]):
     return row
 
 
-def _cell_text(cell, text: str, size: float = 12, bold: bool = False, italic: bool = False,
-               align=WD_ALIGN_PARAGRAPH.CENTER):
+def _cell_text(
+    cell, text: str, size: float = 12, bold: bool = False, italic: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER
+):
     paragraph = cell.paragraphs[0]
     paragraph.paragraph_format.alignment = align
     paragraph.paragraph_format.space_after = Pt(0)
@@ -217,8 +235,7 @@ def _page_number(header) -> None:
     """A centred PAGE field, 14 pt: page numbers in the header, from page 2."""
     paragraph = header.paragraphs[0]
     paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for kind, text in (("begin", None), ("instr", " PAGE "), ("separate", None), ("text", "2"),
-                       ("end", None)):
+    for kind, text in (("begin", None), ("instr", " PAGE "), ("separate", None), ("text", "2"), ("end", None)):
         r = run(paragraph, "", 14)
         if kind == "instr":
             element = OxmlElement("w:instrText")
@@ -279,7 +296,7 @@ def title_block(document) -> None:
 
 
 def listing(document, items: str, line: str, heading: str | None = None) -> None:
-    """"heading" then one body line per element of ``items``, only when there are some."""
+    """ "heading" then one body line per element of ``items``, only when there are some."""
     tag(document, f"{{%p if {items} %}}")
     if heading:
         para(document, heading, body=True)
@@ -300,20 +317,35 @@ def chart(document, name: str, caption: str) -> None:
 
 def body_text(document) -> None:
     b = {"body": True}
-    para(document, "Thực hiện {{ basis }}, {{ issuer_name }} báo cáo kết quả thực hiện các chỉ tiêu "
-                   "{{ period_text }} như sau:", **b)
+    para(
+        document,
+        "Thực hiện {{ basis }}, {{ issuer_name }} báo cáo kết quả thực hiện các chỉ tiêu {{ period_text }} như sau:",
+        **b,
+    )
     para(document, "I. KẾT QUẢ ĐẠT ĐƯỢC", bold=True, keep=True, **b)
     para(document, "1. Tình hình chung", bold=True, keep=True, **b)
-    para(document, "Kỳ báo cáo ({{ period_range }}) theo dõi {{ total }} chỉ tiêu và {{ tasks_total }} "
-                   "nhiệm vụ của {{ plans_text }}; {{ reported }}/{{ expected }} cơ quan, đơn vị đã gửi "
-                   "báo cáo, trong đó {{ on_time }} đúng hạn. Kết quả đánh giá:", **b)
+    para(
+        document,
+        "Kỳ báo cáo ({{ period_range }}) theo dõi {{ total }} chỉ tiêu và {{ tasks_total }} "
+        "nhiệm vụ của {{ plans_text }}; {{ reported }}/{{ expected }} cơ quan, đơn vị đã gửi "
+        "báo cáo, trong đó {{ on_time }} đúng hạn. Kết quả đánh giá:",
+        **b,
+    )
     listing(document, "status_counts", "- {{ x.status }}: {{ x.count }} ({{ x.share }}).")
-    listing(document, "section_counts", "- {{ x.title }}: {{ x.total }} chỉ tiêu, trong đó {{ x.summary }}.",
-            "Theo từng lĩnh vực:")
+    listing(
+        document,
+        "section_counts",
+        "- {{ x.title }}: {{ x.total }} chỉ tiêu, trong đó {{ x.summary }}.",
+        "Theo từng lĩnh vực:",
+    )
     chart(document, "chart_sections", "Biểu đồ 1. Kết quả đánh giá chỉ tiêu theo lĩnh vực")
     para(document, "2. Các chỉ tiêu đã đạt, vượt kế hoạch", bold=True, keep=True, **b)
-    listing(document, "met", "- {{ x.name }}: {{ x.value }} so với chỉ tiêu {{ x.target }} ({{ x.status }}"
-                             "{% if x.pct %}, đạt {{ x.pct }} kế hoạch{% endif %}).")
+    listing(
+        document,
+        "met",
+        "- {{ x.name }}: {{ x.value }} so với chỉ tiêu {{ x.target }} ({{ x.status }}"
+        "{% if x.pct %}, đạt {{ x.pct }} kế hoạch{% endif %}).",
+    )
     tag(document, "{%p if not met %}")
     para(document, "Chưa có chỉ tiêu nào được đánh giá đạt hoặc vượt trong kỳ này.", **b)
     tag(document, "{%p endif %}")
@@ -321,15 +353,18 @@ def body_text(document) -> None:
 
     para(document, "II. TỒN TẠI, HẠN CHẾ", bold=True, keep=True, **b)
     para(document, "1. Các chỉ tiêu chậm tiến độ, chưa đạt", bold=True, keep=True, **b)
-    listing(document, "behind", "- {{ x.name }} (chủ trì: {{ x.lead }}): {{ x.value }} so với chỉ tiêu "
-                                "{{ x.target }} ({{ x.status }}).")
+    listing(
+        document,
+        "behind",
+        "- {{ x.name }} (chủ trì: {{ x.lead }}): {{ x.value }} so với chỉ tiêu {{ x.target }} ({{ x.status }}).",
+    )
     tag(document, "{%p if not behind %}")
-    para(document, "Không có chỉ tiêu nào chậm tiến độ hoặc chưa đạt trong số các chỉ tiêu đã có số liệu.",
-         **b)
+    para(document, "Không có chỉ tiêu nào chậm tiến độ hoặc chưa đạt trong số các chỉ tiêu đã có số liệu.", **b)
     tag(document, "{%p endif %}")
     chart(document, "chart_behind", "Biểu đồ 2. Mức độ hoàn thành các chỉ tiêu chậm tiến độ, chưa đạt")
-    listing(document, "overdue", "- {{ x.name }} (chủ trì: {{ x.lead }}; thời hạn {{ x.target }}).",
-            "Các nhiệm vụ quá hạn:")
+    listing(
+        document, "overdue", "- {{ x.name }} (chủ trì: {{ x.lead }}; thời hạn {{ x.target }}).", "Các nhiệm vụ quá hạn:"
+    )
     para(document, "{{ no_data }} chỉ tiêu chưa có số liệu.", **b)
     para(document, "2. Tình hình báo cáo của các cơ quan, đơn vị", bold=True, keep=True, **b)
     tag(document, "{%p if missing %}")
@@ -343,16 +378,31 @@ def body_text(document) -> None:
     tag(document, "{%p endif %}")
 
     para(document, "III. NHIỆM VỤ, GIẢI PHÁP TRONG THỜI GIAN TỚI", bold=True, keep=True, **b)
-    para(document, "1. Các cơ quan chủ trì tập trung chỉ đạo thực hiện các chỉ tiêu chậm tiến độ, chưa đạt; "
-                   "xác định rõ nguyên nhân, giải pháp và thời hạn hoàn thành.", **b)
-    para(document, "2. Các cơ quan, đơn vị chưa gửi báo cáo khẩn trương hoàn thành, gửi về "
-                   "{{ issuer_name }} để tổng hợp.", **b)
+    para(
+        document,
+        "1. Các cơ quan chủ trì tập trung chỉ đạo thực hiện các chỉ tiêu chậm tiến độ, chưa đạt; "
+        "xác định rõ nguyên nhân, giải pháp và thời hạn hoàn thành.",
+        **b,
+    )
+    para(
+        document,
+        "2. Các cơ quan, đơn vị chưa gửi báo cáo khẩn trương hoàn thành, gửi về {{ issuer_name }} để tổng hợp.",
+        **b,
+    )
     para(document, "3. Tiếp tục rà soát, cập nhật số liệu, bảo đảm chính xác, kịp thời, có minh chứng.", **b)
     para(document, "IV. ĐỀ XUẤT, KIẾN NGHỊ", bold=True, keep=True, **b)
-    para(document, "Đề nghị Ủy ban nhân dân tỉnh chỉ đạo các cơ quan, đơn vị liên quan thực hiện nghiêm chế "
-                   "độ báo cáo và tập trung hoàn thành các chỉ tiêu chậm tiến độ.", **b)
-    para(document, "Trên đây là báo cáo kết quả thực hiện các chỉ tiêu {{ period_text }}; {{ issuer_name }} "
-                   "kính báo cáo {{ report_to }} xem xét, chỉ đạo./.", **b)
+    para(
+        document,
+        "Đề nghị Ủy ban nhân dân tỉnh chỉ đạo các cơ quan, đơn vị liên quan thực hiện nghiêm chế "
+        "độ báo cáo và tập trung hoàn thành các chỉ tiêu chậm tiến độ.",
+        **b,
+    )
+    para(
+        document,
+        "Trên đây là báo cáo kết quả thực hiện các chỉ tiêu {{ period_text }}; {{ issuer_name }} "
+        "kính báo cáo {{ report_to }} xem xét, chỉ đạo./.",
+        **b,
+    )
 
 
 def signature(document) -> None:
@@ -385,8 +435,12 @@ def appendix(document) -> None:
     _restart_numbering(section)
     para(document, "Phụ lục", 14, bold=True)
     para(document, "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU {{ period_upper }}", 14, bold=True)
-    para(document, "(Kèm theo Báo cáo số {{ number }}/BC-{{ abbreviation }} {{ date_line }} "
-                   "của {{ issuer_name }})", 13, italic=True)
+    para(
+        document,
+        "(Kèm theo Báo cáo số {{ number }}/BC-{{ abbreviation }} {{ date_line }} của {{ issuer_name }})",
+        13,
+        italic=True,
+    )
     rule(document, 2600, LANDSCAPE["width"] - LANDSCAPE["left"] - LANDSCAPE["right"])
     para(document, "", 12)
     widths = [w for _, w in APPENDIX_COLUMNS]
@@ -418,8 +472,7 @@ def appendix(document) -> None:
             _cell_text(merged, text, 12, bold=True, italic=kind == "plan", align=WD_ALIGN_PARAGRAPH.LEFT)
             _cant_split(row)
         else:
-            fields = ["r.stt", "r.name", "r.unit", "r.target", "r.value", "r.pct", "r.status", "r.lead",
-                      "r.note"]
+            fields = ["r.stt", "r.name", "r.unit", "r.target", "r.value", "r.pct", "r.status", "r.lead", "r.note"]
             for index, (cell, name) in enumerate(zip(row.cells, fields, strict=False)):
                 align = WD_ALIGN_PARAGRAPH.LEFT if index in (1, 7, 8) else WD_ALIGN_PARAGRAPH.CENTER
                 _cell_text(cell, f"{{{{ {name} }}}}", 12, align=align)

@@ -1,0 +1,295 @@
+"""The one table of cell rules: how every input cell of a returned form is read and judged.
+
+For each kind of form row (:data:`reportgen.layout.INPUTS`), :data:`RULES` names
+the reader of each of its input cells and the check of the row as a whole. A
+reader takes what the spreadsheet holds (a number, text as people type it, a
+date, an error) and gives the value to store and the issues to report, each
+with its level: ``error`` (the value is not used; the agency must fix it) or
+``note`` (how a value was read). Pure: no files, no spreadsheet library.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from . import messages as msg
+from .duties import FormRow
+from .layout import ASSESSMENT, ASSESSMENTS, RATIO, TASK, TASK_STATUSES, VALUE, ratio_percent
+from .text import clean, fold, format_number, parse_number
+
+__all__ = [
+    "Issue",
+    "CellFacts",
+    "RowRule",
+    "RULES",
+    "read_number",
+    "read_choice",
+    "read_date",
+    "parse_date",
+    "ASSESSMENT_WORDS",
+    "TASK_WORDS",
+    "NO_FACTS",
+]
+
+
+class Issue(NamedTuple):
+    """Something to tell the agency about one cell."""
+
+    column: str
+    message: str
+    level: str = "error"  # error | note
+
+
+class CellFacts(NamedTuple):
+    """What the file says about a cell beyond its value (xlsx only)."""
+
+    error: str | None = None  # the cell holds a formula error such as "#DIV/0!"
+    percent: bool = False  # the cell has a percent number format: 0.7 means 70%
+
+
+NO_FACTS = CellFacts()
+
+
+# ---------------------------------------------------------------------------------------
+# Numbers
+# ---------------------------------------------------------------------------------------
+def read_number(raw, row: FormRow, column: str, facts: CellFacts, issues: list[Issue]) -> float | None:
+    """A number as agencies type it, checked against what the row measures."""
+    if (
+        type(raw) is float
+        and facts is NO_FACTS
+        and raw >= 0
+        and (column != "value" or not (row.percent or row.lower_is_better))
+    ):
+        return raw  # the common case: a plain number where any number from 0 up will do
+    if facts.error is not None:
+        issues.append(Issue(column, msg.CELL_ERROR.format(raw=facts.error)))
+        return None
+    if raw == "" or raw is None:
+        return None
+    if isinstance(raw, bool):
+        issues.append(Issue(column, msg.CELL_BOOL))
+        return None
+    if isinstance(raw, (date, datetime, timedelta)):
+        issues.append(Issue(column, msg.CELL_DATE_NOT_NUMBER.format(raw=raw)))
+        return None
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+        if facts.percent and column == "value":
+            value = round(value * 100, 10)
+            issues.append(
+                Issue(
+                    column,
+                    msg.NOTE_PERCENT_FORMAT.format(raw=format_number(raw, 4), value=format_number(value)),
+                    "note",
+                )
+            )
+    else:
+        parsed = parse_number(str(raw))
+        if parsed.value is None:
+            issues.append(Issue(column, msg.CELL_NOT_NUMBER.format(raw=raw)))
+            return None
+        value = parsed.value
+        if parsed.ambiguous:
+            issues.append(
+                Issue(
+                    column,
+                    msg.NOTE_AMBIGUOUS.format(
+                        raw=raw, value=format_number(value, 3), alt=format_number(value * 1000, 0)
+                    ),
+                    "note",
+                )
+            )
+    return _in_range(value, row, column, facts, issues)
+
+
+def _in_range(value: float, row: FormRow, column: str, facts: CellFacts, issues: list[Issue]) -> float | None:
+    if value < 0:
+        issues.append(Issue(column, msg.CELL_NEGATIVE.format(value=format_number(value))))
+        return None
+    if column != "value":
+        return value
+    if row.percent:
+        if value > 100:
+            issues.append(Issue(column, msg.CELL_PERCENT_HIGH.format(value=format_number(value))))
+            return None
+        if 0 < value < 1 and not facts.percent:
+            issues.append(
+                Issue(
+                    column,
+                    msg.NOTE_SMALL_PERCENT.format(value=format_number(value, 4), alt=format_number(value * 100)),
+                    "note",
+                )
+            )
+    if row.lower_is_better and row.unit.lower().startswith("thứ") and (value < 1 or not value.is_integer()):
+        issues.append(Issue(column, msg.CELL_RANK.format(value=format_number(value))))
+        return None
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Choices, dates, text
+# ---------------------------------------------------------------------------------------
+ASSESSMENT_WORDS = {fold(a): a for a in ASSESSMENTS} | {
+    "khong dat": "Chưa đạt",
+    "chua hoan thanh": "Chưa đạt",
+    "dang trien khai": "Đang thực hiện",
+    "dat yeu cau": "Đạt",
+    "hoan thanh": "Đạt",
+}
+TASK_WORDS = {fold(s): s for s in TASK_STATUSES} | {
+    "hoan thanh": "Đã hoàn thành",
+    "da ban hanh": "Đã hoàn thành",
+    "xong": "Đã hoàn thành",
+    "da xong": "Đã hoàn thành",
+    "dang trien khai": "Đang thực hiện",
+    "chua": "Chưa thực hiện",
+    "chua ban hanh": "Chưa thực hiện",
+}
+
+
+def read_choice(raw, words: dict[str, str], choices: tuple[str, ...], column: str, issues: list[Issue]) -> str | None:
+    """One of ``choices``, read leniently ("dat", "ĐẠT", NFD…)."""
+    if raw in ("", None):
+        return None
+    value = words.get(fold(str(raw)))
+    if value is None:
+        issues.append(Issue(column, msg.CELL_ASSESSMENT.format(raw=raw, choices=" / ".join(choices))))
+    return value
+
+
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def parse_date(raw) -> date | None:
+    """A date as agencies type it: a date, an Excel serial, 31/03/2026, 2026-03-31.
+
+    >>> parse_date("31/03/2026"), parse_date(46112), parse_date("31-3-26")
+    (datetime.date(2026, 3, 31), datetime.date(2026, 3, 31), datetime.date(2026, 3, 31))
+    >>> parse_date("32/01/2026") is None
+    True
+    """
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if 20000 <= raw <= 80000:
+            return _EXCEL_EPOCH + timedelta(days=int(raw))
+        return None
+    text = clean(str(raw))
+    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", text)
+    try:
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            year = year + 2000 if year < 100 else year
+            return date(year, month, day)
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if match:
+            return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+    return None
+
+
+def read_date(raw, column: str, issues: list[Issue]) -> str | None:
+    """An ISO date, or None with an issue when the cell holds something else."""
+    if raw in ("", None):
+        return None
+    parsed = parse_date(raw)
+    if parsed is None:
+        issues.append(Issue(column, msg.CELL_DATE.format(raw=raw)))
+        return None
+    return parsed.isoformat()
+
+
+def read_text(raw) -> str | None:
+    return clean(raw) or None
+
+
+# ---------------------------------------------------------------------------------------
+# Rows
+# ---------------------------------------------------------------------------------------
+Cells = dict[str, object]  # column -> what the cell holds
+Facts = Callable[[str], CellFacts]  # column -> what the file says about that cell
+
+
+def _value_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue]) -> dict:
+    return {"value": read_number(cells.get("value", ""), row, "value", facts("value"), issues)}
+
+
+def _ratio_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue]) -> dict:
+    numerator = read_number(cells.get("numerator", ""), row, "numerator", facts("numerator"), issues)
+    denominator = read_number(cells.get("denominator", ""), row, "denominator", facts("denominator"), issues)
+    fields = {"numerator": numerator, "denominator": denominator, "value": None}
+    if numerator is None and denominator is None:
+        typed = cells.get("value", "")
+        if (
+            isinstance(typed, (int, float))
+            and not isinstance(typed, bool)
+            and typed != 0
+            and cells.get("numerator", "") in ("", None)
+            and cells.get("denominator", "") in ("", None)
+        ):
+            issues.append(Issue("value", msg.CELL_RATIO_TYPED.format(raw=format_number(typed))))
+        return fields
+    if numerator is None or denominator is None:
+        if not any(i.level == "error" for i in issues):
+            present, missing = ("tử số", "mẫu số") if numerator is not None else ("mẫu số", "tử số")
+            issues.append(
+                Issue(
+                    "numerator" if numerator is None else "denominator",
+                    msg.CELL_RATIO_HALF.format(present=present, missing=missing),
+                )
+            )
+        return fields
+    if denominator == 0:
+        issues.append(Issue("denominator", msg.CELL_RATIO_ZERO))
+        return fields
+    if numerator > denominator:
+        issues.append(
+            Issue(
+                "numerator",
+                msg.CELL_RATIO_HIGH.format(numerator=format_number(numerator), denominator=format_number(denominator)),
+            )
+        )
+        return fields
+    # The form's own % cell is a formula whose cached value cannot be trusted: recompute.
+    fields["value"] = ratio_percent(numerator, denominator)
+    return fields
+
+
+def _assessment_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue]) -> dict:
+    value = read_choice(cells.get("assessment", ""), ASSESSMENT_WORDS, ASSESSMENTS, "assessment", issues)
+    if value == "Đạt" and not clean(cells.get("note", "")):
+        issues.append(Issue("note", msg.CELL_EVIDENCE.format(value=value)))
+    return {"assessment": value}
+
+
+def _task_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue]) -> dict:
+    status = read_choice(cells.get("assessment", ""), TASK_WORDS, TASK_STATUSES, "assessment", issues)
+    number = read_text(cells.get("doc_number", ""))
+    when = read_date(cells.get("doc_date", ""), "doc_date", issues)
+    if status == "Đã hoàn thành" and (not number or not when):
+        issues.append(Issue("doc_number" if not number else "doc_date", msg.CELL_TASK_DOC))
+    return {"assessment": status, "doc_number": number, "doc_date": when}
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """How one kind of row is read: its input columns and the reader of the whole row."""
+
+    columns: tuple[str, ...]
+    read: Callable[[FormRow, Cells, Facts, list[Issue]], dict]
+
+
+RULES: dict[str, RowRule] = {
+    VALUE: RowRule(("value",), _value_row),
+    RATIO: RowRule(("numerator", "denominator", "value"), _ratio_row),
+    ASSESSMENT: RowRule(("assessment",), _assessment_row),
+    TASK: RowRule(("assessment", "doc_number", "doc_date"), _task_row),
+}

@@ -1,0 +1,308 @@
+"""The monthly cycle of one period: one object, one store connection, one clock.
+
+``Cycle(workspace, period, now)`` owns the workspace's database connection
+(opened on first use, closed when the ``with`` block ends) and the moment the
+command runs (Asia/Ho_Chi_Minh). Each monthly command is one method: forms,
+send-forms, collect, overview (status), report, remind. The CLI and the
+scheduler both call them; nothing here prints. Heavy libraries (charts, Word)
+are imported only by the methods that use them, so ``reportgen forms`` starts fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import clock
+from .collect import Collector, Receipt, collect, gather
+from .dispatch import Delivery, deliver, plan_remind, plan_send_forms
+from .duties import Duties
+from .errors import ReportgenError
+from .forms import FormMaker, Written, write_forms
+from .layout import FORMS_DIR
+from .overview import Overview, build_overview
+from .periods import Period
+from .remind import Context, Planned, Recipient, message_to
+from .store import Store
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .report import ReportFiles
+
+__all__ = ["Cycle", "FormsResult", "current_period", "JOBS", "run_job"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FormsResult:
+    written: list[Written]
+    folder: Path
+
+
+def current_period(day: date) -> Period:
+    """The monthly period a day falls in, as the scheduler runs it."""
+    return Period(day.year, "month", day.month)
+
+
+class Cycle:
+    """One period's work. Use as a context manager so that the store is closed."""
+
+    def __init__(self, workspace: Workspace, period: Period, now: datetime | None = None):
+        self.workspace = workspace
+        self.period = period
+        self.now = clock.to_vn(now) if now is not None else clock.now()
+        self._store: Store | None = None
+
+    def __enter__(self) -> Cycle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # -- the store ------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """The database, created if it does not exist yet."""
+        if self._store is None:
+            self._store = Store.connect(self.workspace)
+        return self._store
+
+    @property
+    def existing_store(self) -> Store | None:
+        """The database if it exists (read-only commands never create it)."""
+        if self._store is None:
+            self._store = Store.open(self.workspace, create=False)
+        return self._store
+
+    # -- what is owed ---------------------------------------------------------------------
+    @cached_property
+    def done_tasks(self) -> frozenset[str]:
+        store = self.existing_store
+        return frozenset(store.done_tasks()) if store else frozenset()
+
+    def duties(self, plan_ids=()) -> Duties:
+        return Duties(self.workspace.catalog, self.workspace.select_plans(plan_ids), self.period, self.done_tasks)
+
+    @property
+    def submission_day(self) -> int:
+        return self.workspace.setting("periods.submission_day")
+
+    # -- forms ------------------------------------------------------------------------------
+    def make_forms(
+        self,
+        plan_ids=(),
+        agencies=(),
+        *,
+        workers: int | None = None,
+        progress: Callable[[int], None] | None = None,
+        start: Callable[[int], None] | None = None,
+    ) -> FormsResult:
+        """Write the period's forms; ``start(n)`` is told how many before the work begins."""
+        duties = self.duties(plan_ids)
+        maker = FormMaker.at(
+            duties, self.now, self.period.submission_deadline(self.submission_day), self.workspace.contact
+        )
+        codes = sorted(a for a in (agencies or duties.agencies()) if duties.owes(a))
+        store = self.existing_store
+        previous = store.previous_values(str(self.period.previous())) if store else {}
+        folder = self.workspace.period_dir(str(self.period)) / FORMS_DIR
+        if start:
+            start(len(codes))
+        written = write_forms(
+            maker,
+            folder,
+            self.workspace.form_key(),
+            agencies=codes,
+            previous=previous,
+            password=self.workspace.setting("forms.password"),
+            workers=workers,
+            progress=progress,
+        )
+        self.store.record_forms(written)
+        return FormsResult(written, folder)
+
+    # -- collect ----------------------------------------------------------------------------
+    def collector(self, agency: str | None = None) -> Collector:
+        w = self.workspace
+        return Collector(
+            w.catalog, self.period, w.form_key(), w.output_dir, agency, self.now, self.submission_day, w.contact
+        )
+
+    def collect(
+        self,
+        files: list[Path],
+        agency: str | None = None,
+        *,
+        workers: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Receipt]:
+        return collect(
+            self.collector(agency),
+            self.store,
+            files,
+            received_at=self.now,
+            relative=self.workspace.relative,
+            workers=workers or os.cpu_count() or 1,
+            progress=progress,
+        )
+
+    # -- status -----------------------------------------------------------------------------
+    def overview(self, plan_ids=(), today: date | None = None) -> Overview:
+        return build_overview(
+            self.workspace.catalog,
+            self.workspace.select_plans(plan_ids),
+            self.existing_store,
+            self.period,
+            today or self.now.date(),
+            submission_day=self.submission_day,
+            done_tasks=self.done_tasks,
+        )
+
+    # -- report -----------------------------------------------------------------------------
+    def report(
+        self,
+        plan_ids=(),
+        *,
+        number: str | None = None,
+        today: date | None = None,
+        template_dir: Path | None = None,
+        pdf: bool = False,
+    ) -> tuple[ReportFiles, ReportgenError | None]:
+        """The report files; a PDF failure is returned, not raised: the .docx is still there."""
+        from .report import make_report, to_pdf
+
+        view = self.overview(plan_ids, today)
+        template = self.workspace.template("docx", "bao-cao.docx", template_dir)
+        folder = self.workspace.period_dir(str(self.period))
+        files = make_report(
+            view,
+            self.workspace.catalog,
+            self.workspace.settings,
+            view.values,
+            template,
+            folder,
+            today or self.now.date(),
+            number=number,
+        )
+        problem = None
+        if pdf:
+            try:
+                files.pdf = to_pdf(files.docx, folder)
+            except ReportgenError as error:
+                problem = error
+        return files, problem
+
+    # -- mail ---------------------------------------------------------------------------------
+    def _deliver(self, planned: list[Planned], dry_run: bool) -> list[Delivery]:
+        from .mail import Mailer, mailer_from_settings
+
+        w = self.workspace
+        mailer: Mailer | None = (
+            None if dry_run else mailer_from_settings(w.settings, w.output_dir / "outbox", lambda: self.now)
+        )
+        return deliver(
+            self.store,
+            mailer,
+            planned,
+            period=self.period,
+            now=self.now,
+            retries=w.setting("mail.retries"),
+            dry_run=dry_run,
+            outbox=w.setting("mail.mode") != "smtp",
+        )
+
+    def send_forms(self, agencies=(), plan_ids=(), *, dry_run: bool = False) -> list[Delivery]:
+        view = self.overview(plan_ids)
+        return self._deliver(plan_send_forms(self.workspace, view, self.store, list(agencies) or None), dry_run)
+
+    def remind(self, plan_ids=(), *, dry_run: bool = False) -> list[Delivery]:
+        view = self.overview(plan_ids)
+        return self._deliver(plan_remind(self.workspace, view, self.store), dry_run)
+
+    def mail_report(self, files: ReportFiles, *, dry_run: bool = False) -> list[Delivery]:
+        """Mail the report to leadership, once per version of the report."""
+        s = self.workspace.settings
+        period = self.period
+        ctx = Context(issuer=s["office.issuer_name"], contact=self.workspace.contact, period_label=period.label)
+        attachments = [(p, p.name) for p in (files.pdf, files.docx, files.xlsx) if p is not None]
+        digest = hashlib.sha256(files.docx.read_bytes()).hexdigest()[:12]
+        planned = []
+        for email in s["report.leadership_emails"]:
+            leader = Recipient(email, "Lãnh đạo", email)
+            message = message_to(
+                leader,
+                f"[Báo cáo] Kết quả thực hiện các chỉ tiêu {period.label.lower()}",
+                [
+                    f"{ctx.issuer} gửi báo cáo kết quả thực hiện các chỉ tiêu "
+                    f"{period.label.lower()} (dự thảo để xem xét, ký ban hành) và biểu tổng "
+                    "hợp kèm theo."
+                ],
+                ctx,
+                attachments=attachments,
+            )
+            planned.append(Planned("report", leader, message, f"report|{email}|{period}|{digest}", ref=digest))
+        return self._deliver(planned, dry_run)
+
+    # -- the scheduler's jobs -------------------------------------------------------------------
+    def forms_job(self) -> list:
+        if not self.store.forms_for(str(self.period)):
+            self.make_forms(workers=1)
+        return self.send_forms()
+
+    def collect_job(self) -> list:
+        inbox = self.workspace.root / self.workspace.setting("schedule.inbox")
+        inbox.mkdir(parents=True, exist_ok=True)
+        files = gather([inbox])
+        if not files:
+            return []
+        receipts = self.collect(files, workers=1)
+        # A late form for last month arrives during this month: collect it for its own period.
+        previous = self.period.previous()
+        late = [
+            self.workspace.root / r.file
+            for r in receipts
+            if r.reason_code == "wrong-period" and r.facts.get("found") == str(previous)
+        ]
+        if late:
+            with Cycle(self.workspace, previous, self.now) as earlier:
+                receipts += earlier.collect(late, workers=1)
+        return receipts
+
+    def remind_job(self) -> list:
+        return self.remind()
+
+    def report_job(self) -> list:
+        files, problem = self.report(pdf=True)
+        if problem is not None:
+            log.warning("report %s without PDF: %s", self.period, problem.detail or problem)
+        return self.mail_report(files)
+
+
+JOBS: dict[str, Callable[[Cycle], list]] = {
+    "collect": Cycle.collect_job,
+    "forms": Cycle.forms_job,
+    "remind": Cycle.remind_job,
+    "report": Cycle.report_job,
+}
+
+
+def run_job(workspace: Workspace, job: str, now: datetime) -> None:
+    """One job of the monthly cycle, for the period of ``now``'s month."""
+    period = current_period(now.date())
+    log.info("job %s for %s at %s", job, period, now.isoformat(timespec="minutes"))
+    with Cycle(workspace, period, now) as cycle:
+        results = JOBS[job](cycle)
+    log.info("job %s done: %d item(s)", job, len(results))

@@ -1,0 +1,255 @@
+"""Who reports what in a period, and who has reported. Pure: catalog and stored facts in.
+
+:class:`Duties` answers, for one period and a set of plans, which agencies owe
+which form rows (:class:`FormRow`), grouped by plan and section as the form
+shows them, and which rows a returned form may carry (the rows asked, plus the
+tasks already done, which an agency may still correct). It is built once per
+period: the rows of each indicator are made once and an index lists each
+agency's blocks, so 3,500 agencies cost no more than their own rows.
+
+:func:`agency_states` tells, from the stored submissions and files, who
+submitted on time, late, with problems, only refused files, or not at all.
+The form writer, intake, status, reminders and the report all ask these two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+
+from .catalog import INDICATOR, Catalog, Item, Plan
+from .clock import VN
+from .layout import ASSESSMENT, RATIO, TASK, VALUE, row_key
+from .periods import Period, governing, month_index, parse_deadline
+
+__all__ = ["FormRow", "FormSection", "Duties", "AgencyState", "SubmissionFact", "agency_states"]
+
+
+@dataclass(frozen=True)
+class FormRow:
+    """One row an agency reports: what it is, what it is measured against, what to type."""
+
+    key: str
+    code: str
+    name: str
+    input: str  # value | ratio | assessment | task
+    unit: str = ""
+    target: str = ""
+    deadline: str = ""
+    previous: str = ""
+    percent: bool = False
+    lower_is_better: bool = False
+
+
+@dataclass(frozen=True)
+class FormSection:
+    plan: str
+    title: str
+    rows: tuple[FormRow, ...]
+
+
+def _asked(item: Item, period: Period, done_tasks: frozenset[str]) -> bool:
+    """Whether ``item`` is on the period's forms: indicators until their deadline, tasks until done."""
+    deadline = parse_deadline(item.deadline)
+    if item.kind != INDICATOR:
+        return row_key(item.plan, item.code) not in done_tasks
+    if deadline.ongoing or deadline.due is None:
+        return True
+    return period.month_number <= month_index(deadline.due.year, deadline.due.month)
+
+
+def rows_for(item: Item, period: Period) -> list[FormRow]:
+    """The form rows of one indicator or task in ``period`` (one per part of a composite)."""
+    if item.kind != INDICATOR:
+        return [
+            FormRow(
+                key=row_key(item.plan, item.code),
+                code=item.code,
+                name=item.name,
+                input=TASK,
+                deadline=item.deadline or "",
+            )
+        ]
+    rule = governing(item.targets, item.deadline, period)
+    if rule is None:
+        return []
+    rows = []
+    for part in item.parts:
+        target = rule.target(part)
+        name = item.name + (f" — {item.part_label(part)}" if part else "")
+        if item.is_qualitative or (target is not None and target.kind in ("qualitative", "directive")):
+            kind = ASSESSMENT
+        elif item.aggregate == "ratio":
+            kind = RATIO
+        else:
+            kind = VALUE
+        unit = item.unit or (target.unit if target else "")
+        rows.append(
+            FormRow(
+                key=row_key(item.plan, item.code, part),
+                code=item.code + (f" ({part})" if part else ""),
+                name=name,
+                input=kind,
+                unit=unit,
+                target=target.text if target else "",
+                deadline=rule.label,
+                percent="%" in unit,
+                lower_is_better=item.direction == "lower",
+            )
+        )
+    return rows
+
+
+def _section_title(plan: Plan, item: Item) -> str:
+    section = plan.sections.get(item.section, "")
+    if item.section and section:
+        return f"{item.section}. {section}"
+    return "Nhiệm vụ" if item.kind != INDICATOR else "Chỉ tiêu"
+
+
+class Duties:
+    """What every agency reports in ``period`` under ``plans``.
+
+    ``done_tasks`` holds the row keys of tasks already reported done with their
+    document: they leave the forms, but a returned form may still carry them.
+    """
+
+    def __init__(self, catalog: Catalog, plans: list[Plan], period: Period, done_tasks: Iterable[str] = ()):
+        self.catalog = catalog
+        self.plans = plans
+        self.period = period
+        self.done_tasks = frozenset(done_tasks)
+        self.blocks: list[tuple[tuple[str, str], tuple[FormRow, ...]]] = []
+        self.by_agency: dict[str, list[int]] = {}
+        self._done_by_agency: dict[str, list[FormRow]] = {}
+        self._accepted: dict[str, dict[str, FormRow]] = {}
+        for plan in plans:
+            for item in plan.items:
+                rows = rows_for(item, period)
+                if not rows:
+                    continue
+                reporters = catalog.reporters(item)
+                if not _asked(item, period, self.done_tasks):
+                    if item.kind != INDICATOR:  # a done task: off the form, open to correction
+                        for agency in reporters:
+                            self._done_by_agency.setdefault(agency, []).extend(rows)
+                    continue
+                self.blocks.append(((plan.name, _section_title(plan, item)), tuple(rows)))
+                index = len(self.blocks) - 1
+                for agency in reporters:
+                    self.by_agency.setdefault(agency, []).append(index)
+
+    @property
+    def stamp(self) -> str:
+        """The plans and catalog versions a form is made from: ``plan@version,…``."""
+        return ",".join(f"{p.id}@{p.version}" for p in self.plans)
+
+    def agencies(self) -> list[str]:
+        """Every agency that owes at least one row in the period, sorted by code."""
+        return sorted(self.by_agency)
+
+    def owes(self, agency: str) -> bool:
+        return agency in self.by_agency
+
+    def rows(self, agency: str) -> list[FormRow]:
+        """The rows ``agency``'s form asks for, in form order."""
+        return [row for i in self.by_agency.get(agency, ()) for row in self.blocks[i][1]]
+
+    def accepted_rows(self, agency: str) -> dict[str, FormRow]:
+        """The rows a returned form of ``agency`` may carry: those asked and its done tasks."""
+        if agency not in self._accepted:
+            out = {row.key: row for row in self.rows(agency)}
+            for row in self._done_by_agency.get(agency, ()):
+                out.setdefault(row.key, row)
+            self._accepted[agency] = out
+        return self._accepted[agency]
+
+    def sections(self, agency: str, previous: dict[str, str] | None = None) -> tuple[FormSection, ...]:
+        """``agency``'s rows grouped by plan and section, with last period's values filled in."""
+        grouped: dict[tuple[str, str], list[FormRow]] = {}
+        for index in self.by_agency.get(agency, ()):
+            title, rows = self.blocks[index]
+            if previous:
+                rows = tuple(replace(r, previous=previous.get(r.key, "")) for r in rows)
+            grouped.setdefault(title, []).extend(rows)
+        return tuple(FormSection(p, t, tuple(r)) for (p, t), r in grouped.items())
+
+
+# ---------------------------------------------------------------------------------------
+# Who has reported
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SubmissionFact:
+    """What the store knows of one submission, as :func:`agency_states` needs it."""
+
+    agency: str
+    received_at: str
+    problems: int
+    current: bool
+
+
+@dataclass
+class AgencyState:
+    """One agency in one period: ``state`` is on_time, late, problems, rejected or missing."""
+
+    code: str
+    name: str
+    email: str = ""
+    submitted_at: str | None = None
+    late: bool = False
+    problems: int = 0
+    rejected: int = 0
+    submissions: int = 0
+
+    @property
+    def missing(self) -> bool:
+        return self.submitted_at is None
+
+    @property
+    def state(self) -> str:
+        if self.submitted_at is None:
+            return "rejected" if self.rejected else "missing"
+        if self.problems:
+            return "problems"
+        return "late" if self.late else "on_time"
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "state": self.state,
+            "submitted_at": self.submitted_at,
+            "late": self.late,
+            "missing": self.missing,
+            "problems": self.problems,
+            "rejected_files": self.rejected,
+            "submissions": self.submissions,
+        }
+
+
+def agency_states(
+    catalog: Catalog, duties: Duties, submissions: Iterable[SubmissionFact], rejected: Iterable[str], deadline: date
+) -> list[AgencyState]:
+    """Every agency that owes rows, with what it has sent; ``rejected`` lists the agency of
+    each refused file whose identity could be read."""
+    registry = catalog.registry
+    states = {
+        code: AgencyState(code, registry.name(code), getattr(registry.get(code), "email", ""))
+        for code in duties.agencies()
+    }
+    cutoff = datetime.combine(deadline, time(23, 59, 59), tzinfo=VN)
+    for sub in submissions:
+        state = states.get(sub.agency)
+        if state is None:
+            continue
+        state.submissions += 1
+        if state.submitted_at is None or sub.received_at < state.submitted_at:
+            state.submitted_at = sub.received_at
+            state.late = datetime.fromisoformat(sub.received_at) > cutoff
+        if sub.current:
+            state.problems = sub.problems
+    for agency in rejected:
+        if agency in states:
+            states[agency].rejected += 1
+    return sorted(states.values(), key=lambda a: a.code)

@@ -1,0 +1,446 @@
+"""Importing a plan's appendix table into the catalog model.
+
+:func:`import_plan` turns a :class:`~reportgen.sources.SourceTable` into a
+:class:`~reportgen.catalog.Plan`, handling the traps of real appendices:
+section-qualified numbering, duplicate numbers, repeated headers, continuation
+rows cut by page breaks, group rows, targets written inside the indicator text,
+composite targets, and agency cells naming groups. It also infers who reports
+each indicator and how the figures of many agencies add up, and leaves a
+review note wherever a person should look.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import messages as msg
+from .agencies import Agency, Group, Registry
+from .catalog import INDICATOR, TASK, Item, Plan, expand_reporters
+from .errors import SourceError
+from .sources import SourceTable
+from .targets import NUMERIC, Target, parse_target, split_target_from_name
+from .text import clean, fold
+
+__all__ = ["import_plan"]
+
+_ROMAN = re.compile(r"^(?P<code>[IVXLC]+|[A-Z])\s*[.:)]?\s*(?P<rest>.*)$")
+_NUMBERED = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\s*\.?\s*$")
+_YEAR = re.compile(r"^(?:nam\s+)?(?P<year>(?:19|20)\d\d)$")
+
+
+def _role(text: str) -> tuple[str, int | None] | None:
+    """The role a header cell gives its column, from its text."""
+    f = fold(text)
+    if not f:
+        return None
+    if f in ("stt", "tt", "so tt", "so thu tu"):
+        return ("stt", None)
+    year = _YEAR.match(f)
+    if year:
+        return ("year", int(year["year"]))
+    if "theo doi" in f:
+        return ("monitor", None)
+    if ("co quan" in f or "don vi" in f) and any(w in f for w in ("chu tri", "thuc hien", "trien khai", "bao cao")):
+        return ("reporter", None)
+    if "thoi gian" in f or "thoi han" in f:
+        return ("deadline", None)
+    if "ghi chu" in f:
+        return ("note", None)
+    if f in ("don vi", "don vi tinh", "dvt") or f.startswith("don vi tinh"):
+        return ("unit", None)
+    if "muc chi tieu" in f or f.startswith("chi tieu nam") or f.startswith("muc tieu nam"):
+        return ("targets", None)
+    if f in ("ket qua", "muc tieu", "chi tieu giao", "ke hoach", "muc phan dau"):
+        return ("result", None)
+    if "chi tieu" in f or "noi dung" in f or "nhiem vu" in f:
+        return ("name", None)
+    return None
+
+
+@dataclass
+class _Columns:
+    roles: dict[str, int] = field(default_factory=dict)
+    years: dict[int, int] = field(default_factory=dict)
+
+    def get(self, cells: list[str], role: str) -> str:
+        index = self.roles.get(role)
+        if index is None or index >= len(cells):
+            return ""
+        return cells[index]
+
+
+def _header(cells: list[str]) -> _Columns | None:
+    columns = _Columns()
+    for index, text in enumerate(cells):
+        role = _role(text)
+        if role is None:
+            continue
+        name, year = role
+        if year is not None:
+            columns.years[index] = year
+        else:
+            columns.roles.setdefault(name, index)
+    others = set(columns.roles) - {"name"}
+    if "name" in columns.roles and (others or columns.years):
+        return columns
+    return None
+
+
+def _year_row(cells: list[str]) -> dict[int, int] | None:
+    filled = [(i, c) for i, c in enumerate(cells) if c]
+    if not filled:
+        return None
+    years = {}
+    for index, text in filled:
+        match = _YEAR.match(fold(text))
+        if not match:
+            return None
+        years[index] = int(match["year"])
+    return years
+
+
+@dataclass
+class _Raw:
+    cells: list[str]
+    where: str
+
+
+def _rows(table: SourceTable) -> tuple[_Columns, list[_Raw], list[str]]:
+    """Find the header, drop repeated headers, join continuation rows."""
+    columns: _Columns | None = None
+    raws: list[_Raw] = []
+    preamble = list(table.preamble)
+    after_header = False
+    for cells, where in zip(table.rows, table.where, strict=False):
+        if not any(cells):
+            continue
+        header = _header(cells)
+        if header is not None:
+            if columns is None:
+                columns = header
+            after_header = True
+            continue
+        if columns is None:
+            preamble.append(" ".join(c for c in cells if c))
+            continue
+        if after_header:
+            years = _year_row(cells)
+            after_header = False
+            if years is not None:
+                if not columns.years:
+                    columns.years = years
+                continue
+        width = max(len(cells), max(columns.roles.values(), default=0) + 1)
+        cells = cells + [""] * (width - len(cells))
+        if not columns.get(cells, "stt") and raws:
+            _continue(raws[-1], cells)
+            continue
+        raws.append(_Raw(cells=cells, where=where))
+    if columns is None:
+        raise SourceError("no-header", file=str(table.path))
+    return columns, raws, preamble
+
+
+def _continue(previous: _Raw, cells: list[str]) -> None:
+    """A cell cut by a page break goes on in a row with an empty first column."""
+    for index, text in enumerate(cells):
+        if not text:
+            continue
+        while index >= len(previous.cells):
+            previous.cells.append("")
+        before = previous.cells[index]
+        joiner = "" if not before or before.endswith(("-", "/")) else " "
+        previous.cells[index] = clean(before + joiner + text)
+
+
+def import_plan(table: SourceTable, plan_id: str, registry: Registry, province: str | None = None) -> Plan:
+    """Build a :class:`Plan` from a source table."""
+    columns, raws, preamble = _rows(table)
+    plan = Plan(id=plan_id, province=province or registry.home, source=table.path.name)
+    plan.title = _title(preamble)
+    plan.name = _short_name(preamble) or plan.title or plan_id
+    plan.kind = "deadline" if "deadline" in columns.roles else "milestone"
+    plan.years = sorted(set(columns.years.values()))
+    builder = _Builder(plan, columns, registry)
+    for raw in raws:
+        builder.add(raw)
+    if not plan.items:
+        raise SourceError("no-items", file=str(table.path))
+    builder.finish()
+    section_years = {y for y in builder.section_years.values() if y}
+    plan.years = sorted(set(plan.years) | section_years)
+    return plan
+
+
+def _title(preamble: list[str]) -> str:
+    lines = [p for p in preamble if p]
+    return " ".join(lines[:3])[:500]
+
+
+def _short_name(preamble: list[str]) -> str:
+    """The plan as the appendix names it: "(Kèm theo Kế hoạch số …)" -> "Kế hoạch số …".
+
+    >>> _short_name(["Phụ lục 1", "(Kèm theo Kế hoạch số 13/KH-UBND ngày 25/7/2025 của UBND tỉnh)"])
+    'Kế hoạch số 13/KH-UBND ngày 25/7/2025 của UBND tỉnh'
+    """
+    text = " ".join(preamble)
+    match = re.search(r"\(\s*kèm theo\s+(?P<name>[^)]+)\)", text, re.IGNORECASE)
+    if not match:
+        return ""
+    name = clean(match["name"])
+    return name[:1].upper() + name[1:]
+
+
+class _Builder:
+    def __init__(self, plan: Plan, columns: _Columns, registry: Registry):
+        self.plan = plan
+        self.columns = columns
+        self.registry = registry
+        self.section = ""
+        self.section_years: dict[str, int | None] = {}
+        self.task_sections: set[str] = set()
+        self.codes: dict[str, Item | None] = {}
+
+    def add(self, raw: _Raw) -> None:
+        cells = raw.cells
+        stt = self.columns.get(cells, "stt")
+        name = self.columns.get(cells, "name")
+        numbered = _NUMBERED.match(stt)
+        roman = None if numbered else _ROMAN.match(stt)
+        if roman and (name or roman["rest"]) and not self._has_data(cells):
+            self._section(roman["code"], name or clean(roman["rest"]))
+            return
+        number = numbered["num"] if numbered else clean(stt.rstrip("."))
+        if not self._has_data(cells):
+            self._group(number, name)
+            return
+        self._item(number, raw)
+
+    def _has_data(self, cells: list[str]) -> bool:
+        roles = ("unit", "targets", "result", "reporter", "monitor", "deadline")
+        if any(self.columns.get(cells, r) for r in roles):
+            return True
+        if any(cells[i] for i in self.columns.years if i < len(cells)):
+            return True
+        _, in_name = split_target_from_name(self.columns.get(cells, "name"))
+        return in_name is not None
+
+    def _section(self, code: str, title: str) -> None:
+        self.section = code
+        self.plan.sections[code] = title
+        year = re.search(r"(?:19|20)\d\d", title)
+        self.section_years[code] = int(year.group()) if year else None
+        folded = fold(title)
+        if ("van ban" in folded or "nhiem vu" in folded) and "chi tieu" not in folded:
+            self.task_sections.add(code)
+
+    def _code(self, number: str) -> str:
+        return f"{self.section}.{number}" if self.section else number
+
+    def _group(self, number: str, name: str) -> None:
+        code = self._code(number)
+        self.plan.groups[code] = name
+        self.codes[code] = None
+
+    def _parent(self, number: str) -> str | None:
+        pieces = number.split(".")
+        while len(pieces) > 1:
+            pieces.pop()
+            candidate = self._code(".".join(pieces))
+            if candidate in self.codes:
+                return candidate
+        return None
+
+    def _item(self, number: str, raw: _Raw) -> None:
+        cells = raw.cells
+        code = self._code(number)
+        review: list[str] = []
+        if code in self.codes:
+            suffix = "b"
+            while f"{code}{suffix}" in self.codes:
+                suffix = chr(ord(suffix) + 1)
+            new_code = f"{code}{suffix}"
+            review.append(
+                msg.NOTE_DUPLICATE_NUMBER.format(
+                    number=number, section=self.section or "-", where=raw.where, code=new_code
+                )
+            )
+            code = new_code
+        kind = TASK if self.section in self.task_sections else INDICATOR
+        name, in_name = split_target_from_name(self.columns.get(cells, "name"))
+        deadline = self.columns.get(cells, "deadline") or None
+        item = Item(
+            plan=self.plan.id,
+            code=code,
+            name=name,
+            kind=kind,
+            section=self.section,
+            group=self._parent(number),
+            number=number,
+            unit=self.columns.get(cells, "unit"),
+            deadline=deadline,
+            reporters_text=self.columns.get(cells, "reporter"),
+            monitor_text=self.columns.get(cells, "monitor"),
+            note=self.columns.get(cells, "note"),
+            review=review,
+            source=raw.where,
+        )
+        if kind == INDICATOR:
+            item.targets = self._targets(cells, in_name, deadline)
+        self.codes[code] = item
+        self.plan.items.append(item)
+
+    def _targets(self, cells: list[str], in_name: str | None, deadline: str | None) -> list[Target]:
+        targets: list[Target] = []
+        for index, year in sorted(self.columns.years.items(), key=lambda kv: kv[1]):
+            if index < len(cells):
+                targets.extend(parse_target(cells[index], year=year))
+        result = self.columns.get(cells, "result") or self.columns.get(cells, "targets")
+        if not targets and result:
+            targets.extend(self._placed(result, deadline))
+        if not targets and in_name:
+            targets.extend(self._placed(in_name, deadline))
+        return targets
+
+    def _placed(self, text: str, deadline: str | None) -> list[Target]:
+        year = self.section_years.get(self.section)
+        if deadline:
+            return parse_target(text, deadline=deadline)
+        return parse_target(text, year=year)
+
+    def finish(self) -> None:
+        if "reporter" not in self.columns.roles:
+            self.plan.notes.append(msg.NOTE_NO_REPORTER_COLUMN)
+        if "monitor" not in self.columns.roles:
+            self.plan.notes.append(msg.NOTE_NO_MONITOR_COLUMN)
+        for item in self.plan.items:
+            _complete(item, self.plan, self.registry)
+
+
+# ---------------------------------------------------------------------------------------
+# Agencies, direction, aggregation
+# ---------------------------------------------------------------------------------------
+def _complete(item: Item, plan: Plan, registry: Registry) -> None:
+    province = plan.province
+    reporters = registry.resolve(item.reporters_text, province) if item.reporters_text else None
+    monitors = registry.resolve(item.monitor_text, province) if item.monitor_text else None
+    for resolution, column in ((reporters, "đơn vị thực hiện"), (monitors, "cơ quan theo dõi")):
+        if resolution is None:
+            continue
+        for text, code, score in resolution.fuzzy:
+            item.review.append(msg.NOTE_FUZZY_AGENCY.format(text=text, name=registry.name(code), score=score))
+        for text in resolution.leftover:
+            item.review.append(msg.NOTE_LEFTOVER_AGENCY.format(text=text, column=column))
+    if monitors is not None:
+        item.monitors = list(monitors.mentions)
+        item.monitor = item.monitors[0] if item.monitors else None
+        if item.monitor and isinstance(registry[item.monitor], Group):
+            item.review.append(msg.NOTE_MONITOR_GROUP.format(text=item.monitor_text))
+        if len(item.monitors) > 1 and item.monitor:
+            item.review.append(
+                msg.NOTE_MONITOR_SEVERAL.format(count=len(item.monitors), name=registry.name(item.monitor))
+            )
+    item.implementers = list(reporters.mentions) if reporters else []
+    item.reporters = list(item.implementers) or ([item.monitor] if item.monitor else [])
+    stand_ins = [c for c in item.implementers if not registry.expand(c)[0]]
+    if stand_ins and item.kind == INDICATOR:
+        item.review.append(msg.NOTE_STAND_IN.format(names=", ".join(registry.name(c) for c in stand_ins)))
+    if item.kind == TASK:
+        _task_lead(item, registry)
+        return
+    _targets_review(item)
+    if not item.unit:
+        item.unit = next((t.unit for t in item.targets if t.unit), "")
+    item.direction = _direction(item)
+    item.basis = _basis(item)
+    if item.basis == "growth":
+        item.review.append(msg.NOTE_GROWTH)
+    _infer_aggregate(item, registry)
+
+
+def _targets_review(item: Item) -> None:
+    if not item.targets:
+        item.review.append(msg.NOTE_NO_TARGET)
+    parts = [t for t in item.targets if t.part]
+    if parts:
+        item.review.append(
+            msg.NOTE_COMPOSITE.format(count=len(parts), labels=", ".join(t.label or t.part or "" for t in parts))
+        )
+    for target in item.targets:
+        if not target.parsed:
+            when = target.deadline or (f"năm {target.year}" if target.year else "")
+            item.review.append(msg.NOTE_UNPARSED_TARGET.format(text=target.text, when=when))
+        if target.year is None and target.deadline is None:
+            item.review.append(msg.NOTE_NO_YEAR)
+
+
+def _task_lead(item: Item, registry: Registry) -> None:
+    """The agency that reports a task's status: the first named agency, else the monitor."""
+    first = registry.get(item.implementers[0]) if item.implementers else None
+    lead = first.code if isinstance(first, Agency) and first.reports else item.monitor
+    if lead:
+        item.reporters = [lead]
+        item.review.append(msg.NOTE_TASK_LEAD.format(name=registry.name(lead)))
+    item.aggregate = "single"
+
+
+_RANK_UNITS = ("thu bac", "xep hang")
+
+
+def _direction(item: Item) -> str:
+    unit = fold(item.unit)
+    numeric_ops = {t.op for t in item.targets if t.kind == NUMERIC}
+    if any(w in unit for w in _RANK_UNITS) or fold(item.name).startswith("xep hang"):
+        return "lower"
+    if numeric_ops and numeric_ops <= {"<=", "<"}:
+        return "lower"
+    return "higher"
+
+
+def _basis(item: Item) -> str:
+    text = fold(item.name + " " + " ".join(t.text for t in item.targets))
+    if "tang trung binh" in text and "/nam" in fold(item.unit).replace(" ", ""):
+        return "growth"
+    return "level"
+
+
+_PROVINCE_UNITS = ("thu bac", "chi so", "grdp", "hdi", "xep hang", "/ van dan", "/van dan", "100.000")
+# Figures only the province as a whole has: statistics and national rankings.
+_PROVINCE_NAMES = ("grdp", "tfp", "hdi", "pii", "dti", "chi so", "xep hang")
+
+
+def _infer_aggregate(item: Item, registry: Registry) -> None:
+    agencies = expand_reporters(item, registry)
+    unit = fold(item.unit)
+    name = fold(item.name)
+    many = len(agencies) > 1
+    if not many and not item.reporters_text:
+        item.aggregate = "single"  # nothing to choose: one reporter, named by the plan
+        return
+    if item.is_qualitative or not item.targets:
+        rule, why = ("all", "chỉ tiêu định tính, nhiều đơn vị") if many else ("single", "một đơn vị")
+    elif any(w in unit for w in _PROVINCE_UNITS) or any(re.search(rf"\b{w}\b", name) for w in _PROVINCE_NAMES):
+        rule, why = "single", "số liệu chung của cả tỉnh: thống kê, chỉ số hoặc xếp hạng"
+    elif not many:
+        rule, why = "single", "một đơn vị báo cáo"
+    elif "phu song" in name:
+        rule, why = "max", "vùng phủ sóng của các doanh nghiệp chồng lấn nhau"
+    elif "%" in unit or name.startswith(("ty le", "ti le")):
+        rule, why = "ratio", f'đơn vị "%", {len(agencies)} đơn vị báo cáo tử số/mẫu số'
+    else:
+        rule, why = "sum", f"số đếm, {len(agencies)} đơn vị báo cáo"
+    item.aggregate = rule
+    if rule == "single" and many:
+        _designate(item, agencies, registry)
+    item.review.append(msg.NOTE_AGGREGATE.format(rule=rule, why=why))
+
+
+def _designate(item: Item, agencies: list[str], registry: Registry) -> None:
+    monitor = registry.get(item.monitor) if item.monitor else None
+    if isinstance(monitor, Agency) and monitor.reports:
+        lead = monitor.code
+    else:
+        lead = agencies[0]
+    item.reporters = [lead]
+    item.review.append(msg.NOTE_SINGLE_REPORTER.format(name=registry.name(lead)))

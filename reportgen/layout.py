@@ -1,0 +1,240 @@
+"""The layout of a collection form, and the names of every file the cycle writes.
+
+One owner for what the form writer, the reader of returned files, the store,
+the evaluation and the report must agree on: row keys (``plan|code[|part]``),
+the role and position of every column, sheet names, the kinds of input rows,
+the drop-down choices, output file names and the ratio percentage. Pure: no
+I/O, no third-party imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+__all__ = [
+    "DATA_SHEET",
+    "GUIDE_SHEET",
+    "LISTS_SHEET",
+    "META_SHEET",
+    "META_MARKER",
+    "IDENTITY_FIELDS",
+    "sign",
+    "COLUMNS",
+    "HEADERS",
+    "WIDTHS",
+    "INPUT_COLUMNS",
+    "INPUTS",
+    "LOCKED_TEXT_COLUMNS",
+    "HEADER_ROW",
+    "FIRST_DATA_ROW",
+    "VALUE",
+    "RATIO",
+    "ASSESSMENT",
+    "TASK",
+    "ASSESSMENTS",
+    "TASK_STATUSES",
+    "RowKey",
+    "row_key",
+    "parse_row_key",
+    "letter",
+    "cell",
+    "ratio_percent",
+    "form_file",
+    "return_file",
+    "report_stem",
+    "summary_file",
+    "chart_file",
+    "FORMS_DIR",
+    "RETURNS_DIR",
+    "CHARTS_DIR",
+]
+
+# --- sheets ----------------------------------------------------------------------------
+DATA_SHEET = "BaoCao"
+GUIDE_SHEET = "HuongDan"
+LISTS_SHEET = "_lists"
+META_SHEET = "_meta"
+META_MARKER = "reportgen-form"
+IDENTITY_FIELDS = ("form_id", "agency", "period", "plans", "generated_at")
+
+
+def sign(key: bytes, identity: dict[str, str]) -> str:
+    """HMAC-SHA256 over a form's identity fields, in a fixed order.
+
+    >>> sign(b"k", {"form_id": "f", "agency": "a", "period": "2026-11", "plans": "p@1",
+    ...             "generated_at": "t"})[:16]
+    'e8410099adb6bca4'
+    """
+    message = "\n".join(f"{name}={identity.get(name, '')}" for name in IDENTITY_FIELDS)
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# --- columns of the data sheet (0-based); the reader finds them by header text too ----
+COLUMNS = {
+    "key": 0,
+    "code": 1,
+    "name": 2,
+    "unit": 3,
+    "target": 4,
+    "deadline": 5,
+    "previous": 6,
+    "value": 7,
+    "numerator": 8,
+    "denominator": 9,
+    "assessment": 10,
+    "doc_number": 11,
+    "doc_date": 12,
+    "note": 13,
+}
+HEADERS = {
+    "key": "Khoá (không sửa)",
+    "code": "Mã",
+    "name": "Chỉ tiêu / nhiệm vụ",
+    "unit": "Đơn vị tính",
+    "target": "Chỉ tiêu kỳ này",
+    "deadline": "Thời hạn",
+    "previous": "Kỳ trước",
+    "value": "Kết quả thực hiện",
+    "numerator": "Tử số",
+    "denominator": "Mẫu số",
+    "assessment": "Tự đánh giá / tình trạng",
+    "doc_number": "Số văn bản",
+    "doc_date": "Ngày ban hành",
+    "note": "Minh chứng / ghi chú",
+}
+WIDTHS = {
+    "key": 18,
+    "code": 8,
+    "name": 52,
+    "unit": 11,
+    "target": 16,
+    "deadline": 13,
+    "previous": 11,
+    "value": 13,
+    "numerator": 11,
+    "denominator": 11,
+    "assessment": 16,
+    "doc_number": 14,
+    "doc_date": 13,
+    "note": 36,
+}
+HEADER_ROW = 6
+FIRST_DATA_ROW = 7  # 0-based index of the first row that can hold data
+
+# The texts of a row the agency must not change (locked cells, checked on return).
+LOCKED_TEXT_COLUMNS = ("name", "unit", "target")
+
+# --- kinds of input rows and the cells each one asks for --------------------------------
+VALUE = "value"
+RATIO = "ratio"
+ASSESSMENT = "assessment"
+TASK = "task"
+
+INPUT_COLUMNS = ("value", "numerator", "denominator", "assessment", "doc_number", "doc_date")
+# For each kind of row: its input cells, and the cell style of each.
+INPUTS = {
+    VALUE: {"value": "in_number"},
+    RATIO: {"numerator": "in_number", "denominator": "in_number"},
+    ASSESSMENT: {"assessment": "in_text"},
+    TASK: {"assessment": "in_text", "doc_number": "in_text", "doc_date": "in_date"},
+}
+
+ASSESSMENTS = ("Đạt", "Chưa đạt", "Đang thực hiện")
+TASK_STATUSES = ("Đã hoàn thành", "Đang thực hiện", "Chưa thực hiện")
+
+
+# --- row keys ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RowKey:
+    plan: str
+    code: str
+    part: str = ""
+
+    def __str__(self) -> str:
+        return row_key(self.plan, self.code, self.part)
+
+
+def row_key(plan: str, code: str, part: str | None = None) -> str:
+    """The key of a form row: ``plan|code``, or ``plan|code|part`` for a composite target.
+
+    >>> row_key("ninh-binh-2026", "I.2.1"), row_key("ninh-binh-2026", "I.7.1", "b")
+    ('ninh-binh-2026|I.2.1', 'ninh-binh-2026|I.7.1|b')
+    """
+    return f"{plan}|{code}" + (f"|{part}" if part else "")
+
+
+def parse_row_key(key: str) -> RowKey:
+    """The parts of a row key.
+
+    >>> parse_row_key("ninh-binh-2026|I.7.1|b")
+    RowKey(plan='ninh-binh-2026', code='I.7.1', part='b')
+    """
+    plan, _, rest = key.partition("|")
+    code, _, part = rest.partition("|")
+    return RowKey(plan, code, part)
+
+
+def letter(col: int) -> str:
+    """A 0-based column index as its spreadsheet letters.
+
+    >>> letter(0), letter(7), letter(25), letter(26), letter(27)
+    ('A', 'H', 'Z', 'AA', 'AB')
+    """
+    out = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        out = chr(ord("A") + rest) + out
+    return out
+
+
+def cell(column: str, row_number: int) -> str:
+    """The address of a named column in a 1-based row: ``cell("value", 12) == "H12"``."""
+    return f"{letter(COLUMNS[column])}{row_number}"
+
+
+# --- numbers -------------------------------------------------------------------------------
+def ratio_percent(numerator: float | None, denominator: float | None) -> float | None:
+    """Numerator over denominator as a percentage; None without both or with a zero denominator.
+
+    >>> ratio_percent(19, 20), ratio_percent(5, 0), ratio_percent(None, 4)
+    (95.0, None, None)
+    """
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator * 100
+
+
+# --- output files ------------------------------------------------------------------------
+FORMS_DIR = "forms"
+RETURNS_DIR = "returns"
+CHARTS_DIR = "charts"
+
+
+def form_file(period: str, agency: str) -> str:
+    """The form an agency receives: ``2026-11_so-khcn.xlsx``."""
+    return f"{period}_{agency}.xlsx"
+
+
+def return_file(period: str, agency: str) -> str:
+    """The agency's file sent back with its problems marked: ``2026-11_so-khcn_tra-lai.xlsx``."""
+    return f"{period}_{agency}_tra-lai.xlsx"
+
+
+def report_stem(period: str, plans: tuple[str, ...] = ()) -> str:
+    """The Word report's file name without suffix; a report on chosen plans names them.
+
+    >>> report_stem("2026-11"), report_stem("2026-11", ("ninh-binh-2026",))
+    ('bao-cao_2026-11', 'bao-cao_2026-11_ninh-binh-2026')
+    """
+    return f"bao-cao_{period}" + "".join(f"_{p}" for p in plans)
+
+
+def summary_file(period: str, plans: tuple[str, ...] = ()) -> str:
+    return f"bieu-tong-hop_{period}" + "".join(f"_{p}" for p in plans) + ".xlsx"
+
+
+def chart_file(period: str, name: str, plans: tuple[str, ...] = ()) -> str:
+    return f"{period}" + "".join(f"_{p}" for p in plans) + f"_bieu-do_{name}.png"
