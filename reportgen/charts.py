@@ -117,3 +117,38 @@ def behind_progress(items: list[tuple[str, float]]) -> bytes | None:
         axis.set_xlabel("Tỷ lệ hoàn thành so với chỉ tiêu (%)")
         axis.spines[["top", "right"]].set_visible(False)
         return _png(figure)
+
+
+def trend_lines(panels: list[tuple[str, str, list[tuple[str, float | None]], list[tuple[str, float]]]]) -> bytes | None:
+    """Main indicators month by month (points) against the straight line to their target (dashed).
+
+    Each panel is (title, unit, [(month label, value)], [(month label, value on the line)]).
+    """
+    panels = [p for p in panels if sum(1 for _, v in p[2] if v is not None) >= 2][:6]
+    if not panels:
+        return None
+    columns = 2 if len(panels) > 1 else 1
+    rows = -(-len(panels) // columns)
+    with plt.rc_context({"font.family": FONT, "font.size": 10}):
+        figure, axes = plt.subplots(rows, columns, figsize=(7.0, 2.5 * rows), squeeze=False)
+        for axis, (title, unit, values, line) in zip(axes.flat, panels, strict=False):
+            labels = [label for label, _ in values]
+            axis.plot(range(len(labels)), [v for _, v in values], marker="o", color="#1f4e79", label="Thực hiện")
+            positions = {label: i for i, label in enumerate(labels)}
+            axis.plot(
+                [positions[m] for m, _ in line if m in positions],
+                [v for m, v in line if m in positions],
+                linestyle="--",
+                color="#1a7f37",
+                label="Lộ trình đến mục tiêu",
+            )
+            axis.set_title("\n".join(textwrap.wrap(title, 40)[:2]), fontsize=10)
+            axis.set_xticks(range(len(labels)), labels, fontsize=9)
+            axis.set_ylabel(unit, fontsize=9)
+            axis.spines[["top", "right"]].set_visible(False)
+        for axis in list(axes.flat)[len(panels) :]:
+            axis.set_visible(False)
+        handles, names = axes.flat[0].get_legend_handles_labels()
+        figure.legend(handles, names, loc="lower center", ncol=2, frameon=False, fontsize=9)
+        figure.tight_layout(rect=(0, 0.06, 1, 1))
+        return _png(figure)

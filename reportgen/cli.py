@@ -455,17 +455,22 @@ def _echo_receipt(receipt) -> None:
 @json_option
 @pass_state
 def history(state: State, agency_code: str, period_text: str | None, as_json: bool) -> None:
-    """Lịch sử các lần nộp của một cơ quan và các giá trị đã thay đổi."""
+    """Lịch sử các lần nộp của một cơ quan, số liệu đang dùng (từ tệp nào) và các giá trị đã thay đổi."""
     from .store import Store
+    from .text import format_moment
 
     workspace = state.workspace
     workspace.check_agencies([agency_code])
-    period = str(_period(period_text)) if period_text else None
+    period = _period(period_text) if period_text else None
     store = Store.open(workspace, create=False)
     try:
-        submissions = store.submissions(period=period, agency=agency_code) if store else []
-        changes = store.changes(agency_code, period) if store else []
-        files = store.files(period=period, agency=agency_code) if store else []
+        submissions = store.submissions(period=str(period) if period else None, agency=agency_code) if store else []
+        changes = store.changes(agency_code, str(period) if period else None) if store else []
+        files = store.files(period=str(period) if period else None, agency=agency_code) if store else []
+        month = period.month_number if period else max((s.period_month for s in submissions), default=0)
+        current = store.values_as_of(month, agency_code) if store and month else []
+        series = store.agency_series(agency_code) if store else {}
+        sources = store.sources(i for v in current for i in v.sources.values()) if store else {}
     finally:
         if store:
             store.close()
@@ -474,6 +479,11 @@ def history(state: State, agency_code: str, period_text: str | None, as_json: bo
             {
                 "agency": agency_code,
                 "submissions": [s.__dict__ for s in submissions],
+                "values": [
+                    v.__dict__
+                    | {"period": v.period, "files": {f: sources.get(i, {}).get("name") for f, i in v.sources.items()}}
+                    for v in current
+                ],
                 "changes": changes,
                 "files": [f.__dict__ for f in files],
             }
@@ -486,27 +496,62 @@ def history(state: State, agency_code: str, period_text: str | None, as_json: bo
         click.echo(
             M.OUT_HISTORY_LINE.format(
                 period=sub.period,
-                received=sub.received_at,
-                saved=sub.saved_at,
+                received=format_moment(sub.received_at),
                 file=sub.file_name,
                 values=sub.values,
                 problems=sub.problems,
-                state=M.OUT_HISTORY_CURRENT if sub.current else M.OUT_HISTORY_SUPERSEDED,
             )
         )
+    if current:
+        from .periods import Period
+
+        click.echo(M.OUT_HISTORY_CURRENT.format(period=Period.from_month(month).label.lower()))
+        for v in current:
+            source = sources.get(v.sources.get("value") or next(iter(v.sources.values()), 0), {})
+            click.echo(
+                M.OUT_HISTORY_VALUE.format(
+                    code=v.code + (f" ({v.part})" if v.part else ""),
+                    value=_figure(v),
+                    month=Period.from_month(v.as_of).label.lower() if v.as_of is not None else "-",
+                    file=source.get("name", "?"),
+                    received=format_moment(source.get("received_at", "")),
+                )
+            )
+    if any(len(points) > 1 for points in series.values()):
+        click.echo(M.OUT_HISTORY_SERIES)
+        for points in series.values():
+            if len(points) > 1:
+                shown = ", ".join(f"{p[5:7]}/{p[:4]}: {_figure(v)}" for p, v in points)
+                click.echo(M.OUT_HISTORY_POINTS.format(code=points[0][1].code, points=shown))
     if changes:
         click.echo(M.OUT_HISTORY_CHANGES)
         for change in changes:
             click.echo(
                 M.OUT_HISTORY_CHANGE.format(
-                    when=change["changed_at"],
+                    when=format_moment(change["changed_at"]),
                     period=change["period"],
                     key=change["key"],
                     field=M.FIELD_NAMES.get(change["field"], change["field"]),
                     old=_shown(change["old"]),
                     new=_shown(change["new"]),
+                    file=change["file_name"],
                 )
             )
+
+
+def _figure(v) -> str:
+    """An agency's figure in a line: "42", "19/20 (95%)", "Đạt", "125/QĐ-UBND ngày 31/03/2026"."""
+    from .layout import ratio_percent
+    from .text import format_number, format_percent
+
+    ratio = ratio_percent(v.numerator, v.denominator)
+    if ratio is not None:
+        return f"{format_number(v.numerator)}/{format_number(v.denominator)} ({format_percent(ratio)})"
+    if v.value is not None:
+        return format_number(v.value)
+    if v.doc_number:
+        return f"{v.assessment or ''} {v.doc_number} {v.doc_date or ''}".strip()
+    return v.assessment or v.note or ""
 
 
 def _shown(value: str | None) -> str:
@@ -580,6 +625,8 @@ def _print_status(view, failed) -> None:
     from .text import format_number, format_percent
 
     console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)
+    if view.provisional:
+        console.print(M.OUT_PERIOD_OPEN.format(label=view.period.label, cutoff=f"{view.period.cutoff:%d/%m/%Y}"))
     for plan in view.plans:
         for section_code, section_title in plan.sections.items():
             part = [s for s in view.statuses if s.plan == plan.id and s.section == section_code]
@@ -607,7 +654,9 @@ def _print_status(view, failed) -> None:
                     s.code,
                     s.name,
                     s.target_text if s.kind == "indicator" else s.governing,
-                    value + (M.OUT_PROVISIONAL if s.provisional else ""),
+                    value
+                    + (M.OUT_PROVISIONAL if s.provisional else "")
+                    + (M.OUT_CARRIED.format(month=s.as_of_label) if s.carried else ""),
                     format_percent(s.completion_pct, 0) if s.completion_pct is not None else "",
                     f"[{colour}]{s.status}[/{colour}]" if colour else s.status,
                     f"{s.reporters_received}/{s.reporters_expected}",
@@ -687,8 +736,20 @@ def explain(state: State, period_text: str, code: str, plan_ids) -> None:
     s = found[0]
     click.echo(M.OUT_EXPLAIN_HEAD.format(plan=s.plan, code=s.code, name=s.name))
     click.echo(M.OUT_EXPLAIN_STATUS.format(period=view.period.label, status=s.status))
+    if s.carried:
+        click.echo(M.OUT_EXPLAIN_CARRIED.format(month=s.as_of_label))
     for line in s.explanation:
         click.echo(f"  {line}")
+    if s.trend:
+        click.echo(M.OUT_EXPLAIN_TREND.format(trend=s.trend))
+    if s.series:
+        click.echo(M.OUT_EXPLAIN_SERIES)
+        for point in s.series:
+            click.echo(
+                M.OUT_EXPLAIN_POINT.format(
+                    period=point["period"], value=format_number(point["value"], 2) or "-", status=point["status"]
+                )
+            )
     click.echo(M.OUT_EXPLAIN_AGENCIES)
     for key, values in s.contributions.items():
         reported = {v.agency: v for v in values}
@@ -921,11 +982,11 @@ def schedule_list(state: State, month: str | None, as_json: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="Ghi đè thư mục chạy thử đã có.")
 def demo(target: Path, force: bool) -> None:
-    """Chạy thử trọn một tháng trên danh mục Ninh Bình với DỮ LIỆU MINH HỌA.
+    """Chạy thử hai tháng (10 và 11/2026) trên danh mục Ninh Bình với DỮ LIỆU MINH HỌA.
 
-    Lập biểu mẫu, giả lập các cơ quan điền và gửi lại (có lỗi gõ, nộp muộn, tệp
-    có lỗi), thu thập, đánh giá, lập báo cáo (.docx, .xlsx, biểu đồ, PDF nếu có
-    LibreOffice) và ghi thư nhắc vào hộp thư đi. Không gửi thư thật.
+    Mỗi tháng: lập biểu mẫu, giả lập các cơ quan điền và gửi lại (có lỗi gõ, nộp
+    muộn, tệp có lỗi), thu thập, đánh giá, lập báo cáo (.docx, .xlsx, biểu đồ, PDF
+    nếu có LibreOffice) và ghi thư nhắc vào hộp thư đi. Không gửi thư thật.
     """
     from .demo import LABEL, run_demo
 
@@ -955,6 +1016,7 @@ def demo(target: Path, force: bool) -> None:
     click.echo(M.OUT_DEMO_FILLED.format(filled=result.filled) + (M.OUT_DEMO_LIBREOFFICE if result.libreoffice else ""))
     click.echo(M.OUT_DEMO_COLLECTED.format(count=len(receipts), good=good, bad=len(receipts) - good))
     click.echo(M.OUT_DEMO_STATUSES.format(counts=", ".join(f"{k} {v}" for k, v in summary["statuses"].items())))
+    click.echo(M.OUT_DEMO_CARRIED.format(carried=summary["carried"]))
     click.echo(
         M.OUT_DEMO_AGENCIES.format(
             reported=summary["agencies_reported"],

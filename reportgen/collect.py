@@ -264,6 +264,9 @@ def _store(
             "saved_at": saved,
             "received_at": stamp,
             "problems": len(reading.errors),
+            "warnings": len(reading.notes),
+            "rows_filled": len({v.key for v in reading.values}),
+            "rows_asked": reading.asked,
         }
         values = reading.values
     record, created = store.add_file(

@@ -24,7 +24,7 @@ from . import clock
 from .collect import Collector, Receipt, collect, gather
 from .dispatch import Delivery, deliver, plan_remind, plan_send_forms
 from .duties import Duties
-from .errors import ReportgenError
+from .errors import ReportgenError, UsageError
 from .forms import FormMaker, Written, write_forms
 from .layout import FORMS_DIR
 from .overview import Overview, build_overview
@@ -91,7 +91,7 @@ class Cycle:
     @cached_property
     def done_tasks(self) -> frozenset[str]:
         store = self.existing_store
-        return frozenset(store.done_tasks()) if store else frozenset()
+        return frozenset(store.done_tasks(self.period.month_number)) if store else frozenset()
 
     def duties(self, plan_ids=()) -> Duties:
         return Duties(self.workspace.catalog, self.workspace.select_plans(plan_ids), self.period, self.done_tasks)
@@ -110,14 +110,27 @@ class Cycle:
         progress: Callable[[int], None] | None = None,
         start: Callable[[int], None] | None = None,
     ) -> FormsResult:
-        """Write the period's forms; ``start(n)`` is told how many before the work begins."""
+        """Write the period's forms; ``start(n)`` is told how many before the work begins.
+
+        Quarters, halves and years are views of the monthly record: their forms are made
+        only when ``forms.quarterly`` is set.
+        """
+        if self.period.kind != "month" and not self.workspace.setting("forms.quarterly"):
+            month = Period.from_month(self.period.month_number)
+            raise UsageError(
+                "no-forms-for-long-periods",
+                period=self.period.label,
+                month=str(month),
+                month_label=month.label.lower(),
+                cutoff=f"{self.period.cutoff:%d/%m/%Y}",
+            )
         duties = self.duties(plan_ids)
         maker = FormMaker.at(
             duties, self.now, self.period.submission_deadline(self.submission_day), self.workspace.contact
         )
         codes = sorted(a for a in (agencies or duties.agencies()) if duties.owes(a))
         store = self.existing_store
-        previous = store.previous_values(str(self.period.previous())) if store else {}
+        previous = store.previous_texts(self.period.previous().month_number) if store else {}
         folder = self.workspace.period_dir(str(self.period)) / FORMS_DIR
         if start:
             start(len(codes))
@@ -196,6 +209,7 @@ class Cycle:
             folder,
             today or self.now.date(),
             number=number,
+            plans=tuple(plan_ids),
         )
         problem = None
         if pdf:

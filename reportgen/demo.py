@@ -1,11 +1,13 @@
-"""A whole month on demonstration data, for a newcomer: ``reportgen demo``.
+"""Two months on demonstration data, for a newcomer: ``reportgen demo``.
 
 In a fresh workspace with the bundled Ninh Bình catalog, the clock is walked
-through November 2026: forms go out on the 1st, most agencies send them back
-(with the usual typing habits, one late, one with problems, one saved by
-LibreOffice when it is installed), reminders and overdue notices go to the
-outbox, and the report is made on the 18th. Everything is labelled as
-demonstration data.
+through October and November 2026: each month forms go out on the 1st, most
+agencies send them back (with the usual typing habits; in November one late,
+one with problems, one saved by LibreOffice when it is installed), reminders
+and overdue notices go to the outbox, and the report is made on the 18th. In
+November, figures not sent again carry forward from October, tasks done in
+October stay done, and the report shows each figure's change. Everything is
+labelled as demonstration data.
 """
 
 from __future__ import annotations
@@ -39,10 +41,6 @@ __all__ = ["DemoResult", "run_demo", "LABEL"]
 
 LABEL = "DỮ LIỆU MINH HỌA"
 PERIOD = Period.parse("2026-11")
-FORMS_AT = datetime(2026, 11, 1, 8, 5, tzinfo=VN)
-REMIND_AT = datetime(2026, 11, 14, 8, 10, tzinfo=VN)
-OVERDUE_AT = datetime(2026, 11, 17, 8, 10, tzinfo=VN)
-REPORT_ON = date(2026, 11, 18)
 
 
 @dataclass
@@ -85,43 +83,45 @@ def _target_number(text: str) -> float | None:
     return None
 
 
-def _typed(row: FormRow, rng: random.Random, habits: bool) -> dict[str, object]:
-    """What an agency types for one row: realistic values, sometimes with its habits."""
+def _typed(row: FormRow, agency: str, step: int, rng: random.Random, habits: bool) -> dict[str, object]:
+    """What an agency types for one row in month ``step`` (0 = October): its own level, which
+    moves a little from one month to the next, sometimes typed with its habits."""
+    mine = random.Random(f"{agency}|{row.key}")  # the same agency's same row: the same level
     goal = _target_number(row.target) or 50.0
     if row.input == "value":
         if row.lower_is_better:
-            return {"value": rng.randint(max(1, int(goal) - 4), int(goal) + 8)}
-        value = min(100.0, goal * rng.uniform(0.6, 1.1)) if row.percent else goal * rng.uniform(0.2, 1.2)
-        value = round(value, 1)
+            return {"value": max(1, int(goal) + mine.randint(-4, 8) - step)}
+        if row.percent:
+            value = round(min(100.0, goal * mine.uniform(0.6, 1.0) + step * mine.uniform(0.5, 3.0)), 1)
+        else:
+            value = round(max(goal, 10) * mine.uniform(0.2, 0.9) * (1 + 0.1 * step))
         if habits and rng.random() < 0.3:
-            return {"value": f"{value}".replace(".", ",")}  # typed with a decimal comma
+            return {"value": f"{value}".replace(".", ",")}  # typed as text with a decimal comma
         return {"value": value}
     if row.input == "ratio":
-        denominator = rng.randint(20, 400)
-        share = min(1.0, (goal if goal <= 100 else 100) / 100 * rng.uniform(0.75, 1.05))
+        denominator = mine.randint(20, 400)
+        share = min(1.0, min(goal, 100) / 100 * mine.uniform(0.75, 0.98) + 0.02 * step)
         return {"numerator": int(denominator * share), "denominator": denominator}
     if row.input == "assessment":
-        if rng.random() < 0.6:
+        if mine.random() < 0.6:
             said = "Dat" if habits and rng.random() < 0.2 else "Đạt"
-            return {"assessment": said, "note": f"Văn bản số {rng.randint(10, 300)}/QĐ-UBND"}
+            return {"assessment": said, "note": f"Văn bản số {mine.randint(10, 300)}/QĐ-UBND"}
         return {"assessment": "Đang thực hiện"}
-    if rng.random() < 0.5:
+    if mine.random() < 0.5:
         return {
             "assessment": "Đã hoàn thành",
-            "doc_number": f"{rng.randint(10, 300)}/QĐ-UBND",
-            "doc_date": f"{rng.randint(1, 28):02d}/0{rng.randint(3, 9)}/2026",
+            "doc_number": f"{mine.randint(10, 300)}/QĐ-UBND",
+            "doc_date": f"{mine.randint(1, 28):02d}/0{mine.randint(3, 9)}/2026",
         }
     return {"assessment": "Đang thực hiện"}
 
 
-def _fill(form: Path, target: Path, rng: random.Random, habits: bool, bad: bool) -> Path:
-    workbook = openpyxl.load_workbook(form)
-    sheet = workbook[DATA_SHEET]
-    rows = [r for r in sheet.iter_rows() if r[0].value and "|" in str(r[0].value)]
-    planner_rows = {}
-    for row in rows:
-        cells = row
-        # Rebuild the row's kind from which input cells are unlocked.
+def _rows(sheet) -> dict[str, tuple]:
+    """The form's rows, each with the kind of input its unlocked cells show."""
+    out = {}
+    for cells in sheet.iter_rows():
+        if not cells[0].value or "|" not in str(cells[0].value):
+            continue
         unlocked = {name for name, col in COLUMNS.items() if not cells[col].protection.locked}
         kind = (
             "ratio"
@@ -132,28 +132,35 @@ def _fill(form: Path, target: Path, rng: random.Random, habits: bool, bad: bool)
             if "value" in unlocked
             else "assessment"
         )
-        planner_rows[row[0].value] = (
-            row,
+        unit = str(cells[COLUMNS["unit"]].value or "")
+        out[cells[0].value] = (
+            cells,
             FormRow(
-                key=row[0].value,
-                code=str(row[1].value),
-                name=str(row[2].value),
+                key=cells[0].value,
+                code=str(cells[1].value),
+                name=str(cells[2].value),
                 input=kind,
-                unit=str(row[3].value or ""),
-                target=str(row[4].value or ""),
-                percent="%" in str(row[3].value or ""),
-                lower_is_better=str(row[3].value or "").lower().startswith("thứ"),
+                unit=unit,
+                target=str(cells[COLUMNS["target"]].value or ""),
+                percent="%" in unit,
+                lower_is_better=unit.lower().startswith("thứ"),
             ),
         )
-    first_percent = next((k for k, (_, r) in planner_rows.items() if r.input == "value" and r.percent), None)
-    for key, (row, spec) in planner_rows.items():
+    return out
+
+
+def _fill(form: Path, target: Path, agency: str, step: int, rng: random.Random, habits: bool, bad: bool) -> Path:
+    workbook = openpyxl.load_workbook(form)
+    rows = _rows(workbook[DATA_SHEET])
+    first_percent = next((k for k, (_, r) in rows.items() if r.input == "value" and r.percent), None)
+    for key, (cells, spec) in rows.items():
         if rng.random() < 0.1:
             continue  # left empty: not every figure is known
-        typed = _typed(spec, rng, habits)
+        typed = _typed(spec, agency, step, rng, habits)
         if bad and key == first_percent:
             typed = {"value": 120}  # a percentage above 100: the problem to report back
         for column, value in typed.items():
-            row[COLUMNS[column]].value = value
+            cells[COLUMNS[column]].value = value
     target.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(target)
     return target
@@ -172,15 +179,25 @@ def _libreoffice(path: Path) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _Month:
+    period: Period
+    step: int
+    share: float  # of the agencies that send their form back
+    troubles: bool  # a file with a problem, one saved by LibreOffice, one late
+
+
+MONTHS = (_Month(Period.parse("2026-10"), 0, 0.9, False), _Month(PERIOD, 1, 0.75, True))
+
+
 def run_demo(
     target: Path,
     *,
     force: bool = False,
-    share: float = 0.75,
     seed: int = 2026,
     step: Callable[[str, int], Callable[[int], None]] | None = None,
 ) -> DemoResult:
-    """Run the month; ``step(label, total)`` returns an ``advance(n)`` callback for progress bars."""
+    """Run October and November; ``step(label, total)`` returns an ``advance(n)`` callback for progress bars."""
 
     def stage(label: str, total: int) -> Callable[[int], None]:
         result.steps.append(label)
@@ -191,51 +208,70 @@ def run_demo(
     workspace = Workspace(workspace.root)
     result = DemoResult(workspace)
     rng = random.Random(seed)
+    for month in MONTHS:
+        _run_month(workspace, month, rng, result, stage)
+    return result
+
+
+def _at(period: Period, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(period.year, period.index, day, hour, minute, tzinfo=VN)
+
+
+def _run_month(workspace: Workspace, month: _Month, rng: random.Random, result: DemoResult, stage) -> None:
+    period = month.period
+    label = f"{period.index:02d}/{period.year}"
 
     def cycle(now: datetime) -> Cycle:
-        return Cycle(workspace, PERIOD, now)
+        return Cycle(workspace, period, now)
 
-    with cycle(FORMS_AT) as month:
-        made = month.make_forms(workers=1, progress=stage("Lập biểu mẫu ngày 01/11/2026", 0))
-        result.mails += len(month.send_forms())
+    with cycle(_at(period, 1, 8, 5)) as c:
+        made = c.make_forms(workers=1, progress=stage(f"Lập biểu mẫu ngày 01/{label}", 0))
+        result.mails += len(c.send_forms())
     result.forms = len(made.written)
-
     agencies = list(made.written)
     rng.shuffle(agencies)
-    senders = agencies[: max(3, int(len(agencies) * share))]
-    inbox = workspace.root / "inbox"
-    advance = stage("Các cơ quan điền và gửi lại biểu mẫu", len(senders))
+    senders = agencies[: max(3, int(len(agencies) * month.share))]
+    inbox = workspace.root / "inbox" / str(period)
+    advance = stage(f"Các cơ quan điền và gửi lại biểu mẫu tháng {label}", len(senders))
     half = len(senders) // 2  # half by the 12th, the rest by the deadline, the last one late
     files: dict[str, list[Path]] = {"early": [], "on_time": [], "late": []}
     for index, written in enumerate(senders):
-        group = "early" if index < half else "late" if index == len(senders) - 1 else "on_time"
+        late = month.troubles and index == len(senders) - 1
+        group = "early" if index < half else "late" if late else "on_time"
         target_file = inbox / group / Path(written.path).name
-        _fill(Path(written.path), target_file, rng, habits=index % 3 == 0, bad=index == 1)
-        if index == 2 and _libreoffice(target_file):
+        _fill(
+            Path(written.path),
+            target_file,
+            written.agency,
+            month.step,
+            rng,
+            habits=index % 3 == 0,
+            bad=month.troubles and index == 1,
+        )
+        if month.troubles and index == 2 and _libreoffice(target_file):
             result.libreoffice = True
         files[group].append(target_file)
         advance(1)
     result.filled = len(senders)
-
-    stage("Thu thập đợt 1 (ngày 12/11)", len(files["early"]))
-    with cycle(datetime(2026, 11, 12, 9, 0, tzinfo=VN)) as month:
-        result.receipts += month.collect(files["early"], workers=1)
-    stage("Nhắc các cơ quan chưa nộp (ngày 14/11)", 0)
-    with cycle(REMIND_AT) as month:
-        result.mails += len(month.remind())
-    stage("Thu thập đợt 2 (ngày 16/11)", len(files["on_time"]))
-    with cycle(datetime(2026, 11, 16, 10, 0, tzinfo=VN)) as month:
-        result.receipts += month.collect(files["on_time"], workers=1)
-    stage("Báo quá hạn, thu thập tệp nộp muộn (ngày 17/11)", len(files["late"]))
-    with cycle(OVERDUE_AT) as month:
-        result.mails += len(month.remind())
-    with cycle(datetime(2026, 11, 17, 15, 0, tzinfo=VN)) as month:
-        result.receipts += month.collect(files["late"], workers=1)
-    stage("Lập báo cáo (ngày 18/11)", 0)
-    with cycle(datetime(2026, 11, 18, 8, 20, tzinfo=VN)) as month:
-        files_out, problem = month.report(today=REPORT_ON, pdf=True)
-        result.overview = month.overview()
+    result.receipts = []
+    stage(f"Thu thập đợt 1 (ngày 12/{label})", len(files["early"]))
+    with cycle(_at(period, 12, 9)) as c:
+        result.receipts += c.collect(files["early"], workers=1)
+    stage(f"Nhắc các cơ quan chưa nộp (ngày 14/{label})", 0)
+    with cycle(_at(period, 14, 8, 10)) as c:
+        result.mails += len(c.remind())
+    stage(f"Thu thập đợt 2 (ngày 16/{label})", len(files["on_time"]))
+    with cycle(_at(period, 16, 10)) as c:
+        result.receipts += c.collect(files["on_time"], workers=1)
+    stage(f"Báo quá hạn, thu thập tệp nộp muộn (ngày 17/{label})", len(files["late"]))
+    with cycle(_at(period, 17, 8, 10)) as c:
+        result.mails += len(c.remind())
+    with cycle(_at(period, 17, 15)) as c:
+        result.receipts += c.collect(files["late"], workers=1)
+    stage(f"Lập báo cáo (ngày 18/{label})", 0)
+    with cycle(_at(period, 18, 8, 20)) as c:
+        files_out, problem = c.report(today=date(period.year, period.index, 18), pdf=True)
+        result.overview = c.overview()
     result.report, result.pdf_problem = files_out, problem
-    with cycle(datetime(2026, 11, 18, 8, 30, tzinfo=VN)) as month:
-        result.mails += len(month.mail_report(files_out))
-    return result
+    with cycle(_at(period, 18, 8, 30)) as c:
+        result.mails += len(c.mail_report(files_out))

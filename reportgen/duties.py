@@ -185,8 +185,6 @@ class SubmissionFact:
 
     agency: str
     received_at: str
-    problems: int
-    current: bool
 
 
 @dataclass
@@ -229,10 +227,16 @@ class AgencyState:
 
 
 def agency_states(
-    catalog: Catalog, duties: Duties, submissions: Iterable[SubmissionFact], rejected: Iterable[str], deadline: date
+    catalog: Catalog,
+    duties: Duties,
+    submissions: Iterable[SubmissionFact],
+    problems: dict[str, int],
+    rejected: Iterable[str],
+    deadline: date,
 ) -> list[AgencyState]:
-    """Every agency that owes rows, with what it has sent; ``rejected`` lists the agency of
-    each refused file whose identity could be read."""
+    """Every agency that owes rows, with what it has sent. ``problems`` counts each agency's
+    rows whose latest entry still has an error; ``rejected`` lists the agency of each
+    refused file whose identity could be read."""
     registry = catalog.registry
     states = {
         code: AgencyState(code, registry.name(code), getattr(registry.get(code), "email", ""))
@@ -247,8 +251,9 @@ def agency_states(
         if state.submitted_at is None or sub.received_at < state.submitted_at:
             state.submitted_at = sub.received_at
             state.late = datetime.fromisoformat(sub.received_at) > cutoff
-        if sub.current:
-            state.problems = sub.problems
+    for agency, count in problems.items():
+        if agency in states:
+            states[agency].problems = count
     for agency in rejected:
         if agency in states:
             states[agency].rejected += 1

@@ -15,6 +15,7 @@ values, the period and today's date in; statuses out. No files, database or cloc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +37,9 @@ __all__ = [
     "evaluate_item",
     "evaluate_all",
     "summarize",
+    "judge_item",
+    "target_line",
+    "History",
     "STATUSES",
 ]
 
@@ -94,6 +98,8 @@ class AgencyValue(NamedTuple):
     doc_number: str | None = None
     doc_date: str | None = None
     ok: bool = True
+    as_of: int | None = None  # the month the figure comes from (month_index)
+    cause: str | None = None  # the cause and remedy the agency gave
 
 
 @dataclass(frozen=True)
@@ -106,14 +112,38 @@ class Aggregate:
     how: str
     numerator: float | None = None
     denominator: float | None = None
+    as_of: int | None = None  # the newest month among the figures used
+
+    def cached(self) -> tuple:
+        """What the store keeps of a province figure: (value, assessment, numerator, denominator,
+        received, missing)."""
+        return (self.value, self.assessment, self.numerator, self.denominator, len(self.received), len(self.missing))
+
+    @classmethod
+    def from_cache(cls, row: tuple) -> Aggregate:
+        value, assessment, numerator, denominator, received, missing = row
+        return cls(
+            value,
+            assessment,
+            bool(received) and bool(missing),
+            ("",) * received,
+            ("",) * missing,
+            "",
+            numerator,
+            denominator,
+        )
+
+
+def _finite(number: float | None) -> bool:
+    return number is not None and math.isfinite(number)
 
 
 def _usable(v: AgencyValue, rule: str) -> bool:
     if rule == "all":
         return v.assessment is not None
     if rule == "ratio":
-        return v.ok and v.numerator is not None and bool(v.denominator)
-    return v.ok and v.value is not None
+        return v.ok and _finite(v.numerator) and _finite(v.denominator) and bool(v.denominator)
+    return v.ok and _finite(v.value)
 
 
 def aggregate(rule: str, values: Iterable[AgencyValue], expected: list[str]) -> Aggregate:
@@ -133,38 +163,34 @@ def aggregate(rule: str, values: Iterable[AgencyValue], expected: list[str]) -> 
     used = [by_agency[a] for a in received]
     if not used:
         return Aggregate(None, None, False, (), tuple(expected), "chưa đơn vị nào báo cáo")
+    as_of = max((v.as_of for v in used if v.as_of is not None), default=None)
     if rule == "ratio":
-        num = sum(v.numerator or 0.0 for v in used)
-        den = sum(v.denominator or 0.0 for v in used)
-        return Aggregate(
-            ratio_percent(num, den),
-            None,
-            provisional,
-            received,
-            missing,
-            f"Σ tử số / Σ mẫu số = {format_number(num)} / {format_number(den)}",
-            num,
-            den,
-        )
+        num = math.fsum(v.numerator or 0.0 for v in used)
+        den = math.fsum(v.denominator or 0.0 for v in used)
+        how = f"Σ tử số / Σ mẫu số = {format_number(num)} / {format_number(den)}"
+        return Aggregate(_safe(ratio_percent(num, den)), None, provisional, received, missing, how, num, den, as_of)
     if rule == "all":
-        return Aggregate(
-            None,
-            _all_assessment(used),
-            provisional,
-            received,
-            missing,
-            "đạt khi mọi đơn vị báo cáo đạt (có minh chứng)",
-        )
+        how = "đạt khi mọi đơn vị báo cáo đạt (có minh chứng)"
+        return Aggregate(None, _all_assessment(used), provisional, received, missing, how, as_of=as_of)
     numbers = [v.value for v in used if v.value is not None]
     if rule == "sum":
-        return Aggregate(sum(numbers), None, provisional, received, missing, "tổng các đơn vị")
+        return Aggregate(
+            _safe(math.fsum(numbers)), None, provisional, received, missing, "tổng các đơn vị", as_of=as_of
+        )
     if rule == "min":
-        return Aggregate(min(numbers), None, provisional, received, missing, "giá trị nhỏ nhất")
+        return Aggregate(min(numbers), None, provisional, received, missing, "giá trị nhỏ nhất", as_of=as_of)
     if rule == "max":
-        return Aggregate(max(numbers), None, provisional, received, missing, "giá trị lớn nhất")
+        return Aggregate(max(numbers), None, provisional, received, missing, "giá trị lớn nhất", as_of=as_of)
     first = used[0]
     assessment = _assessment_of(first)
-    return Aggregate(first.value, assessment, provisional, received, missing, f"số liệu của {first.agency}")
+    return Aggregate(
+        first.value, assessment, provisional, received, missing, f"số liệu của {first.agency}", as_of=first.as_of
+    )
+
+
+def _safe(number: float | None) -> float | None:
+    """A sum that overflowed is no figure at all."""
+    return number if number is None or math.isfinite(number) else None
 
 
 def _assessment_of(v: AgencyValue) -> str | None:
@@ -350,6 +376,46 @@ class Status:
     contributions: dict[str, list[AgencyValue]] = field(default_factory=dict)
     explanation: list[str] = field(default_factory=list)
     note: str = ""
+    month: int = 0  # the month of the view (a quarter's or a year's cut-off month)
+    as_of: int | None = None  # the newest month among the figures used
+    previous: float | None = None  # the province value of the previous period
+    last_year: float | None = None  # ... and of the same period last year
+    previous_label: str = ""  # "tháng 10/2026", "quý III năm 2026"
+    series: list[dict] = field(default_factory=list)  # the value and status of every month so far
+
+    @property
+    def carried(self) -> bool:
+        """The figure comes from an earlier month (no newer one was reported)."""
+        return self.as_of is not None and self.as_of < self.month
+
+    @property
+    def trend(self) -> str:
+        """The change since the previous period and the same period last year, where known.
+
+        >>> Status("p", "I.1", "x", "%", "I", "indicator", "Đạt", "", "", None, False, 72.5, None, False, 1, 1,
+        ...        [], "single", None, None, previous=70.0, last_year=72.5, previous_label="tháng 10/2026").trend
+        '↑ 2,5 so với tháng 10/2026; không đổi so với cùng kỳ năm trước'
+        """
+        if self.value is None:
+            return ""
+        parts = []
+        for before, against in ((self.previous, self.previous_label), (self.last_year, "cùng kỳ năm trước")):
+            if before is None or not against:
+                continue
+            change = self.value - before
+            if abs(change) < 1e-9:
+                parts.append(f"không đổi so với {against}")
+            else:
+                parts.append(f"{'↑' if change > 0 else '↓'} {format_number(abs(change), 2)} so với {against}")
+        return "; ".join(parts)
+
+    @property
+    def as_of_label(self) -> str:
+        """The month the figure comes from, as a sentence says it: "tháng 10/2026"."""
+        if self.as_of is None:
+            return ""
+        period = Period.from_month(self.as_of)
+        return f"tháng {period.index}/{period.year}"
 
     @property
     def status_code(self) -> str:
@@ -392,6 +458,12 @@ class Status:
             "aggregate": self.aggregate_rule,
             "monitor": self.monitor,
             "lead": self.lead,
+            "as_of": str(Period.from_month(self.as_of)) if self.as_of is not None else None,
+            "carried": self.carried,
+            "previous_value": self.previous,
+            "last_year_value": self.last_year,
+            "trend": self.trend,
+            "series": self.series,
             "parts": [
                 {
                     "part": p.part,
@@ -449,28 +521,37 @@ def _baseline(rule: Governing, part: str | None, first_value: float | None) -> f
 
 @dataclass(frozen=True)
 class History:
-    """Province values of earlier periods, for trends, growth rates and baselines."""
+    """Province values of the monthly record, by month: for trends, growth rates and baselines.
 
-    values: dict[str, dict[str, float]]  # period -> row key -> aggregated value
+    A quarter, a half or a year is read at its cut-off month, so "the previous period"
+    of 2026-Q4 is the record as of September and "the same period last year" that of
+    December 2025.
+    """
+
+    values: dict[int, dict[str, float]]  # month_index -> row key -> province value
+
+    def at(self, key: str, month: int) -> float | None:
+        return self.values.get(month, {}).get(key)
 
     def previous(self, key: str, period: Period) -> float | None:
-        return self.values.get(str(period.previous()), {}).get(key)
+        return self.at(key, period.previous().month_number)
 
     def same_period(self, key: str, period: Period, years_back: int) -> float | None:
-        earlier = Period(period.year - years_back, period.kind, period.index)
-        return self.values.get(str(earlier), {}).get(key)
+        return self.at(key, period.month_number - 12 * years_back)
 
     def first(self, key: str, before: Period) -> tuple[Period, float] | None:
-        found = []
-        for text, values in self.values.items():
-            if key in values:
-                p = Period.parse(text)
-                if p.month_number < before.month_number:
-                    found.append((p.month_number, p, values[key]))
-        if not found:
+        months = sorted(m for m, values in self.values.items() if key in values and m < before.month_number)
+        if not months:
             return None
-        _, p, value = min(found, key=lambda t: t[0])
-        return p, value
+        return Period.from_month(months[0]), self.values[months[0]][key]
+
+
+def part_rule(item: Item, part: str | None, period: Period) -> str:
+    """How the agencies' figures of one part are combined: assessments with "all"."""
+    rule = governing(item.targets, item.deadline, period)
+    target = rule.target(part) if rule else None
+    qualitative = target is None or target.kind in (QUALITATIVE, DIRECTIVE) or item.is_qualitative
+    return "all" if qualitative else item.aggregate
 
 
 def evaluate_item(
@@ -485,30 +566,32 @@ def evaluate_item(
     history = history or History({})
     if item.kind != INDICATOR:
         return _task(item, reporters, period, today, values.get(row_key(item.plan, item.code, None), []))
+    keys = {part: row_key(item.plan, item.code, part) for part in item.parts}
+    aggregates = {
+        part: aggregate(part_rule(item, part, period), values.get(key, []), reporters) for part, key in keys.items()
+    }
+    status = judge_item(item, reporters, period, aggregates, history)
+    if status is not None:
+        status.contributions = {key: values.get(key, []) for key in keys.values()}
+    return status
+
+
+def judge_item(
+    item: Item, reporters: list[str], period: Period, aggregates: dict[str | None, Aggregate], history: History
+) -> Status | None:
+    """The status of an indicator from the province figure of each of its parts."""
     rule = governing(item.targets, item.deadline, period)
     if rule is None:
         return None
     final = rule.deadline.reached(period)
     lower = item.direction == "lower"
-    parts = [
-        _part(
-            item,
-            part,
-            rule,
-            reporters,
-            period,
-            final,
-            lower,
-            values.get(row_key(item.plan, item.code, part), []),
-            history,
-        )
-        for part in item.parts
-    ]
+    parts = [_part(item, part, rule, period, final, lower, aggregates[part], history) for part in item.parts]
     status = _combine([p.status for p in parts])
     main = parts[0]
     missing = sorted(set().union(*(p.missing for p in parts)))
     received = set(reporters) - set(missing)
-    explained = _explain(item, rule, parts, reporters, final)
+    key = row_key(item.plan, item.code, item.parts[0])
+    as_of = max((a.as_of for a in aggregates.values() if a.as_of is not None), default=None)
     return Status(
         plan=item.plan,
         code=item.code,
@@ -533,11 +616,43 @@ def evaluate_item(
         monitor=item.monitor,
         lead=reporters[0] if reporters else None,
         parts=parts,
-        contributions={
-            row_key(item.plan, item.code, p): values.get(row_key(item.plan, item.code, p), []) for p in item.parts
-        },
-        explanation=explained,
+        explanation=_explain(item, rule, parts, reporters, final),
+        month=period.month_number,
+        as_of=as_of,
+        previous=history.previous(key, period) if len(parts) == 1 else None,
+        last_year=history.same_period(key, period, 1) if len(parts) == 1 else None,
+        previous_label=_label_in_sentence(period.previous()),
     )
+
+
+def _label_in_sentence(period: Period) -> str:
+    """A period's name inside a sentence: "tháng 10/2026", "quý III năm 2026", "năm 2025"."""
+    return period.label[:1].lower() + period.label[1:]
+
+
+def target_line(item: Item, period: Period, history: History) -> tuple[tuple[int, float], tuple[int, float]] | None:
+    """The straight line an indicator should follow: (month, value) at its baseline and at its deadline.
+
+    The baseline is the previous milestone's target, else the first value reported;
+    None for a target that is not a number.
+    """
+    rule = governing(item.targets, item.deadline, period)
+    part = item.parts[0]
+    target = rule.target(part) if rule else None
+    if rule is None or rule.deadline.due is None or target is None or not target.is_numeric:
+        return None
+    key = row_key(item.plan, item.code, part)
+    first = history.first(key, Period.from_month(period.month_number + 1))
+    start_value = _baseline(rule, part, first[1] if first else None)
+    if rule.baseline_due is not None:
+        start = month_index(rule.baseline_due.year, rule.baseline_due.month)
+    elif first is not None:
+        start = first[0].month_number
+    else:
+        return None
+    if start_value is None or target.value is None:
+        return None
+    return (start, start_value), (month_index(rule.deadline.due.year, rule.deadline.due.month), target.value)
 
 
 def _min_completion(parts: list[PartStatus]) -> float | None:
@@ -559,18 +674,15 @@ def _part(
     item: Item,
     part: str | None,
     rule: Governing,
-    reporters: list[str],
     period: Period,
     final: bool,
     lower: bool,
-    values: list[AgencyValue],
+    agg: Aggregate,
     history: History,
 ) -> PartStatus:
     target = rule.target(part)
     label = item.part_label(part)
     qualitative = target is None or target.kind in (QUALITATIVE, DIRECTIVE) or item.is_qualitative
-    # Assessments are combined with "all" (one reporter: its own assessment).
-    agg = aggregate("all" if qualitative else item.aggregate, values, reporters)
     key = row_key(item.plan, item.code, part)
     common: dict[str, Any] = {
         "part": part,
@@ -597,6 +709,8 @@ def _part(
         return PartStatus(
             value=None, assessment=None, status=CHUA_CO_SO_LIEU, completion_pct=None, rule="chưa có số liệu", **common
         )
+    if item.basis == "ytd" and target.value is not None:
+        return _year_to_date(value, target, rule, part, period, final, lower, common)
     if item.basis == "growth":
         baseline, progress = None, 1.0  # a yearly rate: no line to follow, the rate is the goal
     else:
@@ -612,6 +726,62 @@ def _part(
         rule=verdict.rule,
         expected=verdict.expected,
         **common,
+    )
+
+
+def yearly_target(target: Target, rule: Governing, part: str | None, year: int) -> float:
+    """The count a year should reach, for a target "mỗi năm": on the straight line from the
+    previous milestone's yearly target to this one's.
+
+    >>> from datetime import date
+    >>> rule = Governing((Target("≥ 40", NUMERIC, ">=", 40, year=2030),), None,
+    ...                  (Target("≥ 20", NUMERIC, ">=", 20, year=2025),), date(2025, 12, 31))
+    >>> yearly_target(rule.targets[0], rule, None, 2026), yearly_target(rule.targets[0], rule, None, 2030)
+    (24.0, 40.0)
+    """
+    goal = target.value or 0.0
+    before = rule.baseline_target(part)
+    if before is None or before.value is None or rule.baseline_due is None or target.year is None:
+        return goal
+    start, end = rule.baseline_due.year, target.year
+    if end <= start:
+        return goal
+    return before.value + (goal - before.value) * (year - start) / (end - start)
+
+
+def _year_to_date(
+    value: float,
+    target: Target,
+    rule: Governing,
+    part: str | None,
+    period: Period,
+    final: bool,
+    lower: bool,
+    common: dict,
+) -> PartStatus:
+    """A count "mỗi năm" is the total since the start of the year: it is judged against the
+    year's target, prorated by the months gone (at the milestone year's December: against
+    the target itself)."""
+    year_goal = yearly_target(target, rule, part, period.year)
+    elapsed = period.end_month  # months of the reporting year up to the period's cut-off
+    shown = format_number(value)
+    wanted = f"{format_number(round(year_goal, 2))} trong năm {period.year}"
+    if final and elapsed == 12:
+        verdict = judge(target, value, final=True, lower_is_better=lower)
+        status, how, expected = verdict.status, verdict.rule, None
+    elif value >= year_goal:
+        status, how, expected = DA_DAT, f"{shown} lũy kế từ đầu năm đã đạt mức {wanted}", None
+    else:
+        expected = year_goal * elapsed / 12
+        on_track = value >= expected
+        status = DUNG_TIEN_DO if on_track else CHAM_TIEN_DO
+        how = (
+            f"{shown} lũy kế từ đầu năm {'≥' if on_track else '<'} mức cần có sau {elapsed} tháng: "
+            f"{format_number(round(expected, 2))} (mục tiêu {wanted})"
+        )
+    pct = value / year_goal * 100 if year_goal else None
+    return PartStatus(
+        value=value, assessment=None, status=status, completion_pct=pct, rule=how, expected=expected, **common
     )
 
 
@@ -704,10 +874,11 @@ def _explain(item: Item, rule: Governing, parts: list[PartStatus], reporters: li
 
 def _task(item: Item, reporters: list[str], period: Period, today: date, values: list[AgencyValue]) -> Status:
     deadline: Deadline = parse_deadline(item.deadline)
+    day = min(today, period.cutoff)  # a past period is judged as it stood at its cut-off
     overdue = (
         not deadline.ongoing
         and deadline.due is not None
-        and (today > deadline.due or period.month_number > month_index(deadline.due.year, deadline.due.month))
+        and (day > deadline.due or period.month_number > month_index(deadline.due.year, deadline.due.month))
     )
     report = next((v for v in values if v.agency in reporters), None) or (values[0] if values else None)
     done = report if report and report.assessment == DA_HOAN_THANH and report.doc_number and report.doc_date else None
@@ -750,6 +921,8 @@ def _task(item: Item, reporters: list[str], period: Period, today: date, values:
         contributions={row_key(item.plan, item.code, None): values},
         explanation=[f"Thời hạn: {deadline.text or '(không ghi)'}", f"Kết luận: {status} — {rule}"],
         note=(f"{done.doc_number} ngày {_dmy(done.doc_date)}" if done is not None else ""),
+        month=period.month_number,
+        as_of=report.as_of if report is not None else None,
     )
 
 

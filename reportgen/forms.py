@@ -45,6 +45,7 @@ from .layout import (
     form_file,
     sign,
 )
+from .periods import Period
 
 __all__ = ["FormSpec", "FormMaker", "Written", "Marks", "write_form", "write_forms"]
 
@@ -73,6 +74,11 @@ class FormSpec:
     @property
     def file_name(self) -> str:
         return form_file(self.period, self.agency)
+
+    @property
+    def cutoff(self) -> date:
+        """The data cut-off of the form's period (thời gian chốt số liệu)."""
+        return Period.parse(self.period).cutoff
 
 
 @dataclass(frozen=True)
@@ -422,8 +428,9 @@ def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Mark
         (fmt["guide"], '1. Mở trang "BaoCao". Chỉ điền vào các ô nền vàng; các ô khác đã khoá.'),
         (
             fmt["guide"],
-            '2. Cột "Kết quả thực hiện": số liệu đến ngày chốt số liệu của kỳ, theo đúng '
-            'đơn vị tính ghi ở cột "Đơn vị tính". Số phần trăm ghi số (85,5), không cần dấu %.',
+            f'2. Cột "Kết quả thực hiện": số liệu tính đến ngày chốt số liệu {spec.cutoff:%d/%m/%Y}, theo đúng '
+            'đơn vị tính ghi ở cột "Đơn vị tính". Số phần trăm ghi số (85,5), không cần dấu %. Chỉ tiêu đếm '
+            '"mỗi năm", "hằng năm": ghi số lũy kế từ đầu năm đến ngày chốt, không ghi số của riêng một tháng.',
         ),
         (fmt["guide"], "3. Dấu phẩy thập phân được chấp nhận (85,5 hoặc 85.5); số lớn có thể viết 1.234."),
         (

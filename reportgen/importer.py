@@ -356,6 +356,8 @@ def _complete(item: Item, plan: Plan, registry: Registry) -> None:
     item.basis = _basis(item)
     if item.basis == "growth":
         item.review.append(msg.NOTE_GROWTH)
+    elif item.basis == "ytd":
+        item.review.append(msg.NOTE_YEAR_TO_DATE)
     _infer_aggregate(item, registry)
 
 
@@ -398,10 +400,17 @@ def _direction(item: Item) -> str:
     return "higher"
 
 
+_YEARLY = ("moi nam", "hang nam", "trong nam")
+
+
 def _basis(item: Item) -> str:
+    """growth: an average yearly rate, computed from levels; ytd: a count "mỗi năm", reported
+    as the total since the start of the year; level: a figure as it stands."""
     text = fold(item.name + " " + " ".join(t.text for t in item.targets))
     if "tang trung binh" in text and "/nam" in fold(item.unit).replace(" ", ""):
         return "growth"
+    if any(word in fold(item.name) for word in _YEARLY) and "%" not in item.unit:
+        return "ytd"
     return "level"
 
 

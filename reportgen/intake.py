@@ -77,6 +77,7 @@ class Reading:
     values: list[NewValue] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     entered: dict[str, dict[str, object]] = field(default_factory=dict)
+    asked: int = 0  # how many rows the form asks for
 
     @property
     def errors(self) -> list[Problem]:
@@ -154,6 +155,7 @@ def read_form(data: bytes, name: str, expect: Expectation, *, fast: bool = True)
         saved_at=saved_at(archive, fmt),
     )
     duties = expect.duties_for(_plan_ids(identity["plans"]))
+    reading.asked = len(duties.rows(reading.agency))
     _read_rows(rows, sheet, duties.accepted_rows(reading.agency), scan, reading, fast)
     return reading
 
@@ -358,10 +360,10 @@ class _RowReader:
             self._report(issues, row, number)
         if entered:
             self.reading.entered[row.key] = entered
-        if not note and all(v is None for v in fields.values()):
+        ok = not issues or all(issue.level != "error" for issue in issues)
+        if ok and not note and all(v is None for v in fields.values()):
             return  # nothing usable reported
         fields["note"] = note or None
-        ok = not issues or all(issue.level != "error" for issue in issues)
         self.reading.values.append(_new_value(row, f"{self.letters['value']}{number}", ok, **fields))
 
     def _report(self, issues: list[Issue], row: FormRow, number: int) -> None:

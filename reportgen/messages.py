@@ -36,6 +36,10 @@ NOTE_UNPARSED_TARGET = (
 NOTE_NO_TARGET = "Chỉ tiêu không có mức chỉ tiêu nào trong bảng."
 NOTE_NO_YEAR = "Không rõ năm hoặc thời hạn đạt chỉ tiêu; hãy ghi year hoặc deadline."
 NOTE_GROWTH = "Chỉ tiêu tốc độ tăng trung bình: đơn vị báo cáo số tuyệt đối, phần mềm tự tính % tăng."
+NOTE_YEAR_TO_DATE = (
+    "Chỉ tiêu đếm theo năm: đơn vị báo cáo số lũy kế từ đầu năm đến ngày chốt số liệu (basis: ytd); "
+    "số liệu không chuyển sang năm sau."
+)
 NOTE_NO_HEADER = "Không tìm thấy dòng tiêu đề bảng."
 
 # --- problems found by `catalog check` ------------------------------------------------
@@ -119,6 +123,11 @@ GENERAL = {
     "indicator-in-many-plans": 'Mã "{code}" có ở nhiều kế hoạch ({plans}); thêm --plan để chọn.',
     "bad-date": 'Ngày "{value}" không hợp lệ; viết dạng 2026-11-20.',
     "month-only": "--month cần một tháng, dạng 2026-11.",
+    "no-forms-for-long-periods": (
+        "Không lập biểu mẫu riêng cho {period}: số liệu quý, 6 tháng và năm được tổng hợp từ số liệu hằng tháng, "
+        "tính đến ngày chốt {cutoff} (như số liệu {month_label}). Lập biểu mẫu tháng: reportgen forms --period "
+        "{month}. Muốn lập thêm biểu mẫu quý, đặt forms.quarterly: true trong config/settings.yaml."
+    ),
     # problems in the user's data (exit 1)
     "catalog-problems": "Danh mục còn {count} lỗi cần sửa (xem danh sách trên).",
     "nothing-owed": "Không có cơ quan nào phải báo cáo trong kỳ {period} với lựa chọn này.",
@@ -270,11 +279,13 @@ OUT_RECEIPT_AGAIN = " [đã nhận trước đó lúc {when}, không thay đổi
 OUT_RECEIPT_RETURN = "    Tệp gửi trả để sửa: {file}"
 OUT_COLLECT_TOTAL = "Tổng cộng {count} tệp: {good} hợp lệ, {bad} có vấn đề hoặc bị từ chối."
 OUT_HISTORY_HEAD = "{name} ({agency}): {count} lần nộp"
-OUT_HISTORY_LINE = "  {period}  nhận {received}  lưu {saved}  {file}  {values} giá trị, {problems} lỗi  [{state}]"
-OUT_HISTORY_CURRENT = "đang dùng"
-OUT_HISTORY_SUPERSEDED = "đã thay thế"
-OUT_HISTORY_CHANGES = "Thay đổi giá trị so với lần nộp trước:"
-OUT_HISTORY_CHANGE = "  {when}  {period}  {key}  {field}: {old} → {new}"
+OUT_HISTORY_LINE = "  {period}  nhận {received}  {file}  {values} dòng, {problems} lỗi"
+OUT_HISTORY_CURRENT = "Số liệu đang dùng ({period}):"
+OUT_HISTORY_VALUE = "  {code:12} {value}  — số liệu {month}, tệp {file} nhận {received}"
+OUT_HISTORY_SERIES = "Số liệu theo từng tháng:"
+OUT_HISTORY_POINTS = "  {code:12} {points}"
+OUT_HISTORY_CHANGES = "Các giá trị đã thay đổi:"
+OUT_HISTORY_CHANGE = "  {when}  {period}  {key}  {field}: {old} → {new}  (tệp {file})"
 OUT_EMPTY_VALUE = "(trống)"
 FIELD_NAMES = {
     "value": "kết quả",
@@ -294,6 +305,14 @@ OUT_STATUS_MAIL_LINE = "{agency} — {error} (đã thử {attempts} lần)"
 OUT_STATUS_PERIOD = "{label} — hạn nộp {deadline}. {indicators} chỉ tiêu, {tasks} nhiệm vụ. {counts}."
 OUT_STATUS_AGENCIES = "Cơ quan: {reported}/{expected} đã nộp, {on_time} đúng hạn, {late} muộn, {missing} chưa nộp."
 OUT_PROVISIONAL = " (tạm tính)"
+OUT_CARRIED = " [số liệu {month}]"
+OUT_PERIOD_OPEN = (
+    "{label} chưa đến ngày chốt số liệu ({cutoff}): số liệu dưới đây là số liệu mới nhất đến nay, còn tạm tính."
+)
+OUT_EXPLAIN_CARRIED = "  Số liệu {month} (kỳ này chưa có số liệu mới)."
+OUT_EXPLAIN_TREND = "  Diễn biến: {trend}"
+OUT_EXPLAIN_SERIES = "Theo từng tháng:"
+OUT_EXPLAIN_POINT = "  {period}: {value} — {status}"
 OUT_EXPLAIN_HEAD = "{plan} {code}: {name}"
 OUT_EXPLAIN_STATUS = "Đánh giá {period}: {status}"
 OUT_EXPLAIN_AGENCIES = "Số liệu từng đơn vị:"
@@ -328,15 +347,17 @@ OUT_OUTBOX = (
 NO_ADDRESS = "{name} chưa có địa chỉ thư"
 OUT_SCHEDULER_RUNNING = "Bộ lập lịch đang chạy cho {root} (Ctrl+C để dừng). Nhật ký: dùng --log-file."
 OUT_SCHEDULE_PAST_DUE = "  (đã đến hạn: sẽ chạy ngay khi bộ lập lịch chạy)"
-OUT_DEMO_START = "=== {label}: chạy thử chu trình tháng 11/2026 trong {target} ==="
+OUT_DEMO_START = "=== {label}: chạy thử chu trình tháng 10 và tháng 11/2026 trong {target} ==="
 OUT_DEMO_LINES = (
-    "\n{label} — Tháng 11/2026, thư mục làm việc: {root}",
+    "\n{label} — Tháng 10 và tháng 11/2026, thư mục làm việc: {root}",
+    "  Tháng 10/2026: đã thu thập và lập báo cáo (output/2026-10/). Tháng 11/2026:",
     "  Biểu mẫu đã lập: {forms} (output/2026-11/forms/)",
 )
 OUT_DEMO_FILLED = "  Cơ quan gửi lại: {filled}"
 OUT_DEMO_LIBREOFFICE = " (một tệp lưu bằng LibreOffice)"
 OUT_DEMO_COLLECTED = "  Thu thập: {count} tệp, {good} hợp lệ, {bad} có lỗi (tệp gửi trả ở output/2026-11/returns/)"
 OUT_DEMO_STATUSES = "  Đánh giá: {counts}"
+OUT_DEMO_CARRIED = "  {carried} chỉ tiêu, nhiệm vụ dùng số liệu tháng 10/2026 (chưa có số liệu mới)"
 OUT_DEMO_AGENCIES = "  Cơ quan: {reported}/{expected} đã nộp, {late} muộn, {missing} chưa nộp"
 OUT_DEMO_MAILS = "  Thư đã ghi vào hộp thư đi: {count} (output/outbox/*.eml)"
 OUT_DEMO_REPORT = "  Báo cáo:"

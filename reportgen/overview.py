@@ -1,9 +1,18 @@
-"""A period at a glance: who reported (on time, late, not at all) and the evaluated
-status of every indicator and task. Loads from the store, then hands plain values
-to the pure :mod:`reportgen.evaluate`."""
+"""A period at a glance, read from the monthly record: who reported (on time, late, with
+problems, not at all) and the status of every indicator and task, with its trend.
+
+Every period is a view of one record. A month, and a quarter, half or year at its
+cut-off month, shows the latest accepted figure of every agency as of that month:
+a task done stays done, a stock value carries forward (marked with the month it
+comes from), and a count "mỗi năm" is the total since the start of the year, so
+it never carries into the next year. Loads from the store, then hands plain
+values to the pure :mod:`reportgen.evaluate`. Province figures of earlier months
+are kept in the store until a submission changes them.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,17 +23,20 @@ from .evaluate import (
     BAD,
     GOOD,
     AgencyValue,
+    Aggregate,
     History,
     Status,
     aggregate,
-    evaluate_all,
+    evaluate_item,
+    judge_item,
+    part_rule,
     summarize,
 )
 from .layout import row_key
 from .periods import Period
 from .store import Store
 
-__all__ = ["Overview", "build_overview"]
+__all__ = ["Overview", "build_overview", "collection_period"]
 
 
 @dataclass
@@ -37,6 +49,12 @@ class Overview:
     agencies: list[AgencyState]
     names: dict[str, str] = field(default_factory=dict)
     values: dict[str, list[AgencyValue]] = field(default_factory=dict)
+    collection: Period | None = None  # the monthly collection whose submissions the agencies' states show
+
+    @property
+    def provisional(self) -> bool:
+        """The period has not reached its cut-off yet: its figures are the latest so far."""
+        return self.today <= self.period.cutoff
 
     @property
     def summary(self) -> dict:
@@ -48,6 +66,7 @@ class Overview:
             "tasks": len(self.statuses) - len(indicators),
             "good": sum(1 for s in self.statuses if s.status in GOOD),
             "bad": sum(1 for s in self.statuses if s.status in BAD),
+            "carried": sum(1 for s in self.statuses if s.carried),
             "agencies_expected": len(self.agencies),
             "agencies_reported": sum(1 for a in self.agencies if not a.missing),
             "agencies_on_time": sum(1 for a in self.agencies if not a.missing and not a.late),
@@ -62,6 +81,9 @@ class Overview:
             "period": str(self.period),
             "period_label": self.period.label,
             "today": self.today.isoformat(),
+            "provisional": self.provisional,
+            "cutoff": self.period.cutoff.isoformat(),
+            "collection": str(self.collection) if self.collection else None,
             "submission_deadline": self.deadline.isoformat(),
             "plans": [p.id for p in self.plans],
             "summary": self.summary,
@@ -73,46 +95,114 @@ class Overview:
         return [s for s in self.statuses if s.code == code and (plan is None or s.plan == plan)]
 
 
-def _by_key(figures: Iterable[tuple]) -> dict[str, list[AgencyValue]]:
-    """Rows of :meth:`Store.current_figures` grouped by form row key.
+def collection_period(period: Period, today: date) -> Period:
+    """The monthly collection a period's agency states are read from.
+
+    A month is its own collection. A quarter, a half or a year is read at its last
+    month, or, before that month has come, at the month of ``today`` within it.
+
+    >>> str(collection_period(Period.parse("2026-Q4"), date(2026, 11, 20)))
+    '2026-11'
+    >>> str(collection_period(Period.parse("2026-Q4"), date(2027, 2, 1)))
+    '2026-12'
+    """
+    if period.kind == "month":
+        return period
+    now = Period(today.year, "month", today.month)
+    first = period.month_number - period.months + 1
+    month = min(max(now.month_number, first), period.month_number)
+    return Period.from_month(month)
+
+
+# ---------------------------------------------------------------------------------------
+# The record as of a month
+# ---------------------------------------------------------------------------------------
+def _by_key(figures: Iterable[tuple], yearly: set[str], year: int) -> dict[str, list[AgencyValue]]:
+    """Rows of :meth:`Store.figures` grouped by form row key; a count "mỗi năm" of an
+    earlier year is not carried into ``year``.
 
     Keys and agency codes repeat hundreds of thousands of times at national scale:
-    one string object each (interned) keeps the memory of a period's figures small.
+    one string object each keeps the memory of a period's figures small.
     """
     out: dict[str, list[AgencyValue]] = {}
     codes: dict[str, str] = {}
-    for key, agency, value, numerator, denominator, assessment, note, number, when, ok in figures:
+    for key, agency, value, numerator, denominator, assessment, note, number, when, as_of, cause in figures:
+        if key in yearly and as_of is not None and as_of // 12 != year:
+            continue
         agency = codes.setdefault(agency, agency)
         out.setdefault(key, []).append(
-            AgencyValue(agency, value, numerator, denominator, assessment, note, number, when, ok == 1)
+            AgencyValue(agency, value, numerator, denominator, assessment, note, number, when, True, as_of, cause)
         )
     return out
 
 
-def _history(store: Store, items: list[tuple[Item, list[str]]], period: Period) -> History:
-    """Province values of every earlier period in the store, aggregated like this one."""
-    periods = {s.period for s in store.submissions()}
-    out: dict[str, dict[str, float]] = {}
-    for text in periods:
-        try:
-            earlier = Period.parse(text)
-        except Exception:  # noqa: BLE001 - a period written by an older version
-            continue
-        if earlier.kind != period.kind or earlier.month_number >= period.month_number:
-            continue
-        values = _by_key(store.current_figures(text))
-        found: dict[str, float] = {}
+@dataclass
+class _Rows:
+    """Every indicator's form rows, their rule of aggregation and what a cached figure must match."""
+
+    items: list[tuple[Item, list[str]]]
+    yearly: set[str]
+    stamps: dict[str, str]  # item key -> hash of plan version, reporters and basis
+
+    @classmethod
+    def of(cls, items: list[tuple[Item, list[str]]], plans: dict[str, Plan]) -> _Rows:
+        yearly, stamps = set(), {}
         for item, reporters in items:
+            keys = [row_key(item.plan, item.code, part) for part in item.parts]
+            if item.basis == "ytd":
+                yearly.update(keys)
+            blob = "|".join((plans[item.plan].version, item.basis, item.aggregate, ",".join(reporters)))
+            stamps[item.key] = hashlib.sha1(blob.encode("utf-8")).hexdigest()[:16]
+        return cls(items, yearly, stamps)
+
+    def province(self, values: dict[str, list[AgencyValue]], month: int) -> dict[str, Aggregate]:
+        period = Period.from_month(month)
+        out = {}
+        for item, reporters in self.items:
+            if item.kind != "indicator":
+                continue
             for part in item.parts:
                 key = row_key(item.plan, item.code, part)
-                if key in values:
-                    result = aggregate(item.aggregate, values[key], reporters)
-                    if result.value is not None:
-                        found[key] = result.value
-        out[text] = found
-    return History(out)
+                out[key] = aggregate(part_rule(item, part, period), values.get(key, []), reporters)
+        return out
 
 
+def _months(store: Store, month: int) -> list[int]:
+    """Every month from the first one with data up to ``month``."""
+    known = [m for m in store.months() if m <= month]
+    return list(range(known[0], month + 1)) if known else [month]
+
+
+def _province_by_month(
+    store: Store, rows: _Rows, months: list[int], current: dict[str, Aggregate], month: int
+) -> dict[int, dict[str, Aggregate]]:
+    """The province figure of every row in every month: cached, else computed and kept."""
+    cached = store.province_cache(months)
+    stamps = {
+        row_key(item.plan, item.code, part): rows.stamps[item.key]
+        for item, _ in rows.items
+        if item.kind == "indicator"
+        for part in item.parts
+    }
+    out: dict[int, dict[str, Aggregate]] = {}
+    keep = []
+    for m in months:
+        if m == month:
+            out[m] = current
+        elif all(key in cached[m] and cached[m][key][0] == stamp for key, stamp in stamps.items()):
+            out[m] = {key: Aggregate.from_cache(cached[m][key][1:]) for key in stamps}
+            continue
+        else:
+            values = _by_key(store.figures(m), rows.yearly, m // 12)
+            out[m] = rows.province(values, m)
+        keep += [(m, key, stamps[key], *agg.cached()) for key, agg in out[m].items() if key in stamps]
+    store.keep_province(keep)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# The view
+# ---------------------------------------------------------------------------------------
 def build_overview(
     catalog: Catalog,
     plans: list[Plan],
@@ -124,19 +214,54 @@ def build_overview(
     done_tasks: frozenset[str] = frozenset(),
 ) -> Overview:
     items = [(item, catalog.reporters(item)) for plan in plans for item in plan.items]
-    values = _by_key(store.current_figures(str(period))) if store else {}
-    history = _history(store, items, period) if store else History({})
-    statuses = evaluate_all(items, period, today, values, history)
-    deadline = period.submission_deadline(submission_day)
-    duties = Duties(catalog, plans, period, done_tasks)
+    rows = _Rows.of(items, {p.id: p for p in plans})
+    month = period.month_number
+    values = _by_key(store.figures(month), rows.yearly, period.year) if store else {}
+    current = rows.province(values, month)
+    months = _months(store, month) if store else [month]
+    province = _province_by_month(store, rows, months, current, month) if store else {month: current}
+    history = History({m: {k: a.value for k, a in aggs.items() if a.value is not None} for m, aggs in province.items()})
+    statuses = []
+    for item, reporters in items:
+        if item.kind != "indicator":
+            status = evaluate_item(item, reporters, period, today, values, history)
+        else:
+            keys = [row_key(item.plan, item.code, part) for part in item.parts]
+            status = judge_item(
+                item, reporters, period, {p: current[k] for p, k in zip(item.parts, keys, strict=False)}, history
+            )
+            if status is not None:
+                status.contributions = {k: values.get(k, []) for k in keys}
+                status.series = _series(item, reporters, months, province, history)
+        if status is not None:
+            statuses.append(status)
+    collection = collection_period(period, today)
+    deadline = collection.submission_deadline(submission_day)
+    duties = Duties(catalog, plans, collection, done_tasks)
     submissions: list[SubmissionFact] = []
     rejected: list[str] = []
+    problems: dict[str, int] = {}
     if store:
-        submissions = [
-            SubmissionFact(s.agency, s.received_at, s.problems, s.current)
-            for s in store.submissions(period=str(period))
-        ]
-        rejected = [f.agency for f in store.files(period=str(period)) if f.status == "rejected" and f.agency]
-    agencies = agency_states(catalog, duties, submissions, rejected, deadline)
+        submissions = [SubmissionFact(s.agency, s.received_at) for s in store.submissions(period=str(collection))]
+        problems = store.unresolved(str(collection))
+        rejected = [f.agency for f in store.files(period=str(collection)) if f.status == "rejected" and f.agency]
+    agencies = agency_states(catalog, duties, submissions, problems, rejected, deadline)
     names = {code: catalog.registry.name(code) for code in catalog.registry.entries}
-    return Overview(period, today, deadline, plans, statuses, agencies, names, values)
+    return Overview(period, today, deadline, plans, statuses, agencies, names, values, collection)
+
+
+def _series(
+    item: Item, reporters: list[str], months: list[int], province: dict[int, dict[str, Aggregate]], history: History
+) -> list[dict]:
+    """The indicator's value and status in every month of the record so far."""
+    out = []
+    for m in months:
+        view = Period.from_month(m)
+        aggregates = {part: province[m][row_key(item.plan, item.code, part)] for part in item.parts}
+        status = judge_item(item, reporters, view, aggregates, history)
+        if status is None:
+            continue
+        out.append(
+            {"period": str(view), "value": status.value, "status": status.status, "provisional": status.provisional}
+        )
+    return out

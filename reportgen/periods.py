@@ -72,6 +72,15 @@ class Period:
                     return cls(year, kind, index)
         raise BadPeriod(period=text)
 
+    @classmethod
+    def from_month(cls, month: int) -> Period:
+        """The monthly period of a :func:`month_index` number.
+
+        >>> str(Period.from_month(month_index(2026, 10)))
+        '2026-10'
+        """
+        return cls(month // 12, "month", month % 12 + 1)
+
     def __str__(self) -> str:
         return {
             "month": f"{self.year}-{self.index:02d}",

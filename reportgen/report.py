@@ -28,11 +28,14 @@ from .evaluate import (
     STATUSES,
     VUOT,
     AgencyValue,
+    History,
     Status,
+    target_line,
 )
-from .layout import CHARTS_DIR, chart_file, report_stem, summary_file
+from .layout import CHARTS_DIR, chart_file, report_stem, row_key, summary_file
 from .office import convert
 from .overview import Overview
+from .periods import Period
 from .text import format_number, format_percent, vn_date_line
 
 __all__ = ["ReportFiles", "build_context", "render_docx", "write_summary", "to_pdf", "make_report"]
@@ -61,8 +64,11 @@ def _period_text(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def build_context(view: Overview, catalog: Catalog, settings: dict, today: date, number: str | None = None) -> dict:
-    """Everything the template needs, as plain strings and lists."""
+def build_context(
+    view: Overview, catalog: Catalog, settings: dict, today: date, number: str | None = None, titled: bool = False
+) -> dict:
+    """Everything the template needs, as plain strings and lists. ``titled``: the report covers
+    the plans it was asked for, and its subject names them."""
     names = view.names
     items = {(i.plan, i.code): i for p in view.plans for i in p.items}
     indicators = [s for s in view.statuses if s.kind == "indicator"]
@@ -77,6 +83,7 @@ def build_context(view: Overview, catalog: Catalog, settings: dict, today: date,
             "pct": format_percent(s.completion_pct, 1) if s.completion_pct is not None else "",
             "lead": _lead(items.get((s.plan, s.code)), s, names),
             "note": s.note,
+            "trend": "; ".join(t for t in (f"số liệu {s.as_of_label}" if s.carried else "", s.trend) if t),
         }
 
     counts = [(status, sum(1 for s in view.statuses if s.status == status)) for status in charts.ORDER]
@@ -91,7 +98,7 @@ def build_context(view: Overview, catalog: Catalog, settings: dict, today: date,
         "number": number or settings["report.number"] or "\u00a0" * 6,
         "place": settings["office.place"],
         "date_line": vn_date_line(today),
-        "subject": f"{settings['report.subject']} {_period_text(view.period.label)}",
+        "subject": _subject(view, settings, titled),
         "recipients": list(settings["report.recipients"]),
         "report_to": settings["report.report_to"],
         "basis": settings["report.basis"],
@@ -125,6 +132,13 @@ def build_context(view: Overview, catalog: Catalog, settings: dict, today: date,
     return context
 
 
+def _subject(view: Overview, settings: dict, titled: bool) -> str:
+    period = _period_text(view.period.label)
+    if titled:
+        return f"Kết quả thực hiện các chỉ tiêu của {'; '.join(p.name for p in view.plans)} {period}"
+    return f"{settings['report.subject']} {period}"
+
+
 def _section_counts(view: Overview) -> list[dict]:
     out = []
     for plan in view.plans:
@@ -148,6 +162,10 @@ def _appendix(view: Overview, items: dict, names: dict[str, str]) -> list[dict]:
                 note = []
                 if s.provisional:
                     note.append(f"tạm tính, thiếu {len(s.missing_agencies)} đơn vị")
+                if s.carried:
+                    note.append(f"số liệu {s.as_of_label}")
+                if s.trend:
+                    note.append(s.trend)
                 if s.kind != "indicator" and s.note:
                     note.append(s.note)
                 rows.append(
@@ -187,7 +205,54 @@ def chart_data(view: Overview) -> dict[str, bytes | None]:
         ),
         key=lambda pair: pair[1],
     )
-    return {"chart_sections": charts.status_by_section(groups), "chart_behind": charts.behind_progress(behind)}
+    return {
+        "chart_sections": charts.status_by_section(groups),
+        "chart_behind": charts.behind_progress(behind),
+        "chart_trend": charts.trend_lines(_trend_panels(view)),
+    }
+
+
+def _trend_panels(view: Overview) -> list:
+    """The main indicators with a record of several months: those behind first, then the others."""
+    items = {(i.plan, i.code): i for p in view.plans for i in p.items}
+    history = _history(view)
+    candidates = [
+        s
+        for s in view.statuses
+        if s.kind == "indicator"
+        and len(s.parts) == 1
+        and sum(1 for point in s.series if point["value"] is not None) >= 2
+    ]
+    candidates.sort(key=lambda s: (s.status not in BAD, -s.reporters_received, s.plan, s.code))
+    panels = []
+    for s in candidates[:6]:
+        months = [Period.parse(point["period"]) for point in s.series]
+        line = target_line(items[(s.plan, s.code)], view.period, history)
+        expected = []
+        if line is not None:
+            (m0, v0), (m1, v1) = line
+            expected = [
+                (_month_label(p), v0 + (v1 - v0) * (p.month_number - m0) / (m1 - m0))
+                for p in months
+                if m1 > m0 and p.month_number >= m0
+            ]
+        values = [(_month_label(p), point["value"]) for p, point in zip(months, s.series, strict=True)]
+        panels.append((f"{s.code} {s.name}", s.unit, values, expected))
+    return panels
+
+
+def _month_label(period: Period) -> str:
+    return f"{period.index:02d}/{period.year % 100:02d}"
+
+
+def _history(view: Overview) -> History:
+    out: dict[int, dict[str, float]] = {}
+    for s in view.statuses:
+        for point in s.series:
+            if point["value"] is not None:
+                key = row_key(s.plan, s.code, s.parts[0].part if s.parts else None)
+                out.setdefault(Period.parse(point["period"]).month_number, {})[key] = point["value"]
+    return History(out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -431,7 +496,10 @@ def make_report(
     *,
     number: str | None = None,
     pdf: bool = False,
+    plans: tuple[str, ...] = (),
 ) -> ReportFiles:
+    """The report files of a period; a report on chosen ``plans`` is named after them, so that
+    it sits beside the full report instead of replacing it."""
     period = str(view.period)
     pictures = chart_data(view)
     chart_dir = folder / CHARTS_DIR
@@ -439,12 +507,12 @@ def make_report(
     saved = []
     for name, png in pictures.items():
         if png:
-            path = chart_dir / chart_file(period, name.removeprefix("chart_"))
+            path = chart_dir / chart_file(period, name.removeprefix("chart_"), plans)
             path.write_bytes(png)
             saved.append(path)
-    context = build_context(view, catalog, settings, today, number)
-    docx = render_docx(template, context, pictures, folder / f"{report_stem(period)}.docx")
-    xlsx = write_summary(view, catalog, values, folder / summary_file(period))
+    context = build_context(view, catalog, settings, today, number, titled=bool(plans))
+    docx = render_docx(template, context, pictures, folder / f"{report_stem(period, plans)}.docx")
+    xlsx = write_summary(view, catalog, values, folder / summary_file(period, plans))
     files = ReportFiles(docx=docx, xlsx=xlsx, charts=saved)
     if pdf:
         files.pdf = to_pdf(docx, folder)

@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import StoreError
+from .periods import Period
+from .record import FIELDS, Entry, Span, extend, filled_fields, fold
 
 __all__ = ["Store", "StoredValue", "Submission", "FileRecord", "NewValue", "SendRecord"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,17 +42,35 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE TABLE IF NOT EXISTS submissions (
     id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL REFERENCES files (id),
-    agency TEXT NOT NULL, period TEXT NOT NULL, form_id TEXT, saved_at TEXT NOT NULL,
-    received_at TEXT NOT NULL, problems INTEGER NOT NULL DEFAULT 0,
-    superseded_by INTEGER REFERENCES submissions (id)
+    agency TEXT NOT NULL, period TEXT NOT NULL, month INTEGER NOT NULL, form_id TEXT, saved_at TEXT NOT NULL,
+    received_at TEXT NOT NULL, problems INTEGER NOT NULL DEFAULT 0, warnings INTEGER NOT NULL DEFAULT 0,
+    rows_filled INTEGER NOT NULL DEFAULT 0, rows_asked INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS submissions_current ON submissions (period, agency, superseded_by);
+CREATE INDEX IF NOT EXISTS submissions_agency ON submissions (agency, period);
+CREATE INDEX IF NOT EXISTS submissions_period ON submissions (period);
 CREATE TABLE IF NOT EXISTS vals (
     submission_id INTEGER NOT NULL REFERENCES submissions (id), key TEXT NOT NULL,
     plan TEXT NOT NULL, code TEXT NOT NULL, part TEXT NOT NULL DEFAULT '',
     value REAL, numerator REAL, denominator REAL, assessment TEXT, doc_number TEXT,
-    doc_date TEXT, note TEXT, cell TEXT, ok INTEGER NOT NULL DEFAULT 1,
+    doc_date TEXT, note TEXT, cell TEXT, ok INTEGER NOT NULL DEFAULT 1, cause TEXT,
+    cleared INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (submission_id, key)
+);
+CREATE TABLE IF NOT EXISTS record (
+    agency TEXT NOT NULL, key TEXT NOT NULL, plan TEXT NOT NULL, code TEXT NOT NULL,
+    part TEXT NOT NULL DEFAULT '', start INTEGER NOT NULL, stop INTEGER,
+    value REAL, numerator REAL, denominator REAL, assessment TEXT, doc_number TEXT, doc_date TEXT,
+    note TEXT, cause TEXT,
+    src_value INTEGER, src_numerator INTEGER, src_denominator INTEGER, src_assessment INTEGER,
+    src_doc_number INTEGER, src_doc_date INTEGER, src_note INTEGER, src_cause INTEGER,
+    as_of INTEGER,
+    PRIMARY KEY (agency, key, start)
+);
+CREATE INDEX IF NOT EXISTS record_stop ON record (stop, start);
+CREATE TABLE IF NOT EXISTS province (
+    month INTEGER NOT NULL, key TEXT NOT NULL, stamp TEXT NOT NULL, value REAL, assessment TEXT,
+    numerator REAL, denominator REAL, received INTEGER NOT NULL, missing INTEGER NOT NULL,
+    PRIMARY KEY (month, key)
 );
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY, agency TEXT NOT NULL, period TEXT NOT NULL, key TEXT NOT NULL,
@@ -65,7 +85,9 @@ CREATE TABLE IF NOT EXISTS sends (
 );
 """
 
-VALUE_FIELDS = ("value", "numerator", "denominator", "assessment", "doc_number", "doc_date", "note")
+VALUE_FIELDS = FIELDS
+_SOURCES = tuple(f"src_{name}" for name in FIELDS)
+_RECORD_COLUMNS = ("agency", "key", "plan", "code", "part", "start", "stop", *FIELDS, *_SOURCES, "as_of")
 
 
 class NewValue(NamedTuple):
@@ -84,12 +106,36 @@ class NewValue(NamedTuple):
     note: str | None = None
     cell: str = ""
     ok: bool = True  # False: kept for the record, but a problem was reported on it
+    cause: str | None = None  # the agency's cause and remedy when a row is behind
+    cleared: bool = False  # the agency chose "Không có số liệu": earlier values are withdrawn
+
+    def cells(self) -> dict[str, object]:
+        """The cells that hold something (a blank cell keeps the earlier value)."""
+        return {
+            name: v
+            for name, v in zip(
+                FIELDS,
+                (
+                    self.value,
+                    self.numerator,
+                    self.denominator,
+                    self.assessment,
+                    self.doc_number,
+                    self.doc_date,
+                    self.note,
+                    self.cause,
+                ),
+                strict=True,
+            )
+            if v is not None and v != ""
+        }
 
 
 @dataclass(frozen=True)
 class StoredValue:
+    """One agency's figure for one form row in the monthly record, with where each cell came from."""
+
     agency: str
-    period: str
     key: str
     plan: str
     code: str
@@ -101,9 +147,14 @@ class StoredValue:
     doc_number: str | None
     doc_date: str | None
     note: str | None
-    ok: bool
-    saved_at: str
-    received_at: str
+    cause: str | None
+    as_of: int | None  # month of the newest figure
+    sources: dict[str, int]  # field -> submission id
+
+    @property
+    def period(self) -> str | None:
+        """The monthly period the figure comes from (``2026-10``)."""
+        return str(Period.from_month(self.as_of)) if self.as_of is not None else None
 
 
 @dataclass(frozen=True)
@@ -115,9 +166,12 @@ class Submission:
     saved_at: str
     received_at: str
     problems: int
-    current: bool
     file_name: str
     values: int
+    warnings: int = 0
+    rows_filled: int = 0
+    rows_asked: int = 0
+    period_month: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,8 +230,35 @@ class Store:
         try:
             self.db.executescript(SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            self._upgrade()
         except sqlite3.DatabaseError as exc:
             raise StoreError("open", path=str(self.path), error=str(exc)) from exc
+
+    def _upgrade(self) -> None:
+        """Bring a database made by an earlier version up to this one, keeping everything in it.
+
+        Version 1 kept only the latest submission of each agency and period as current; version 2
+        merges every submission cell by cell into the monthly record, which is rebuilt here.
+        """
+        (version,) = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if int(version) >= SCHEMA_VERSION:
+            return
+        with self.transaction() as db:
+            columns = {r["name"] for r in db.execute("PRAGMA table_info(submissions)")}
+            for column in ("month", "warnings", "rows_filled", "rows_asked"):
+                if column not in columns:
+                    db.execute(f"ALTER TABLE submissions ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+            columns = {r["name"] for r in db.execute("PRAGMA table_info(vals)")}
+            if "cause" not in columns:
+                db.execute("ALTER TABLE vals ADD COLUMN cause TEXT")
+            if "cleared" not in columns:
+                db.execute("ALTER TABLE vals ADD COLUMN cleared INTEGER NOT NULL DEFAULT 0")
+            for (period,) in db.execute("SELECT DISTINCT period FROM submissions").fetchall():
+                db.execute(
+                    "UPDATE submissions SET month = ? WHERE period = ?", (Period.parse(period).month_number, period)
+                )
+            db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
+        self.rebuild_record()
 
     def _wal(self) -> None:
         """Switch to WAL once (it stays in the file). Switching needs a moment alone with
@@ -296,21 +377,28 @@ class Store:
             return _file(row), True
 
     def _add_submission(self, db, file_id: int, sub: dict, values: list[NewValue]) -> None:
+        month = Period.parse(sub["period"]).month_number
         new_id = db.execute(
-            "INSERT INTO submissions (file_id, agency, period, form_id, saved_at, received_at, problems)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO submissions (file_id, agency, period, month, form_id, saved_at, received_at, problems,"
+            " warnings, rows_filled, rows_asked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 file_id,
                 sub["agency"],
                 sub["period"],
+                month,
                 sub.get("form_id"),
                 sub["saved_at"],
                 sub["received_at"],
                 sub.get("problems", 0),
+                sub.get("warnings", 0),
+                sub.get("rows_filled", 0),
+                sub.get("rows_asked", 0),
             ),
         ).lastrowid
         db.executemany(
-            "INSERT INTO vals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO vals (submission_id, key, plan, code, part, value, numerator, denominator, assessment,"
+            " doc_number, doc_date, note, cell, ok, cause, cleared) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?)",
             [
                 (
                     new_id,
@@ -327,102 +415,246 @@ class Store:
                     v.note,
                     v.cell,
                     int(v.ok),
+                    v.cause,
+                    int(v.cleared),
                 )
                 for v in values
             ],
         )
-        current = db.execute(
-            "SELECT id, saved_at FROM submissions WHERE agency = ? AND period = ?"
-            " AND superseded_by IS NULL AND id != ? ORDER BY saved_at DESC, id DESC LIMIT 1",
-            (sub["agency"], sub["period"], new_id),
-        ).fetchone()
-        if current is None:
-            return  # the first submission: its values are the history's first version
-        if (sub["saved_at"], new_id) >= (current["saved_at"], current["id"]):
-            db.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (new_id, current["id"]))
-            new = {v.key: {name: getattr(v, name) for name in VALUE_FIELDS} for v in values}
-            self._record_changes(db, sub, self._values_of(db, current["id"]), new, new_id)
-        else:  # an older file arrived late: kept in history, not current
-            db.execute("UPDATE submissions SET superseded_by = ? WHERE id = ?", (current["id"], new_id))
+        entries = {}
+        for v in values:
+            cells = v.cells() if v.ok else {}
+            if cells or (v.ok and v.cleared):
+                entries[v.key] = (v, Entry(new_id, month, sub["received_at"], cells, v.cleared))
+        if entries:
+            self._merge(db, sub, month, new_id, entries)
 
-    def _record_changes(self, db, sub: dict, old: dict[str, dict], new: dict[str, dict], new_id: int) -> None:
-        rows = []
-        for key in sorted(set(old) | set(new)):
-            before, after = old.get(key, {}), new.get(key, {})
-            for name in VALUE_FIELDS:
-                a, b = before.get(name), after.get(name)
-                if a != b:
-                    rows.append(
-                        (sub["agency"], sub["period"], key, name, _text(a), _text(b), new_id, sub["received_at"])
-                    )
+    # -- the monthly record ---------------------------------------------------------------------
+    def _merge(self, db, sub: dict, month: int, new_id: int, entries: dict[str, tuple[NewValue, Entry]]) -> None:
+        """Bring the agency's record up to date with a new submission, in the same transaction.
+
+        A change is recorded when the submission replaces a value an earlier submission of the
+        same month gave (a correction); a new month's figure is the record's next step, not a change.
+        """
+        agency = sub["agency"]
+        newest = db.execute(
+            "SELECT month, received_at, id FROM submissions WHERE agency = ? AND id != ?"
+            " ORDER BY month DESC, received_at DESC, id DESC LIMIT 1",
+            (agency, new_id),
+        ).fetchone()
+        same_month = {
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM submissions WHERE agency = ? AND month = ? AND id != ?", (agency, month, new_id)
+            )
+        }
+        changes: list[tuple] = []
+        written: list[tuple] = []
+        closing: list[tuple] = []
+        if newest is None or (month, sub["received_at"], new_id) >= tuple(newest):
+            # The common case, the newest submission of the agency: extend each row's open span.
+            cursor = db.cursor()
+            cursor.row_factory = None
+            opened = {
+                row[1]: row
+                for row in cursor.execute("SELECT * FROM record WHERE agency = ? AND stop IS NULL", (agency,))
+            }
+            for key, (value, entry) in entries.items():
+                row = opened.get(key)
+                latest = _span_of(row) if row else None
+                corrected = _corrected(latest, same_month)
+                before = latest.filled() if latest is not None and corrected else {}
+                closed, span = extend(latest, entry)
+                if closed is not None:
+                    closing.append((month, agency, key))
+                written.append(_span_row(agency, value, span))
+                if corrected:
+                    changes += _changes(agency, sub, key, new_id, before, span.filled(), corrected)
+        else:  # a late file for an earlier month, or one received out of order: replay its rows
+            for key, (value, _entry) in entries.items():
+                before_span = self._span_at(db, agency, key, month)
+                corrected = _corrected(before_span, same_month)
+                spans = fold(self._entries(db, agency, key))
+                db.execute("DELETE FROM record WHERE agency = ? AND key = ?", (agency, key))
+                written += [_span_row(agency, value, span) for span in spans]
+                after = next(span for span in spans if span.at(month))
+                changes += _changes(
+                    agency, sub, key, new_id, before_span.filled() if before_span else {}, after.filled(), corrected
+                )
+        db.executemany("UPDATE record SET stop = ? WHERE agency = ? AND key = ? AND stop IS NULL", closing)
+        db.executemany(_INSERT_SPAN, written)
         db.executemany(
             "INSERT INTO changes (agency, period, key, field, old, new, submission_id, changed_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            changes,
         )
+        db.execute("DELETE FROM province WHERE month >= ?", (month,))  # figures from this month on change
+
+    def _span_at(self, db, agency: str, key: str, month: int) -> Span | None:
+        row = db.execute(
+            "SELECT * FROM record WHERE agency = ? AND key = ? AND start <= ? AND (stop IS NULL OR stop > ?)",
+            (agency, key, month, month),
+        ).fetchone()
+        return _span_of(row) if row else None
 
     @staticmethod
-    def _values_of(db, submission_id: int) -> dict[str, dict]:
-        rows = db.execute("SELECT * FROM vals WHERE submission_id = ?", (submission_id,))
-        return {r["key"]: {name: r[name] for name in VALUE_FIELDS} for r in rows}
-
-    # -- reading -----------------------------------------------------------------------------
-    def current_values(self, period: str, plan: str | None = None) -> list[StoredValue]:
-        sql = (
-            "SELECT s.agency, s.period, s.saved_at, s.received_at, v.* FROM vals v"
-            " JOIN submissions s ON s.id = v.submission_id"
-            " WHERE s.period = ? AND s.superseded_by IS NULL"
+    def _entries(db, agency: str, key: str) -> list[Entry]:
+        rows = db.execute(
+            "SELECT v.*, s.month, s.received_at FROM vals v JOIN submissions s ON s.id = v.submission_id"
+            " WHERE s.agency = ? AND v.key = ? AND v.ok = 1",
+            (agency, key),
         )
-        args: list = [period]
-        if plan:
-            sql += " AND v.plan = ?"
-            args.append(plan)
-        return [_stored(r) for r in self.db.execute(sql + " ORDER BY s.agency, v.key", args)]
+        return [
+            Entry(
+                r["submission_id"],
+                r["month"],
+                r["received_at"],
+                filled_fields({name: r[name] for name in FIELDS}),
+                bool(r["cleared"]),
+            )
+            for r in rows
+        ]
 
-    def current_figures(self, period: str) -> Iterator[tuple]:
-        """The current values of a period as plain tuples, streamed, for evaluation in bulk:
-        (key, agency, value, numerator, denominator, assessment, note, doc_number, doc_date, ok)."""
+    def rebuild_record(self) -> None:
+        """Replay every submission into the record (after an upgrade, or to check it)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM record")
+            db.execute("DELETE FROM province")
+            rows = db.execute(
+                "SELECT DISTINCT s.agency, v.key, v.plan, v.code, v.part FROM vals v"
+                " JOIN submissions s ON s.id = v.submission_id WHERE v.ok = 1"
+            ).fetchall()
+            for row in rows:
+                value = NewValue(row["key"], row["plan"], row["code"], row["part"])
+                db.executemany(
+                    _INSERT_SPAN,
+                    [
+                        _span_row(row["agency"], value, span)
+                        for span in fold(self._entries(db, row["agency"], row["key"]))
+                    ],
+                )
+
+    # -- reading the record ----------------------------------------------------------------------
+    def figures(self, month: int) -> Iterator[tuple]:
+        """The record as of ``month`` as plain tuples, streamed, for evaluation in bulk:
+        (key, agency, value, numerator, denominator, assessment, note, doc_number, doc_date, as_of, cause)."""
         cursor = self.db.cursor()
         cursor.row_factory = None
         yield from cursor.execute(
-            "SELECT v.key, s.agency, v.value, v.numerator, v.denominator, v.assessment, v.note,"
-            " v.doc_number, v.doc_date, v.ok FROM vals v JOIN submissions s ON s.id = v.submission_id"
-            " WHERE s.period = ? AND s.superseded_by IS NULL ORDER BY s.agency, v.key",
-            (period,),
+            "SELECT key, agency, value, numerator, denominator, assessment, note, doc_number, doc_date, as_of, cause"
+            f" FROM {_AS_OF}",  # noqa: S608
+            {"month": month},
         )
 
-    def previous_values(self, period: str) -> dict[str, dict[str, str]]:
-        """Last period's figures per agency, as shown on the next form."""
+    def values_as_of(self, month: int, agency: str | None = None) -> list[StoredValue]:
+        """The record as of ``month`` (of one agency), with the source of every cell."""
+        if agency:
+            rows = self.db.execute(
+                "SELECT * FROM record WHERE agency = ? AND start <= ? AND (stop IS NULL OR stop > ?) ORDER BY key",
+                (agency, month, month),
+            )
+        else:
+            rows = self.db.execute(f"SELECT * FROM {_AS_OF} ORDER BY agency, key", {"month": month})  # noqa: S608
+        return [_stored(r) for r in rows]
+
+    def previous_texts(self, month: int) -> dict[str, dict[str, str]]:
+        """Each agency's figures as of ``month``, as the next form shows them ("Kỳ trước")."""
         from .layout import ratio_percent
         from .text import format_number
 
         out: dict[str, dict[str, str]] = {}
-        for v in self.current_values(period):
-            ratio = ratio_percent(v.numerator, v.denominator)
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(
+            f"SELECT agency, key, value, numerator, denominator, assessment FROM {_AS_OF}",  # noqa: S608
+            {"month": month},
+        )
+        for agency, key, value, numerator, denominator, assessment in rows:
+            ratio = ratio_percent(numerator, denominator)
             if ratio is not None:
                 text = format_number(round(ratio, 2))
-            elif v.value is not None:
-                text = format_number(v.value)
+            elif value is not None:
+                text = format_number(value)
             else:
-                text = v.assessment or ""
+                text = assessment or ""
             if text:
-                out.setdefault(v.agency, {})[v.key] = text
+                out.setdefault(agency, {})[key] = text
         return out
 
-    def done_tasks(self) -> set[str]:
+    def done_tasks(self, month: int) -> set[str]:
+        """Tasks reported done, with their document, as of ``month``."""
         rows = self.db.execute(
-            "SELECT DISTINCT v.key FROM vals v JOIN submissions s ON s.id = v.submission_id"
-            " WHERE s.superseded_by IS NULL AND v.assessment = 'Đã hoàn thành' AND v.ok = 1"
+            f"SELECT DISTINCT key FROM {_AS_OF} WHERE assessment = 'Đã hoàn thành'"  # noqa: S608
+            " AND doc_number IS NOT NULL AND doc_date IS NOT NULL",
+            {"month": month},
         )
         return {r["key"] for r in rows}
 
+    def agency_series(self, agency: str) -> dict[str, list[tuple[str, StoredValue]]]:
+        """Each form row of an agency with its figure month by month (the record at each month
+        the agency sent something)."""
+        out: dict[str, list[tuple[str, StoredValue]]] = {}
+        rows = self.db.execute("SELECT * FROM record WHERE agency = ? ORDER BY key, start", (agency,))
+        for row in rows:
+            value = _stored(row)
+            out.setdefault(value.key, []).append((str(Period.from_month(row["start"])), value))
+        return out
+
+    def months(self) -> list[int]:
+        """Every month the record has a submission for, in order."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT month FROM submissions ORDER BY month")]
+
+    def sources(self, ids: Iterable[int]) -> dict[int, dict]:
+        """The submission, file and receipt time behind each submission id."""
+        wanted = sorted(set(ids))
+        out: dict[int, dict] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.db.execute(
+                "SELECT s.id, s.period, s.received_at, f.name, f.archive FROM submissions s JOIN files f"
+                f" ON f.id = s.file_id WHERE s.id IN ({', '.join('?' for _ in chunk)})",  # noqa: S608
+                chunk,
+            )
+            out.update({r["id"]: dict(r) for r in rows})
+        return out
+
+    # -- province figures by month, kept until a submission changes them --------------------------
+    def province_cache(self, months: Iterable[int]) -> dict[int, dict[str, tuple]]:
+        """Cached province figures: month -> key -> (stamp, value, assessment, numerator, denominator,
+        received, missing)."""
+        wanted = sorted(set(months))
+        out: dict[int, dict[str, tuple]] = {m: {} for m in wanted}
+        if not wanted:
+            return out
+        rows = self.db.execute(
+            "SELECT month, key, stamp, value, assessment, numerator, denominator, received, missing FROM province"
+            " WHERE month BETWEEN ? AND ?",
+            (wanted[0], wanted[-1]),
+        )
+        for row in rows:
+            if row[0] in out:
+                out[row[0]][row[1]] = tuple(row)[2:]
+        return out
+
+    def keep_province(self, rows: list[tuple]) -> None:
+        """Store computed province figures: (month, key, stamp, value, assessment, numerator,
+        denominator, received, missing)."""
+        if not rows:
+            return
+        try:
+            with self.transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO province VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.OperationalError:
+            pass  # a read-only workspace: the figures are computed again next time
+
+    # -- submissions ---------------------------------------------------------------------------
     def submissions(self, period: str | None = None, agency: str | None = None) -> list[Submission]:
         sql, args = _where(
             "SELECT s.*, f.name AS file_name, (SELECT COUNT(*) FROM vals v WHERE v.submission_id = s.id)"
             " AS nvalues FROM submissions s JOIN files f ON f.id = s.file_id",
             **{"s.period": period, "s.agency": agency},
         )
-        rows = self.db.execute(sql + " ORDER BY s.period, s.agency, s.saved_at, s.id", args)
+        rows = self.db.execute(sql + " ORDER BY s.month, s.agency, s.received_at, s.id", args)
         return [
             Submission(
                 r["id"],
@@ -432,25 +664,44 @@ class Store:
                 r["saved_at"],
                 r["received_at"],
                 r["problems"],
-                r["superseded_by"] is None,
                 r["file_name"],
                 r["nvalues"],
+                r["warnings"],
+                r["rows_filled"],
+                r["rows_asked"],
+                r["month"],
             )
             for r in rows
         ]
+
+    def unresolved(self, period: str) -> dict[str, int]:
+        """Per agency, the rows whose latest entry for ``period`` still has an error."""
+        rows = self.db.execute(
+            "SELECT s.agency, COUNT(*) FROM vals v JOIN submissions s ON s.id = v.submission_id"
+            " WHERE s.period = ? AND v.ok = 0 AND NOT EXISTS (SELECT 1 FROM submissions s2 JOIN vals v2"
+            " ON v2.submission_id = s2.id AND v2.key = v.key WHERE s2.agency = s.agency AND s2.period = s.period"
+            " AND (s2.received_at, s2.id) > (s.received_at, s.id)) GROUP BY s.agency",
+            (period,),
+        )
+        return {agency: count for agency, count in rows}
 
     def files(self, period: str | None = None, agency: str | None = None) -> list[FileRecord]:
         sql, args = _where("SELECT * FROM files", period=period, agency=agency)
         return [_file(r) for r in self.db.execute(sql + " ORDER BY received_at, id", args)]
 
     def changes(self, agency: str, period: str | None = None) -> list[dict]:
-        sql, args = _where("SELECT * FROM changes", agency=agency, period=period)
-        return [dict(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+        """Every value an agency's submissions changed in the record, with the file it came in."""
+        sql, args = _where(
+            "SELECT c.*, f.name AS file_name FROM changes c JOIN submissions s ON s.id = c.submission_id"
+            " JOIN files f ON f.id = s.file_id",
+            **{"c.agency": agency, "c.period": period},
+        )
+        return [dict(r) for r in self.db.execute(sql + " ORDER BY c.id", args)]
 
     def counts(self) -> dict[str, int]:
         return {
             t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
-            for t in ("forms", "files", "submissions", "vals", "changes", "sends")
+            for t in ("forms", "files", "submissions", "vals", "record", "changes", "sends")
         }
 
     # -- mail -----------------------------------------------------------------------------------
@@ -484,6 +735,64 @@ class Store:
     def sends(self, period: str | None = None, status: str | None = None) -> list[SendRecord]:
         sql, args = _where("SELECT * FROM sends", period=period, status=status)
         return [SendRecord(**dict(r)) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+
+def _span_row(agency: str, value: NewValue, span: Span) -> tuple:
+    return (
+        agency,
+        value.key,
+        value.plan,
+        value.code,
+        value.part,
+        span.start,
+        span.stop,
+        *span.values,
+        *span.sources,
+        span.as_of,
+    )
+
+
+def _changes(
+    agency: str, sub: dict, key: str, new_id: int, before: dict, after: dict, corrected: set[str]
+) -> list[tuple]:
+    """The values of the same month a submission replaced (``corrected``: the fields whose
+    value came from an earlier submission of that month)."""
+    return [
+        (agency, sub["period"], key, name, _text(before[name]), _text(after.get(name)), new_id, sub["received_at"])
+        for name in sorted(corrected, key=FIELDS.index)
+        if name in before and before[name] != after.get(name)
+    ]
+
+
+_INSERT_SPAN = (
+    f"INSERT OR REPLACE INTO record ({', '.join(_RECORD_COLUMNS)}) VALUES "  # noqa: S608
+    f"({', '.join('?' for _ in _RECORD_COLUMNS)})"
+)
+_VALUES_AT = 7  # the fields' position in a record row; their sources follow, then as_of
+# The record as of :month, in two parts so that each uses the index on (stop, start).
+_AS_OF = (
+    "(SELECT * FROM record WHERE stop IS NULL AND start <= :month"
+    " UNION ALL SELECT * FROM record WHERE stop > :month AND start <= :month)"
+)
+
+
+def _span_of(row) -> Span:
+    """A record row (in _RECORD_COLUMNS order) as a span."""
+    n = len(FIELDS)
+    return Span(
+        row[5],
+        row[6],
+        list(row[_VALUES_AT : _VALUES_AT + n]),
+        list(row[_VALUES_AT + n : _VALUES_AT + 2 * n]),
+        row[_VALUES_AT + 2 * n],
+    )
+
+
+def _corrected(span: Span | None, same_month: set[int]) -> set[str]:
+    """The fields of a span that an earlier submission of the same month gave."""
+    if span is None:
+        return set()
+    return {name for name, sid in zip(FIELDS, span.sources, strict=True) if sid in same_month}
 
 
 def _where(select: str, **filters) -> tuple[str, list]:
@@ -520,7 +829,6 @@ def _file(row) -> FileRecord:
 def _stored(row) -> StoredValue:
     return StoredValue(
         agency=row["agency"],
-        period=row["period"],
         key=row["key"],
         plan=row["plan"],
         code=row["code"],
@@ -532,7 +840,7 @@ def _stored(row) -> StoredValue:
         doc_number=row["doc_number"],
         doc_date=row["doc_date"],
         note=row["note"],
-        ok=bool(row["ok"]),
-        saved_at=row["saved_at"],
-        received_at=row["received_at"],
+        cause=row["cause"],
+        as_of=row["as_of"],
+        sources={name: row[f"src_{name}"] for name in FIELDS if row[f"src_{name}"] is not None},
     )

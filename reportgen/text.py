@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 __all__ = [
     "nfc",
@@ -21,6 +21,7 @@ __all__ = [
     "format_percent",
     "slugify",
     "vn_date_line",
+    "format_moment",
 ]
 
 
@@ -197,6 +198,21 @@ def slugify(value: str) -> str:
     'so-khoa-hoc-va-cong-nghe'
     """
     return "-".join(fold_words(value)) or "x"
+
+
+def format_moment(iso: str | None) -> str:
+    """A moment as people read it: dd/mm/yyyy HH:MM (Vietnam time as stored).
+
+    >>> format_moment("2026-11-12T09:00:00+07:00"), format_moment("2026-11-12"), format_moment(None)
+    ('12/11/2026 09:00', '12/11/2026', '')
+    """
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{moment:%d/%m/%Y}" if len(iso) <= 10 else f"{moment:%d/%m/%Y %H:%M}"
 
 
 def vn_date_line(day: date) -> str:

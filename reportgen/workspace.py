@@ -70,6 +70,11 @@ SETTINGS = [
     Setting("contact.email", "so-khcn@ninh-binh.example", "Thư điện tử liên hệ"),
     Setting("periods.submission_day", 16, "Ngày hạn nộp báo cáo trong tháng của kỳ"),
     Setting("forms.password", "", "Mật khẩu bảo vệ trang tính (trống = không mật khẩu)"),
+    Setting(
+        "forms.quarterly",
+        False,
+        "Cũng lập biểu mẫu quý, 6 tháng, năm (mặc định chỉ biểu mẫu tháng; các kỳ dài hơn tổng hợp từ số liệu tháng)",
+    ),
     Setting("database.url", "sqlite:///output/reportgen.sqlite", "Cơ sở dữ liệu"),
     Setting("mail.mode", "outbox", "outbox (ghi tệp .eml) hoặc smtp"),
     Setting("mail.host", "", "Máy chủ SMTP"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 from email import policy
 
 from docx import Document
@@ -10,12 +11,12 @@ from docx import Document
 from reportgen.cli import cli
 
 
-def test_demo_runs_the_whole_month(runner, tmp_path):
+def test_demo_runs_october_and_november(runner, tmp_path, monkeypatch):
     target = tmp_path / "demo"
     result = runner.invoke(cli, ["demo", "--workspace", str(target)])
     assert result.exit_code == 0, result.output
     assert "DỮ LIỆU MINH HỌA" in result.output
-    assert "Biểu mẫu đã lập: 36" in result.output
+    assert "Biểu mẫu đã lập: 36" in result.output and "Tháng 10 và tháng 11/2026" in result.output
     assert "1 có lỗi" in result.output and "1 muộn" in result.output
     output = target / "output" / "2026-11"
     assert len(list((output / "forms").glob("*.xlsx"))) == 36
@@ -23,7 +24,7 @@ def test_demo_runs_the_whole_month(runner, tmp_path):
     document = Document(output / "bao-cao_2026-11.docx")
     assert any("DỮ LIỆU MINH HỌA" in p.text for p in document.paragraphs)
     assert (output / "bieu-tong-hop_2026-11.xlsx").exists()
-    assert len(list((output / "charts").glob("*.png"))) == 2
+    assert len(list((output / "charts").glob("*.png"))) == 3  # by section, behind, month by month
     outbox = list((target / "output" / "outbox").glob("*.eml"))
     kinds = {email.message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"].split("]")[0] for p in outbox}
     assert {"[Biểu mẫu báo cáo", "[Nhắc báo cáo", "[Quá hạn báo cáo", "[Báo cáo"} <= kinds
@@ -31,3 +32,13 @@ def test_demo_runs_the_whole_month(runner, tmp_path):
     assert again.exit_code == 2 and "--force" in again.output
     status = runner.invoke(cli, ["-w", str(target), "status", "--period", "2026-11", "--json"])
     assert status.exit_code == 0
+    assert (target / "output" / "2026-10" / "bao-cao_2026-10.docx").exists()
+    # Right after November, December shows November's carried values and the tasks done.
+    monkeypatch.setenv("REPORTGEN_NOW", "2026-11-18T09:00")
+    december = json.loads(runner.invoke(cli, ["-w", str(target), "status", "--period", "2026-12", "--json"]).output)
+    november = json.loads(status.output)
+    with_data = [i for i in december["indicators"] if i["status_code"] != "no_data"]
+    assert len(with_data) >= len(december["indicators"]) - 3 and all(i["carried"] for i in with_data)
+    done = {i["code"] for i in november["indicators"] if i["status_code"] == "done"}
+    assert done and done == {i["code"] for i in december["indicators"] if i["status_code"] == "done"}
+    assert any(i["series"] and len(i["series"]) >= 2 and i["trend"] for i in november["indicators"])

@@ -234,7 +234,7 @@ def test_qualitative_targets_take_the_assessment_with_evidence(catalog, assessme
 )
 def test_trend_targets_compare_with_the_previous_period(catalog, previous, value, status):
     key = "cao-bang-2030-2045|I.10"  # "Tăng dần theo mỗi năm"
-    history = History({"2026-10": {key: previous}} if previous is not None else {})
+    history = History({Period.parse("2026-10").month_number: {key: previous}} if previous is not None else {})
     values = {key: [AgencyValue("cb-nhnn-kv5", value)]}
     assert _status(catalog, "cao-bang-2030-2045", "I.10", "2026-11", values, history=history).status == status
 
@@ -244,7 +244,7 @@ def test_trend_targets_compare_with_the_previous_period(catalog, previous, value
 )
 def test_growth_rate_targets_use_year_over_year_values(catalog, last_year, value, status):
     key = "cao-bang-2030-2045|I.17"  # "tăng trung bình" 20 %/năm
-    history = History({"2025-11": {key: last_year}} if last_year else {})
+    history = History({Period.parse("2025-11").month_number: {key: last_year}} if last_year else {})
     values = {key: [AgencyValue("cb-so-khcn", value)]}
     result = _status(catalog, "cao-bang-2030-2045", "I.17", "2026-11", values, history=history)
     assert result.status == status
@@ -263,7 +263,9 @@ def test_growth_rate_targets_use_year_over_year_values(catalog, last_year, value
         ),
         ({"assessment": "Đang thực hiện"}, date(2026, 6, 1), "2026-06", "Đang thực hiện"),
         ({"assessment": "Đang thực hiện"}, date(2026, 8, 1), "2026-08", "Quá hạn"),
-        (None, date(2026, 8, 1), "2026-07", "Quá hạn"),  # today is past 31/07/2026
+        (None, date(2026, 8, 1), "2026-08", "Quá hạn"),  # past 31/07/2026
+        # July seen later is judged as it stood at its cut-off (14/07): not overdue yet
+        (None, date(2026, 8, 1), "2026-07", "Chưa có số liệu"),
         (None, date(2026, 6, 1), "2026-06", "Chưa có số liệu"),
         ({"assessment": "Đã hoàn thành"}, date(2026, 6, 1), "2026-06", "Đang thực hiện"),
     ],

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from reportgen.cli import cli
+from reportgen.periods import Period
 from reportgen.store import Store
 
 from .conftest import DATA, needs_soffice
@@ -37,7 +38,7 @@ def form(workspace, tmp_path):
 def _values(workspace, period="2026-11"):
     store = Store.open(workspace)
     try:
-        return {(v.agency, v.key): v for v in store.current_values(period)}
+        return {(v.agency, v.key): v for v in store.values_as_of(Period.parse(period).month_number)}
     finally:
         store.close()
 
@@ -430,12 +431,15 @@ def test_later_submission_supersedes_and_history_keeps_both(workspace, form, tmp
     subs = store.submissions(agency="p-hoa-lu")
     changes = [c for c in store.changes("p-hoa-lu") if c["key"] == COUNT]
     store.close()
-    assert [s.current for s in subs] == [False, True]
-    assert [(c["old"], c["new"], c["changed_at"]) for c in changes] == [("5", "8", later.isoformat())]
+    assert [s.received_at for s in subs] == [NOW.isoformat(), later.isoformat()]
+    assert [(c["old"], c["new"], c["changed_at"], c["file_name"]) for c in changes] == [
+        ("5", "8", later.isoformat(), "v2.xlsx")
+    ]
     result = runner.invoke(cli, ["-w", str(workspace.root), "history", "--agency", "p-hoa-lu"])
     assert result.exit_code == 0, result.output
     assert "2 lần nộp" in result.output
-    assert f"{COUNT}  kết quả: 5 → 8" in result.output
+    assert f"{COUNT}  kết quả: 5 → 8  (tệp v2.xlsx)" in result.output
+    assert "III.4        8  — số liệu tháng 11/2026, tệp v2.xlsx nhận 12/11/2026 09:00" in result.output
 
 
 def test_crash_in_the_middle_leaves_the_database_consistent(workspace, tmp_path, monkeypatch):
@@ -488,7 +492,7 @@ def test_two_collect_runs_at_once_do_not_double_count(workspace, tmp_path):
     assert statuses.count("accepted") == 4 and statuses.count("duplicate") == 4
     store = Store.open(workspace)
     assert store.counts()["files"] == 4 and store.counts()["submissions"] == 4
-    assert len(store.current_values("2026-11")) == 4
+    assert len(store.values_as_of(Period.parse("2026-11").month_number)) == 4
     store.close()
 
 

@@ -333,7 +333,9 @@ def test_template_declares_only_known_variables(workspace, report):
     _, view = report
     template = DocxTemplate(str(workspace.template("docx", "bao-cao.docx")))
     context = build_context(view, workspace.catalog, workspace.settings, date(2026, 11, 20))
-    missing = template.get_undeclared_template_variables(context=context | {"chart_sections": "", "chart_behind": ""})
+    missing = template.get_undeclared_template_variables(
+        context=context | {"chart_sections": "", "chart_behind": "", "chart_trend": ""}
+    )
     assert missing == set()
 
 

@@ -344,7 +344,7 @@ def body_text(document) -> None:
         document,
         "met",
         "- {{ x.name }}: {{ x.value }} so với chỉ tiêu {{ x.target }} ({{ x.status }}"
-        "{% if x.pct %}, đạt {{ x.pct }} kế hoạch{% endif %}).",
+        "{% if x.pct %}, đạt {{ x.pct }} kế hoạch{% endif %}{% if x.trend %}; {{ x.trend }}{% endif %}).",
     )
     tag(document, "{%p if not met %}")
     para(document, "Chưa có chỉ tiêu nào được đánh giá đạt hoặc vượt trong kỳ này.", **b)
@@ -356,12 +356,16 @@ def body_text(document) -> None:
     listing(
         document,
         "behind",
-        "- {{ x.name }} (chủ trì: {{ x.lead }}): {{ x.value }} so với chỉ tiêu {{ x.target }} ({{ x.status }}).",
+        "- {{ x.name }} (chủ trì: {{ x.lead }}): {{ x.value }} so với chỉ tiêu {{ x.target }} ({{ x.status }}"
+        "{% if x.trend %}; {{ x.trend }}{% endif %}).",
     )
     tag(document, "{%p if not behind %}")
     para(document, "Không có chỉ tiêu nào chậm tiến độ hoặc chưa đạt trong số các chỉ tiêu đã có số liệu.", **b)
     tag(document, "{%p endif %}")
     chart(document, "chart_behind", "Biểu đồ 2. Mức độ hoàn thành các chỉ tiêu chậm tiến độ, chưa đạt")
+    chart(
+        document, "chart_trend", "Biểu đồ 3. Diễn biến hằng tháng của các chỉ tiêu chính so với lộ trình đến mục tiêu"
+    )
     listing(
         document, "overdue", "- {{ x.name }} (chủ trì: {{ x.lead }}; thời hạn {{ x.target }}).", "Các nhiệm vụ quá hạn:"
     )
