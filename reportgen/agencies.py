@@ -10,9 +10,11 @@ left, and reports whatever it still cannot place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from .errors import ConfigError
 from .text import clean, fold_words
@@ -68,13 +70,14 @@ class Resolution:
 
     ``mentions`` are the agencies and groups found, in order; ``fuzzy`` lists
     (text, code, score) accepted despite a typo; ``leftover`` is text that
-    matched nothing.
+    matched nothing, and ``near`` its closest known names (codes), as a hint.
     """
 
     text: str
     mentions: list[str] = field(default_factory=list)
     fuzzy: list[tuple[str, str, float]] = field(default_factory=list)
     leftover: list[str] = field(default_factory=list)
+    near: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Registry:
@@ -126,6 +129,10 @@ class Registry:
     def agencies(self, province: str | None = None) -> list[Agency]:
         province = province or self.home
         return [e for e in self.entries.values() if isinstance(e, Agency) and e.province == province]
+
+    def operators(self, province: str | None = None) -> list[str]:
+        """The telecom operators of a province (agencies of kind ``vien-thong``)."""
+        return [a.code for a in self.agencies(province) if a.kind == "vien-thong" and a.reports]
 
     def name(self, code: str) -> str:
         entry = self.entries.get(code)
@@ -189,42 +196,80 @@ class Registry:
         index = self._index(province)
         longest = max((len(k) for k in index), default=0)
         words = fold_words(text)
+        shown = _as_written(clean(text), words)
         result = Resolution(text=clean(text))
-        pending: list[str] = []  # words matched by nothing yet, placed in text order
+        pending: list[int] = []  # positions of words matched by nothing yet, in text order
         i = 0
         while i < len(words):
             for size in range(min(longest, len(words) - i), 0, -1):
                 code = index.get(tuple(words[i : i + size]))
                 if code:
-                    self._place_leftover(pending, index, result)
+                    self._place_leftover(pending, words, shown, index, result)
                     pending = []
                     if code not in result.mentions:
                         result.mentions.append(code)
                     i += size
                     break
             else:
-                pending.append(words[i])
+                pending.append(i)
                 i += 1
-        self._place_leftover(pending, index, result)
+        self._place_leftover(pending, words, shown, index, result)
         return result
 
-    def _place_leftover(self, chunk: list[str], index: dict, result: Resolution) -> None:
-        while chunk and chunk[0] in _FILLER:
+    def _place_leftover(
+        self, chunk: list[int], words: list[str], shown: list[str], index: dict, result: Resolution
+    ) -> None:
+        while chunk and words[chunk[0]] in _FILLER:
             chunk = chunk[1:]
-        while chunk and chunk[-1] in _FILLER:
+        while chunk and words[chunk[-1]] in _FILLER:
             chunk = chunk[:-1]
         if not chunk:
             return
-        phrase = " ".join(chunk)
+        folded = [words[i] for i in chunk]
+        phrase = " ".join(folded)
+        written = " ".join(shown[i] for i in chunk)  # as the plan writes it, for the review note
         choices = {" ".join(k): v for k, v in index.items()}
-        best = process.extractOne(phrase, list(choices), scorer=fuzz.ratio)
-        if best and best[1] >= FUZZY_THRESHOLD:
-            code = choices[best[0]]
-            result.fuzzy.append((phrase, code, round(best[1], 1)))
+        best = process.extract(phrase, list(choices), scorer=fuzz.ratio, limit=3)
+        if best and best[0][1] >= FUZZY_THRESHOLD and _typo_of(folded, best[0][0].split()):
+            code = choices[best[0][0]]
+            result.fuzzy.append((written, code, round(best[0][1], 1)))
             if code not in result.mentions:
                 result.mentions.append(code)
         else:
-            result.leftover.append(phrase)
+            result.leftover.append(written)
+            result.near[written] = list(dict.fromkeys(choices[name] for name, score, _ in best if score >= 60))
+
+
+def _as_written(text: str, words: list[str]) -> list[str]:
+    """The words of ``text`` as written, one for each folded word (the folded ones if they do not line up).
+
+    >>> _as_written("Sở Ngoại vụ", ["so", "ngoai", "vu"])
+    ['Sở', 'Ngoại', 'vụ']
+    """
+    written = re.findall(r"[^\W_]+", text)
+    if [fold_words(w) for w in written] == [[w] for w in words]:
+        return written
+    return words
+
+
+def _typo_of(words: list[str], known: list[str]) -> bool:
+    """Whether ``words`` are ``known`` with a typo, not another agency: the same words but for one
+    letter in a word or two, and the same numbers ("khu vực 5" is not "khu vực 7", "Ngoại vụ" not "Nội vụ").
+
+    >>> _typo_of("bru dien tinh".split(), "buu dien tinh".split())
+    True
+    >>> _typo_of("so ngoai vu".split(), "so noi vu".split()), _typo_of("khu vuc 5".split(), "khu vuc 7".split())
+    (False, False)
+    >>> _typo_of("ubnd tinh".split(), "vp ubnd tinh".split())
+    False
+    """
+    if len(words) != len(known):
+        return False
+    differing = [(a, b) for a, b in zip(words, known, strict=True) if a != b]
+    return len(differing) <= 2 and all(
+        not a.isdigit() and not b.isdigit() and min(len(a), len(b)) >= 3 and Levenshtein.distance(a, b) <= 1
+        for a, b in differing
+    )
 
 
 def _add(entries: dict, entry: Agency | Group, source: str) -> None:

@@ -12,14 +12,28 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 
 from .agencies import Registry
 from .targets import NUMERIC, QUALITATIVE, Target
 
-__all__ = ["Item", "Plan", "Catalog", "AGGREGATES", "INDICATOR", "TASK", "expand_reporters", "item_json"]
+__all__ = [
+    "Item",
+    "Plan",
+    "Catalog",
+    "AGGREGATES",
+    "DIRECTIONS",
+    "BASES",
+    "INDICATOR",
+    "TASK",
+    "expand_reporters",
+    "item_json",
+]
 
 AGGREGATES = ("single", "sum", "ratio", "all", "min", "max")
+DIRECTIONS = ("higher", "lower")
+BASES = ("level", "ytd", "growth")
 INDICATOR = "indicator"
 TASK = "task"
 
@@ -49,6 +63,7 @@ class Item:
     monitor_text: str = ""
     note: str = ""
     review: list[str] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)  # checks a reviewer confirmed as what the plan says
     source: str = ""
 
     @property
@@ -83,6 +98,22 @@ class Plan:
     groups: dict[str, str] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    document: str = ""  # the kind of document that sets the plan: "Kế hoạch", "Quyết định"
+    number: str = ""  # its number and symbol, "1139/QĐ-UBND"; blank when the seed leaves it blank
+    signed_on: str = ""  # ISO date it was signed; blank when unknown
+    issuer: str = ""  # "Ủy ban nhân dân tỉnh Cao Bằng"
+
+    @property
+    def reference(self) -> str:
+        """How a report cites the plan: "Kế hoạch số 13/KH-UBND ngày 25/7/2025 của UBND tỉnh Ninh Bình"
+        when its number is known, else its name."""
+        if not self.number:
+            return self.name
+        when = ""
+        if self.signed_on:
+            day = date.fromisoformat(self.signed_on)
+            when = f" ngày {day.day:02d}/{day.month:02d}/{day.year}"
+        return f"{self.document or 'Kế hoạch'} số {self.number}{when}" + (f" của {self.issuer}" if self.issuer else "")
 
     @cached_property
     def version(self) -> str:
@@ -90,7 +121,20 @@ class Plan:
 
         Computed once, on first use, after the plan is built or loaded."""
         payload = [
-            [i.code, i.name, i.unit, i.kind, i.aggregate, i.deadline, [t.to_dict() for t in i.targets]]
+            [
+                i.code,
+                i.name,
+                i.unit,
+                i.kind,
+                i.aggregate,
+                i.deadline,
+                [t.to_dict() for t in i.targets],
+                i.reporters,
+                i.monitor,
+                i.monitors,
+                i.basis,
+                i.direction,
+            ]
             for i in self.items
         ]
         blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")

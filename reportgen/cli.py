@@ -436,15 +436,17 @@ def _echo_receipt(receipt) -> None:
             who=who,
             accepted=receipt.accepted,
             problems=len(receipt.problems),
+            doubts=M.OUT_RECEIPT_DOUBTS.format(count=len(receipt.doubts)) if receipt.doubts else "",
             late=M.OUT_RECEIPT_LATE if receipt.late else "",
             again=again,
         )
     )
     for problem in receipt.problems:
         click.echo(f"    - {problem['sheet']}!{problem['cell']} ({problem['code']}): {problem['message']}")
-    for note in receipt.notes:
-        where = f"{note['sheet']}!{note['cell']}" if note["cell"] else note["sheet"]
-        click.echo(f"    · {where} ({note['code']}): {note['message']}")
+    for mark, entries in (("?", receipt.doubts), ("·", receipt.notes)):
+        for note in entries:
+            where = f"{note['sheet']}!{note['cell']}" if note["cell"] else note["sheet"]
+            click.echo(f"    {mark} {where} ({note['code']}): {note['message']}")
     if receipt.return_file:
         click.echo(M.OUT_RECEIPT_RETURN.format(file=receipt.return_file))
 

@@ -23,7 +23,7 @@ from .clock import VN, to_vn
 from .duties import Duties
 from .errors import FileRejected
 from .forms import FormMaker, Marks, write_form
-from .intake import Expectation, Reading, read_form
+from .intake import Expectation, Reading, question, read_form
 from .layout import RETURNS_DIR, return_file
 from .periods import Period
 from .store import Store
@@ -47,6 +47,7 @@ class Receipt:
     accepted: int = 0
     problems: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
+    doubts: list[dict] = field(default_factory=list)  # figures kept but questioned: to verify
     reason: str | None = None
     reason_code: str | None = None
     facts: dict = field(default_factory=dict)
@@ -161,7 +162,7 @@ class Collector:
         return str(target)
 
     def _write_return(self, reading: Reading) -> str:
-        duties = self.duties([p.split("@")[0] for p in reading.plans.split(",")])
+        duties = self.duties(reading.plan_ids)
         maker = FormMaker.at(duties, self.now, self.period.submission_deadline(self.submission_day), self.contact)
         spec = maker.spec(reading.agency, form_id=reading.form_id, generated_at=reading.identity["generated_at"])
         flags: dict[tuple[str, str], str] = {}
@@ -247,11 +248,14 @@ def _store(
             receipt.agency, receipt.agency_name = facts["agency"], names.name(facts["agency"])
         submission, values = None, []
     else:
+        rows = collector.duties(reading.plan_ids).accepted_rows(reading.agency)
+        question(reading, rows, store.figures_before(reading.agency, collector.period.month_number))
         receipt.agency, receipt.agency_name = reading.agency, names.name(reading.agency)
         receipt.form_id = reading.form_id
         receipt.accepted = sum(1 for v in reading.values if v.ok)
         receipt.problems = [p.to_dict() for p in reading.errors]
         receipt.notes = [p.to_dict() for p in reading.notes]
+        receipt.doubts = [p.to_dict() for p in reading.doubts]
         receipt.status = "problems" if reading.errors else "accepted"
         receipt.late = datetime.fromisoformat(stamp) > deadline
         if outcome.get("return_file"):
@@ -264,7 +268,7 @@ def _store(
             "saved_at": saved,
             "received_at": stamp,
             "problems": len(reading.errors),
-            "warnings": len(reading.notes),
+            "warnings": len(reading.notes) + len(reading.doubts),
             "rows_filled": len({v.key for v in reading.values}),
             "rows_asked": reading.asked,
         }

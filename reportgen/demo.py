@@ -26,9 +26,9 @@ import yaml
 
 from .clock import VN
 from .cycle import Cycle
-from .duties import FormRow
+from .duties import Duties, FormRow
 from .errors import ReportError, ReportgenError
-from .layout import COLUMNS, DATA_SHEET
+from .layout import COLUMNS, DATA_SHEET, row_key
 from .office import convert
 from .periods import Period
 from .workspace import Workspace, init_workspace
@@ -73,35 +73,28 @@ def _label_settings(workspace: Workspace) -> None:
     )
 
 
-def _target_number(text: str) -> float | None:
-    from .text import parse_number
-
-    for token in text.replace("≥", " ").replace("≤", " ").replace("%", " ").split():
-        value = parse_number(token).value
-        if value is not None:
-            return value
-    return None
-
-
-def _typed(row: FormRow, agency: str, step: int, rng: random.Random, habits: bool) -> dict[str, object]:
+def _typed(row: FormRow, agency: str, step: int, rng: random.Random, habits: bool, share: int) -> dict[str, object]:
     """What an agency types for one row in month ``step`` (0 = October): its own level, which
-    moves a little from one month to the next, sometimes typed with its habits."""
+    moves a little from one month to the next, sometimes typed with its habits. A count summed
+    over ``share`` agencies is each one's part of the province's target; counts are whole."""
     mine = random.Random(f"{agency}|{row.key}")  # the same agency's same row: the same level
-    goal = _target_number(row.target) or 50.0
+    goal = row.figure.target if row.figure.target is not None else 50.0
     if row.input == "value":
         if row.lower_is_better:
             return {"value": max(1, int(goal) + mine.randint(-4, 8) - step)}
         if row.percent:
-            value = round(min(100.0, goal * mine.uniform(0.6, 1.0) + step * mine.uniform(0.5, 3.0)), 1)
-        else:
-            value = round(max(goal, 10) * mine.uniform(0.2, 0.9) * (1 + 0.1 * step))
-        if habits and rng.random() < 0.3:
+            value: float = round(min(100.0, goal * mine.uniform(0.6, 1.0) * (1 + 0.03 * step)), 1)
+        elif row.figure.count or goal >= 10:  # a count: whole things, growing month by month
+            value = round(goal / share * mine.uniform(0.2, 0.9) * (1 + 0.1 * step))
+        else:  # an index or a multiple ("0,70", "10 lần"): near its target
+            value = round(goal * mine.uniform(0.8, 1.05) * (1 + 0.02 * step), 2)
+        if habits and rng.random() < 0.3 and not float(value).is_integer():
             return {"value": f"{value}".replace(".", ",")}  # typed as text with a decimal comma
         return {"value": value}
     if row.input == "ratio":
         denominator = mine.randint(20, 400)
-        share = min(1.0, min(goal, 100) / 100 * mine.uniform(0.75, 0.98) + 0.02 * step)
-        return {"numerator": int(denominator * share), "denominator": denominator}
+        ratio = min(1.0, min(goal, 100) / 100 * mine.uniform(0.75, 0.98) + 0.02 * step)
+        return {"numerator": int(denominator * ratio), "denominator": denominator}
     if row.input == "assessment":
         if mine.random() < 0.6:
             said = "Dat" if habits and rng.random() < 0.2 else "Đạt"
@@ -116,51 +109,42 @@ def _typed(row: FormRow, agency: str, step: int, rng: random.Random, habits: boo
     return {"assessment": "Đang thực hiện"}
 
 
-def _rows(sheet) -> dict[str, tuple]:
-    """The form's rows, each with the kind of input its unlocked cells show."""
-    out = {}
-    for cells in sheet.iter_rows():
-        if not cells[0].value or "|" not in str(cells[0].value):
-            continue
-        unlocked = {name for name, col in COLUMNS.items() if not cells[col].protection.locked}
-        kind = (
-            "ratio"
-            if "numerator" in unlocked
-            else "task"
-            if "doc_number" in unlocked
-            else "value"
-            if "value" in unlocked
-            else "assessment"
-        )
-        unit = str(cells[COLUMNS["unit"]].value or "")
-        out[cells[0].value] = (
-            cells,
-            FormRow(
-                key=cells[0].value,
-                code=str(cells[1].value),
-                name=str(cells[2].value),
-                input=kind,
-                unit=unit,
-                target=str(cells[COLUMNS["target"]].value or ""),
-                percent="%" in unit,
-                lower_is_better=unit.lower().startswith("thứ"),
-            ),
-        )
-    return out
+@dataclass(frozen=True)
+class _Agencies:
+    """What the demo's agencies know of their duties: their rows, and how many share a summed count."""
+
+    duties: Duties
+    shares: dict[str, int]
+
+    @classmethod
+    def of(cls, workspace: Workspace, period: Period) -> _Agencies:
+        catalog = workspace.catalog
+        plans = workspace.select_plans(())
+        shares = {
+            row_key(item.plan, item.code, part): len(catalog.reporters(item))
+            for plan in plans
+            for item in plan.indicators
+            if item.aggregate == "sum"
+            for part in item.parts
+        }
+        return cls(Duties(catalog, plans, period), shares)
 
 
-def _fill(form: Path, target: Path, agency: str, step: int, rng: random.Random, habits: bool, bad: bool) -> Path:
+def _fill(
+    form: Path, target: Path, agency: str, step: int, rng: random.Random, known: _Agencies, habits: bool, bad: bool
+) -> Path:
     workbook = openpyxl.load_workbook(form)
-    rows = _rows(workbook[DATA_SHEET])
-    first_percent = next((k for k, (_, r) in rows.items() if r.input == "value" and r.percent), None)
-    for key, (cells, spec) in rows.items():
+    cells_of = {c[0].value: c for c in workbook[DATA_SHEET].iter_rows() if c[0].value and "|" in str(c[0].value)}
+    rows = [r for r in known.duties.rows(agency) if r.key in cells_of]
+    first_percent = next((r.key for r in rows if r.input == "value" and r.percent), None)
+    for row in rows:
         if rng.random() < 0.1:
             continue  # left empty: not every figure is known
-        typed = _typed(spec, agency, step, rng, habits)
-        if bad and key == first_percent:
+        typed = _typed(row, agency, step, rng, habits, known.shares.get(row.key, 1))
+        if bad and row.key == first_percent:
             typed = {"value": 120}  # a percentage above 100: the problem to report back
         for column, value in typed.items():
-            cells[COLUMNS[column]].value = value
+            cells_of[row.key][COLUMNS[column]].value = value
     target.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(target)
     return target
@@ -233,6 +217,7 @@ def _run_month(workspace: Workspace, month: _Month, rng: random.Random, result: 
     senders = agencies[: max(3, int(len(agencies) * month.share))]
     inbox = workspace.root / "inbox" / str(period)
     advance = stage(f"Các cơ quan điền và gửi lại biểu mẫu tháng {label}", len(senders))
+    known = _Agencies.of(workspace, period)
     half = len(senders) // 2  # half by the 12th, the rest by the deadline, the last one late
     files: dict[str, list[Path]] = {"early": [], "on_time": [], "late": []}
     for index, written in enumerate(senders):
@@ -245,6 +230,7 @@ def _run_month(workspace: Workspace, month: _Month, rng: random.Random, result: 
             written.agency,
             month.step,
             rng,
+            known,
             habits=index % 3 == 0,
             bad=month.troubles and index == 1,
         )

@@ -22,6 +22,7 @@ from .catalog import INDICATOR, Catalog, Item, Plan
 from .clock import VN
 from .layout import ASSESSMENT, RATIO, TASK, VALUE, row_key
 from .periods import Period, governing, month_index, parse_deadline
+from .plausible import Figure
 
 __all__ = ["FormRow", "FormSection", "Duties", "AgencyState", "SubmissionFact", "agency_states"]
 
@@ -40,6 +41,7 @@ class FormRow:
     previous: str = ""
     percent: bool = False
     lower_is_better: bool = False
+    figure: Figure = Figure()  # what :mod:`reportgen.plausible` needs to question a figure of this row
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,12 @@ def rows_for(item: Item, period: Period) -> list[FormRow]:
                 deadline=rule.label,
                 percent="%" in unit,
                 lower_is_better=item.direction == "lower",
+                figure=Figure.of(
+                    unit,
+                    item.direction == "lower",
+                    item.basis == "ytd",
+                    rule.goal(part, period.year, item.basis == "ytd"),
+                ),
             )
         )
     return rows

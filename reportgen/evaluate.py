@@ -382,6 +382,7 @@ class Status:
     last_year: float | None = None  # ... and of the same period last year
     previous_label: str = ""  # "tháng 10/2026", "quý III năm 2026"
     series: list[dict] = field(default_factory=list)  # the value and status of every month so far
+    doubts: list[str] = field(default_factory=list)  # questions on the figure: to verify before praising it
 
     @property
     def carried(self) -> bool:
@@ -464,6 +465,7 @@ class Status:
             "last_year_value": self.last_year,
             "trend": self.trend,
             "series": self.series,
+            "doubts": self.doubts,
             "parts": [
                 {
                     "part": p.part,
@@ -729,26 +731,6 @@ def _part(
     )
 
 
-def yearly_target(target: Target, rule: Governing, part: str | None, year: int) -> float:
-    """The count a year should reach, for a target "mỗi năm": on the straight line from the
-    previous milestone's yearly target to this one's.
-
-    >>> from datetime import date
-    >>> rule = Governing((Target("≥ 40", NUMERIC, ">=", 40, year=2030),), None,
-    ...                  (Target("≥ 20", NUMERIC, ">=", 20, year=2025),), date(2025, 12, 31))
-    >>> yearly_target(rule.targets[0], rule, None, 2026), yearly_target(rule.targets[0], rule, None, 2030)
-    (24.0, 40.0)
-    """
-    goal = target.value or 0.0
-    before = rule.baseline_target(part)
-    if before is None or before.value is None or rule.baseline_due is None or target.year is None:
-        return goal
-    start, end = rule.baseline_due.year, target.year
-    if end <= start:
-        return goal
-    return before.value + (goal - before.value) * (year - start) / (end - start)
-
-
 def _year_to_date(
     value: float,
     target: Target,
@@ -762,7 +744,7 @@ def _year_to_date(
     """A count "mỗi năm" is the total since the start of the year: it is judged against the
     year's target, prorated by the months gone (at the milestone year's December: against
     the target itself)."""
-    year_goal = yearly_target(target, rule, part, period.year)
+    year_goal = rule.yearly(target, part, period.year)
     elapsed = period.end_month  # months of the reporting year up to the period's cut-off
     shown = format_number(value)
     wanted = f"{format_number(round(year_goal, 2))} trong năm {period.year}"

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from . import messages as msg
-from .agencies import Agency, Group, Registry
+from .agencies import Agency, Registry
 from .catalog import INDICATOR, TASK, Item, Plan, expand_reporters
-from .errors import SourceError
+from .errors import SourceError, UsageError
+from .measures import OPERATORS, UNITS, classify
 from .sources import SourceTable
 from .targets import NUMERIC, Target, parse_target, split_target_from_name
 from .text import clean, fold
@@ -155,11 +157,26 @@ def _continue(previous: _Raw, cells: list[str]) -> None:
 
 
 def import_plan(table: SourceTable, plan_id: str, registry: Registry, province: str | None = None) -> Plan:
-    """Build a :class:`Plan` from a source table."""
+    """Build a :class:`Plan` from a source table.
+
+    A plan whose heading names another province than ``province`` (by default the
+    workspace's) is refused: its agencies would be matched against the wrong list.
+    """
     columns, raws, preamble = _rows(table)
-    plan = Plan(id=plan_id, province=province or registry.home, source=table.path.name)
+    wanted = province or registry.home
+    named = _province_named(preamble, registry)
+    if named is not None and named != wanted:
+        raise UsageError(
+            "plan-province",
+            file=table.path.name,
+            found=registry.provinces.get(named, named),
+            expected=registry.provinces.get(wanted, wanted),
+            code=named,
+        )
+    plan = Plan(id=plan_id, province=wanted, source=table.path.name)
     plan.title = _title(preamble)
     plan.name = _short_name(preamble) or plan.title or plan_id
+    plan.document, plan.number, plan.signed_on, plan.issuer = _reference(plan.name)
     plan.kind = "deadline" if "deadline" in columns.roles else "milestone"
     plan.years = sorted(set(columns.years.values()))
     builder = _Builder(plan, columns, registry)
@@ -171,6 +188,15 @@ def import_plan(table: SourceTable, plan_id: str, registry: Registry, province: 
     section_years = {y for y in builder.section_years.values() if y}
     plan.years = sorted(set(plan.years) | section_years)
     return plan
+
+
+def _province_named(preamble: list[str], registry: Registry) -> str | None:
+    """The province a plan's heading names ("... của Ủy ban nhân dân tỉnh Cao Bằng"), if a known one."""
+    text = " ".join(fold(line) for line in preamble)
+    for code, name in registry.provinces.items():
+        if re.search(rf"\btinh {re.escape(fold(name))}\b", text):
+            return code
+    return None
 
 
 def _title(preamble: list[str]) -> str:
@@ -190,6 +216,30 @@ def _short_name(preamble: list[str]) -> str:
         return ""
     name = clean(match["name"])
     return name[:1].upper() + name[1:]
+
+
+def _reference(name: str) -> tuple[str, str, str, str]:
+    """The document that sets a plan, from the appendix's "(Kèm theo …)": its kind, number,
+    signing date (ISO) and issuer; blanks stay blank.
+
+    >>> _reference("Kế hoạch ban hành tại Quyết định số **1139/QĐ-UBND** ngày **09/7/2025** "
+    ...            "của Ủy ban nhân dân tỉnh Cao Bằng")
+    ('Quyết định', '1139/QĐ-UBND', '2025-07-09', 'Ủy ban nhân dân tỉnh Cao Bằng')
+    >>> _reference("Kế hoạch số /KH-UBND ngày / /2025 của UBND tỉnh Ninh Bình")
+    ('Kế hoạch', '', '', 'UBND tỉnh Ninh Bình')
+    """
+    text = name.replace("*", "")
+    kind = "Quyết định" if re.search(r"quyết định số", text, re.IGNORECASE) else "Kế hoạch"
+    number = re.search(r"số\s*(\d+\s*/\s*[A-ZĐ][\w\-Đ]*)", text)
+    when = re.search(r"ngày\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", text)
+    issuer = re.search(r"\bcủa\s+(.+?)\s*$", text)
+    signed = ""
+    if when:
+        try:
+            signed = date(int(when[3]), int(when[2]), int(when[1])).isoformat()
+        except ValueError:
+            signed = ""
+    return kind, clean(number[1]).replace(" ", "") if number else "", signed, clean(issuer[1]) if issuer else ""
 
 
 class _Builder:
@@ -314,8 +364,19 @@ class _Builder:
             self.plan.notes.append(msg.NOTE_NO_REPORTER_COLUMN)
         if "monitor" not in self.columns.roles:
             self.plan.notes.append(msg.NOTE_NO_MONITOR_COLUMN)
+        shared: list[str] = []
+        yearly: list[str] = []
         for item in self.plan.items:
             _complete(item, self.plan, self.registry)
+            if item.kind == INDICATOR and item.basis == "ytd":
+                yearly.append(item.code)
+            if item.kind == INDICATOR and _narrowed(item, self.registry) and not _flagged(item):
+                shared.append(item.code)
+        # What holds for many rows is said once, for the plan, not once per row.
+        if shared:
+            self.plan.notes.append(msg.NOTE_SHARED_FIGURES.format(count=len(shared), codes=", ".join(shared)))
+        if yearly:
+            self.plan.notes.append(msg.NOTE_YEAR_TO_DATE.format(count=len(yearly), codes=", ".join(yearly)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -331,21 +392,21 @@ def _complete(item: Item, plan: Plan, registry: Registry) -> None:
         for text, code, score in resolution.fuzzy:
             item.review.append(msg.NOTE_FUZZY_AGENCY.format(text=text, name=registry.name(code), score=score))
         for text in resolution.leftover:
-            item.review.append(msg.NOTE_LEFTOVER_AGENCY.format(text=text, column=column))
+            near = ", ".join(f'"{registry.name(c)}" ({c})' for c in resolution.near.get(text, []))
+            item.review.append(
+                msg.NOTE_LEFTOVER_AGENCY.format(
+                    text=text, column=column, hint=msg.NOTE_LEFTOVER_NEAR.format(names=near) if near else ""
+                )
+            )
     if monitors is not None:
         item.monitors = list(monitors.mentions)
         item.monitor = item.monitors[0] if item.monitors else None
-        if item.monitor and isinstance(registry[item.monitor], Group):
-            item.review.append(msg.NOTE_MONITOR_GROUP.format(text=item.monitor_text))
         if len(item.monitors) > 1 and item.monitor:
             item.review.append(
                 msg.NOTE_MONITOR_SEVERAL.format(count=len(item.monitors), name=registry.name(item.monitor))
             )
     item.implementers = list(reporters.mentions) if reporters else []
     item.reporters = list(item.implementers) or ([item.monitor] if item.monitor else [])
-    stand_ins = [c for c in item.implementers if not registry.expand(c)[0]]
-    if stand_ins and item.kind == INDICATOR:
-        item.review.append(msg.NOTE_STAND_IN.format(names=", ".join(registry.name(c) for c in stand_ins)))
     if item.kind == TASK:
         _task_lead(item, registry)
         return
@@ -356,9 +417,21 @@ def _complete(item: Item, plan: Plan, registry: Registry) -> None:
     item.basis = _basis(item)
     if item.basis == "growth":
         item.review.append(msg.NOTE_GROWTH)
-    elif item.basis == "ytd":
-        item.review.append(msg.NOTE_YEAR_TO_DATE)
-    _infer_aggregate(item, registry)
+    _infer_aggregate(item, registry, province)
+    stand_ins = [c for c in item.implementers if not registry.expand(c)[0]]
+    if stand_ins and item.reporters == item.implementers:  # the units report, and some of them cannot
+        item.review.append(msg.NOTE_STAND_IN.format(names=", ".join(registry.name(c) for c in stand_ins)))
+
+
+def _narrowed(item: Item, registry: Registry) -> bool:
+    """Whether the agencies that report the figure are not those the plan names to carry it out."""
+    named = {c for code in item.implementers if code in registry for c in registry.expand(code)[0]}
+    return bool(named) and set(expand_reporters(item, registry)) != named
+
+
+def _flagged(item: Item) -> bool:
+    """Whether the row already has a note on who reports it."""
+    return any(note.startswith(msg.DUTY_NOTE) for note in item.review)
 
 
 def _targets_review(item: Item) -> None:
@@ -383,7 +456,8 @@ def _task_lead(item: Item, registry: Registry) -> None:
     lead = first.code if isinstance(first, Agency) and first.reports else item.monitor
     if lead:
         item.reporters = [lead]
-        item.review.append(msg.NOTE_TASK_LEAD.format(name=registry.name(lead)))
+        if lead != (item.implementers[0] if item.implementers else None):
+            item.review.append(msg.NOTE_TASK_LEAD.format(name=registry.name(lead)))
     item.aggregate = "single"
 
 
@@ -414,42 +488,41 @@ def _basis(item: Item) -> str:
     return "level"
 
 
-_PROVINCE_UNITS = ("thu bac", "chi so", "grdp", "hdi", "xep hang", "/ van dan", "/van dan", "100.000")
-# Figures only the province as a whole has: statistics and national rankings.
-_PROVINCE_NAMES = ("grdp", "tfp", "hdi", "pii", "dti", "chi so", "xep hang")
-
-
-def _infer_aggregate(item: Item, registry: Registry) -> None:
-    agencies = expand_reporters(item, registry)
-    unit = fold(item.unit)
-    name = fold(item.name)
-    many = len(agencies) > 1
-    if not many and not item.reporters_text:
-        item.aggregate = "single"  # nothing to choose: one reporter, named by the plan
+def _infer_aggregate(item: Item, registry: Registry, province: str) -> None:
+    """Who reports the figure and how the figures add up, from what the indicator measures."""
+    implementers = expand_reporters(item, registry)
+    if len(implementers) <= 1 and not item.reporters_text:
+        item.aggregate = "single"  # nothing to choose: the one agency the plan names reports
         return
-    if item.is_qualitative or not item.targets:
-        rule, why = ("all", "chỉ tiêu định tính, nhiều đơn vị") if many else ("single", "một đơn vị")
-    elif any(w in unit for w in _PROVINCE_UNITS) or any(re.search(rf"\b{w}\b", name) for w in _PROVINCE_NAMES):
-        rule, why = "single", "số liệu chung của cả tỉnh: thống kê, chỉ số hoặc xếp hạng"
-    elif not many:
-        rule, why = "single", "một đơn vị báo cáo"
-    elif "phu song" in name:
-        rule, why = "max", "vùng phủ sóng của các doanh nghiệp chồng lấn nhau"
-    elif "%" in unit or name.startswith(("ty le", "ti le")):
-        rule, why = "ratio", f'đơn vị "%", {len(agencies)} đơn vị báo cáo tử số/mẫu số'
-    else:
-        rule, why = "sum", f"số đếm, {len(agencies)} đơn vị báo cáo"
-    item.aggregate = rule
-    if rule == "single" and many:
-        _designate(item, agencies, registry)
-    item.review.append(msg.NOTE_AGGREGATE.format(rule=rule, why=why))
+    measure = classify(item.name, item.unit, item.is_qualitative or not item.targets, len(implementers))
+    item.aggregate = measure.rule
+    if measure.who == UNITS:
+        if not measure.certain:
+            item.review.append(
+                msg.NOTE_DUTY_UNSURE.format(rule=measure.rule, why=measure.reason, count=len(implementers))
+            )
+        return
+    if measure.who == OPERATORS:
+        operators = registry.operators(province)
+        if operators:
+            item.reporters = operators
+            item.review.append(
+                msg.NOTE_DUTY_OPERATORS.format(why=measure.reason, names=", ".join(registry.name(c) for c in operators))
+            )
+            return
+        item.aggregate = "single"
+    holder = _holder(item, registry)
+    if holder is None:
+        return
+    item.reporters = [holder]
+    if not measure.certain:
+        item.review.append(msg.NOTE_DUTY_HOLDER.format(name=registry.name(holder), why=measure.reason))
 
 
-def _designate(item: Item, agencies: list[str], registry: Registry) -> None:
-    monitor = registry.get(item.monitor) if item.monitor else None
-    if isinstance(monitor, Agency) and monitor.reports:
-        lead = monitor.code
-    else:
-        lead = agencies[0]
-    item.reporters = [lead]
-    item.review.append(msg.NOTE_SINGLE_REPORTER.format(name=registry.name(lead)))
+def _holder(item: Item, registry: Registry) -> str | None:
+    """The agency that holds a province-wide figure: the monitoring agency, else the first agency named."""
+    for code in (item.monitor, *item.implementers):
+        entry = registry.get(code) if code else None
+        if isinstance(entry, Agency) and entry.reports:
+            return entry.code
+    return None

@@ -38,15 +38,18 @@ from .layout import (
     LOCKED_TEXT_COLUMNS,
     META_MARKER,
     META_SHEET,
+    RATIO,
+    VALUE,
     letter,
     parse_row_key,
     sign,
 )
 from .package import MAX_BYTES, Scan, check, saved_at, scan_sheet, sniff
+from .plausible import questions
 from .store import NewValue
-from .text import clean, parse_number
+from .text import clean, format_number, parse_number
 
-__all__ = ["Problem", "Reading", "Expectation", "read_form", "parse_date"]
+__all__ = ["Problem", "Reading", "Expectation", "read_form", "question", "parse_date"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class Problem:
     cell: str
     code: str
     message: str
-    level: str = "error"  # "error": something to fix; "note": how a value was read
+    level: str = "error"  # "error": something to fix; "note": how a value was read; "doubt": to verify
     key: str = ""  # the form row, to mark the cell in the workbook sent back
     column: str = ""
 
@@ -78,6 +81,8 @@ class Reading:
     problems: list[Problem] = field(default_factory=list)
     entered: dict[str, dict[str, object]] = field(default_factory=dict)
     asked: int = 0  # how many rows the form asks for
+    letters: dict[str, str] = field(default_factory=dict)  # column role -> letter, as found in the file
+    sheet: str = ""
 
     @property
     def errors(self) -> list[Problem]:
@@ -86,6 +91,15 @@ class Reading:
     @property
     def notes(self) -> list[Problem]:
         return [p for p in self.problems if p.level == "note"]
+
+    @property
+    def plan_ids(self) -> list[str]:
+        """The plans the form was made from."""
+        return _plan_ids(self.plans)
+
+    @property
+    def doubts(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "doubt"]
 
 
 @dataclass
@@ -263,21 +277,24 @@ def _read_rows(
     rows: list[list], sheet: str, expected: dict[str, FormRow], scan: Scan, reading: Reading, fast: bool
 ) -> None:
     columns = _columns(rows)
-    by_code: dict[str, FormRow] | None = None
+    by_code: dict[str, list[FormRow]] | None = None
     seen: dict[str, int] = {}
     key_column = columns["key"]
     reader = _RowReader(sheet, columns, scan, reading)
+    reading.letters, reading.sheet = reader.letters, sheet
     for index, cells in enumerate(rows):
         key = cells[key_column] if key_column < len(cells) else ""
         if not isinstance(key, str) or "|" not in key:
             if not any(cells):
                 continue
             if by_code is None:
-                by_code = {row.code: row for row in expected.values()}
-            code = clean(reader.get(cells, "code"))
-            if code not in by_code or not clean(reader.get(cells, "name")):
+                by_code = {}
+                for candidate in expected.values():
+                    by_code.setdefault(candidate.code, []).append(candidate)
+            found = _by_code(by_code, clean(reader.get(cells, "code")), clean(reader.get(cells, "name")))
+            if found is None:
                 continue  # titles, headers, section rows
-            key = by_code[code].key  # the hidden key column was lost: match by code
+            key = found.key  # the hidden key column was lost: match by code (and name: codes repeat across plans)
         elif not key.isascii() or key != key.strip():
             key = clean(key)
         number = index + 1
@@ -300,6 +317,16 @@ def _read_rows(
     for key, row in expected.items():
         if key not in seen:
             reading.problems.append(Problem(sheet, "", row.code, msg.ROW_MISSING.format(code=row.code), level="note"))
+
+
+def _by_code(by_code: dict[str, list[FormRow]], code: str, name: str) -> FormRow | None:
+    """The row with this code, and this name when two plans use the same code."""
+    candidates = by_code.get(code, [])
+    if not name or not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    return next((row for row in candidates if row.name == name), None)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -409,6 +436,38 @@ class _RowReader:
                         column=name,
                     )
                 )
+
+
+# ---------------------------------------------------------------------------------------
+# Plausibility
+# ---------------------------------------------------------------------------------------
+def question(reading: Reading, rows: dict[str, FormRow], previous: dict[str, float]) -> None:
+    """Ask about the well-formed but doubtful figures of ``reading`` (see :mod:`reportgen.plausible`).
+
+    ``previous`` holds the agency's own figures as of the month before. A doubtful figure is
+    kept: the question goes in the receipt and is stored with the figure, for the report.
+    """
+    for index, value in enumerate(reading.values):
+        row = rows.get(value.key)
+        if not value.ok or row is None or row.input not in (VALUE, RATIO):
+            continue
+        number = value.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        asked: list[tuple[str, str]] = []
+        if row.input == RATIO:
+            for column, label in (("numerator", "Tử số"), ("denominator", "Mẫu số")):
+                part = getattr(value, column)
+                if part is not None and not float(part).is_integer():
+                    asked.append((column, msg.DOUBT_DECIMALS_PART.format(part=label, value=format_number(part, 3))))
+        if value.value is not None:
+            asked += [("value", q) for q in questions(row.figure, value.value, previous.get(value.key))]
+        if not asked:
+            continue
+        for column, text in asked:
+            cell = f"{reading.letters.get(column, letter(COLUMNS[column]))}{number}"
+            reading.problems.append(
+                Problem(reading.sheet, cell, row.code, text + msg.DOUBT_CHECK, "doubt", key=row.key, column=column)
+            )
+        reading.values[index] = value._replace(doubt=" ".join(text for _, text in asked))
 
 
 def _same_number(found: float, expected: str) -> bool:

@@ -14,21 +14,35 @@ NOTE_DUPLICATE_NUMBER = (
     "Số thứ tự {number} bị trùng trong mục {section} ({where}); dòng sau được gán mã {code}. Kiểm tra lại bản gốc."
 )
 NOTE_FUZZY_AGENCY = 'Tên cơ quan "{text}" được hiểu là "{name}" (viết gần đúng, {score}%).'
+NOTE_LEFTOVER_START = "Không nhận ra cơ quan"  # such a note is a problem (checker)
 NOTE_LEFTOVER_AGENCY = (
-    'Không nhận ra cơ quan "{text}" trong cột {column}: thêm tên này vào config/agencies.yaml '
+    'Không nhận ra cơ quan "{text}" trong cột {column}{hint}: thêm tên này vào config/agencies.yaml '
     "(mục aliases) hoặc sửa lại danh mục."
 )
+NOTE_LEFTOVER_NEAR = " (gần giống: {names}, nhưng khác số hoặc khác tên nên không tự ghép)"
 NOTE_NO_REPORTER_COLUMN = (
     "Bảng không có cột đơn vị thực hiện: cơ quan theo dõi từng chỉ tiêu báo cáo số liệu của chỉ tiêu đó."
 )
 NOTE_NO_MONITOR_COLUMN = "Bảng không có cột cơ quan theo dõi: hãy ghi trường monitor cho từng chỉ tiêu."
-NOTE_MONITOR_GROUP = 'Cơ quan theo dõi "{text}" là một nhóm nhiều đơn vị; nên chọn một cơ quan cụ thể (trường monitor).'
 NOTE_MONITOR_SEVERAL = "Có {count} cơ quan theo dõi; cơ quan đầu tiên ({name}) được dùng để tổng hợp."
 NOTE_STAND_IN = "Một số chủ thể không tự báo cáo được ({names}): cơ quan theo dõi báo cáo thay."
 NOTE_COMPOSITE = "Chỉ tiêu kép: tách thành {count} giá trị cần thu thập ({labels})."
-NOTE_AGGREGATE = 'Quy tắc tổng hợp "{rule}" được suy ra ({why}); kiểm tra lại nếu cần.'
-NOTE_SINGLE_REPORTER = "Chỉ tiêu cấp tỉnh: chỉ {name} báo cáo một số liệu chung (trường reporters)."
-NOTE_TASK_LEAD = "Nhiệm vụ: {name} báo cáo tình trạng ban hành văn bản (suy ra từ bảng)."
+# Every note on who reports a row begins with DUTY_NOTE (see importer._flagged).
+DUTY_NOTE = "Đơn vị báo cáo:"
+NOTE_DUTY_HOLDER = DUTY_NOTE + " chỉ {name} ({why}); sửa trường reporters nếu cơ quan khác nắm số liệu này."
+NOTE_DUTY_OPERATORS = DUTY_NOTE + " các doanh nghiệp viễn thông ({names}); {why} (aggregate: max)."
+NOTE_DUTY_UNSURE = (
+    DUTY_NOTE + ' {count} đơn vị thực hiện cùng báo cáo, tổng hợp "{rule}" ({why}); kiểm tra lại trường reporters, '
+    "aggregate."
+)
+NOTE_TASK_LEAD = (
+    "Nhiệm vụ: {name} (cơ quan theo dõi) báo cáo tình trạng ban hành văn bản, vì đơn vị được giao đầu tiên "
+    "là một nhóm hoặc không tự báo cáo được."
+)
+NOTE_SHARED_FIGURES = (
+    "{count} chỉ tiêu là số liệu chung của cả tỉnh (tỷ lệ trên dân số, vùng phủ, xếp hạng, chỉ số, tỷ trọng GRDP…): "
+    "chỉ cơ quan nắm số liệu báo cáo, các đơn vị thực hiện không phải báo cáo (trường reporters): {codes}."
+)
 NOTE_UNPARSED_TARGET = (
     'Không đọc được chỉ tiêu "{text}" ({when}); đã giữ nguyên văn bản. Hãy ghi op/value '
     "(ví dụ op: '>=', value: 70) và xoá dòng parsed: false."
@@ -37,10 +51,37 @@ NOTE_NO_TARGET = "Chỉ tiêu không có mức chỉ tiêu nào trong bảng."
 NOTE_NO_YEAR = "Không rõ năm hoặc thời hạn đạt chỉ tiêu; hãy ghi year hoặc deadline."
 NOTE_GROWTH = "Chỉ tiêu tốc độ tăng trung bình: đơn vị báo cáo số tuyệt đối, phần mềm tự tính % tăng."
 NOTE_YEAR_TO_DATE = (
-    "Chỉ tiêu đếm theo năm: đơn vị báo cáo số lũy kế từ đầu năm đến ngày chốt số liệu (basis: ytd); "
-    "số liệu không chuyển sang năm sau."
+    '{count} chỉ tiêu đếm theo năm ("mỗi năm", "hằng năm"): đơn vị báo cáo số lũy kế từ đầu năm đến ngày chốt '
+    "số liệu (basis: ytd); số liệu không chuyển sang năm sau: {codes}."
 )
-NOTE_NO_HEADER = "Không tìm thấy dòng tiêu đề bảng."
+NOTE_NO_REFERENCE = (
+    'Chưa có số, ngày ký của văn bản ban hành kế hoạch ("{name}"): ghi trường number (ví dụ 13/KH-UBND) và '
+    "signed_on (ví dụ 2026-03-25) để báo cáo trích dẫn đúng."
+)
+NOTE_CONFIRMED = "Đã xác nhận (trường confirmed): {text}"
+
+
+def note_rank(note: str) -> int:
+    """How soon a reviewer should read a note: 0 (who reports, which agency) before 1 (targets) before 2
+    (what holds for the whole plan, and what was confirmed)."""
+    counted = note.lstrip("0123456789 ")  # "32 chỉ tiêu là …": a count of rows leads the plan's summaries
+    for prefix, rank in _RANKS:
+        if note.startswith(prefix) or counted.startswith(prefix):
+            return rank
+    return 1
+
+
+_RANKS = (
+    (NOTE_LEFTOVER_START, 0),
+    (NOTE_FUZZY_AGENCY.split('"', 1)[0], 0),
+    (DUTY_NOTE, 0),
+    (NOTE_MONITOR_SEVERAL.split("{", 1)[0], 0),
+    (NOTE_CONFIRMED.split("{", 1)[0], 2),
+    (NOTE_TASK_LEAD.split("{", 1)[0], 2),
+    (NOTE_NO_REFERENCE.split("(", 1)[0], 2),
+    (NOTE_SHARED_FIGURES.split("{count} ", 1)[1][:30], 2),
+    (NOTE_YEAR_TO_DATE.split("{count} ", 1)[1][:20], 2),
+)
 
 # --- problems found by `catalog check` ------------------------------------------------
 PROBLEM_NO_REPORTER = "Chưa có đơn vị báo cáo (reporters trống hoặc không mở rộng được)."
@@ -48,8 +89,46 @@ PROBLEM_UNKNOWN_CODE = 'Mã cơ quan "{code}" ở trường {field} không có t
 PROBLEM_BAD_AGGREGATE = 'Quy tắc tổng hợp "{rule}" không hợp lệ; dùng một trong: single, sum, ratio, all, min, max.'
 PROBLEM_DUPLICATE_CODE = "Mã chỉ tiêu {code} bị trùng trong kế hoạch."
 PROBLEM_UNPARSED = 'Mức chỉ tiêu "{text}" chưa được đọc (parsed: false).'
-PROBLEM_LEFTOVER = 'Còn tên cơ quan chưa nhận ra: "{text}".'
 PROBLEM_SINGLE_MANY = "Quy tắc single nhưng có {count} đơn vị báo cáo; chỉ giữ một đơn vị trong reporters."
+PROBLEM_MONITOR_GROUP = (
+    'Cơ quan theo dõi là nhóm "{name}" ({code}), không phải một cơ quan: ghi vào trường monitor mã của cơ quan '
+    "chịu trách nhiệm tổng hợp chỉ tiêu."
+)
+PROBLEM_BAD_DIRECTION = (
+    'Trường direction "{value}" không hợp lệ: ghi higher (càng cao càng tốt) hoặc lower (càng thấp càng tốt).'
+)
+PROBLEM_BAD_BASIS = (
+    'Trường basis "{value}" không hợp lệ: ghi level (số liệu tại thời điểm), ytd (lũy kế từ đầu năm) '
+    "hoặc growth (tốc độ tăng)."
+)
+PROBLEM_BAD_OP = (
+    'Mức chỉ tiêu {where}: phép so sánh op "{op}" không hợp lệ; dùng một trong ">=", ">", "<=", "<", "=", "range".'
+)
+PROBLEM_NO_VALUE = 'Mức chỉ tiêu "{text}" {where} là số nhưng thiếu value: ghi con số của mức chỉ tiêu.'
+PROBLEM_RANGE_OPEN = (
+    'Mức chỉ tiêu "{text}" {where} là một khoảng (op: range) nhưng thiếu cận trên value_max: ghi value_max, '
+    'hoặc đổi op thành ">=" nếu chỉ có cận dưới.'
+)
+PROBLEM_RANGE_REVERSED = 'Mức chỉ tiêu "{text}" {where}: cận trên value_max nhỏ hơn cận dưới value.'
+PROBLEM_TEXT_VALUE = (
+    'Mức chỉ tiêu {where} ghi bằng chữ là "{text}" ({written}) nhưng trường op/value là {stored}: '
+    "sửa cho khớp với văn bản kế hoạch."
+)
+PROBLEM_YEAR_OUTSIDE = "Mốc năm {year} nằm ngoài các năm của kế hoạch ({first}–{last}): kiểm tra lại trường year."
+HIGHER_IS_BETTER = "càng cao càng tốt"
+LOWER_IS_BETTER = "càng thấp càng tốt"
+PROBLEM_MILESTONE_BACK = (
+    'Mốc năm {year} ("{text}") lùi so với mốc năm {earlier} ("{earlier_text}") trong khi chỉ tiêu {better}: '
+    "đối chiếu với văn bản kế hoạch; nếu văn bản đúng như vậy, ghi confirmed: [{check}] cho chỉ tiêu này."
+)
+
+
+def target_where(target) -> str:
+    """Where a target sits, for a message: "(năm 2030)", "(thời hạn Tháng 12/2026)"."""
+    if target.year is not None:
+        return f"(năm {target.year})"
+    return f"(thời hạn {target.deadline})" if target.deadline else ""
+
 
 # --- exceptions: one table per kind of error, keyed by the error's reason code -------------
 SOURCE = {
@@ -119,6 +198,10 @@ GENERAL = {
     ),
     "plan-id": "Mã kế hoạch chỉ gồm chữ thường không dấu, số và dấu gạch, ví dụ: {suggestion}",
     "plan-exists": "Đã có {file}. Thêm --force để ghi đè (các chỉnh sửa tay sẽ mất).",
+    "plan-province": (
+        "Tệp {file} là kế hoạch của tỉnh {found}, không phải tỉnh {expected} của thư mục làm việc: thêm "
+        "--province {code} để đối chiếu tên cơ quan với danh sách cơ quan của tỉnh {found}."
+    ),
     "no-indicator": 'Không có chỉ tiêu mã "{code}" trong kỳ {period} (xem mã bằng "reportgen catalog show").',
     "indicator-in-many-plans": 'Mã "{code}" có ở nhiều kế hoạch ({plans}); thêm --plan để chọn.',
     "bad-date": 'Ngày "{value}" không hợp lệ; viết dạng 2026-11-20.',
@@ -248,6 +331,17 @@ ROW_DUPLICATE = (
     "Chỉ tiêu {code} xuất hiện hai lần (dòng {first} và dòng {second}); chỉ dòng đầu được ghi nhận. Xoá dòng chép thêm."
 )
 ROW_MISSING = "Thiếu dòng của chỉ tiêu {code} (có thể đã bị xoá); chỉ tiêu này chưa có số liệu."
+# --- questions on plausible-looking figures (kept, but to verify) --------------------------
+DOUBT_CHECK = " Nếu số liệu đúng, ghi giải thích vào cột Ghi chú/minh chứng khi gửi lại."
+DOUBT_DECIMALS = 'Giá trị {value} có phần thập phân nhưng đơn vị tính "{unit}" là số đếm: kiểm tra lại.'
+DOUBT_PROVINCE = "Số liệu của tỉnh: {text}"
+DOUBT_DECIMALS_PART = "{part} {value} có phần thập phân nhưng là số đếm (số người, số hồ sơ…): kiểm tra lại."
+DOUBT_TIMES_TARGET = "Giá trị {value} lớn hơn {times} lần mức chỉ tiêu ({target}): kiểm tra lại đơn vị, số chữ số."
+DOUBT_TIMES_PREVIOUS = "Giá trị {value} lớn hơn {times} lần số liệu kỳ trước ({previous}): kiểm tra lại."
+DOUBT_JUMP = "Giá trị {value} {change} {points} điểm so với kỳ trước ({previous}): kiểm tra lại."
+DOUBT_LOWER_RISE = (
+    "Giá trị {value} tăng mạnh so với kỳ trước ({previous}) trong khi chỉ tiêu càng thấp càng tốt: kiểm tra lại."
+)
 NOTE_AMBIGUOUS = '"{raw}" được hiểu là {value}. Nếu ý là số nghìn, viết {alt}.'
 NOTE_PERCENT_FORMAT = "Ô định dạng phần trăm: {raw} được hiểu là {value}%."
 NOTE_SMALL_PERCENT = "Giá trị {value} rất nhỏ cho một tỷ lệ %; nếu ý là {alt}%, hãy nhập {alt}."
@@ -273,7 +367,8 @@ OUT_CATALOG_OK = "Danh mục hợp lệ."
 OUT_FORM_LINE = "{agency:16} {rows:4} dòng  {file}"
 OUT_FORMS_DONE = "Đã lập {count} biểu mẫu trong {folder}."
 OUT_RECEIPT_REJECTED = "✘ {file}: TỪ CHỐI. {reason}"
-OUT_RECEIPT = "{mark} {file} — {who}: nhận {accepted} giá trị, {problems} lỗi{late}{again}"
+OUT_RECEIPT = "{mark} {file} — {who}: nhận {accepted} giá trị, {problems} lỗi{doubts}{late}{again}"
+OUT_RECEIPT_DOUBTS = ", {count} số liệu cần kiểm tra lại (?)"
 OUT_RECEIPT_LATE = " [nộp muộn]"
 OUT_RECEIPT_AGAIN = " [đã nhận trước đó lúc {when}, không thay đổi gì]"
 OUT_RECEIPT_RETURN = "    Tệp gửi trả để sửa: {file}"

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from . import messages as msg
 from .catalog import Catalog, Item, Plan
 from .duties import AgencyState, Duties, SubmissionFact, agency_states
 from .evaluate import (
@@ -33,7 +34,8 @@ from .evaluate import (
     summarize,
 )
 from .layout import row_key
-from .periods import Period
+from .periods import Period, governing
+from .plausible import Figure, questions
 from .store import Store
 
 __all__ = ["Overview", "build_overview", "collection_period"]
@@ -67,6 +69,7 @@ class Overview:
             "good": sum(1 for s in self.statuses if s.status in GOOD),
             "bad": sum(1 for s in self.statuses if s.status in BAD),
             "carried": sum(1 for s in self.statuses if s.carried),
+            "doubtful": sum(1 for s in self.statuses if s.doubts),
             "agencies_expected": len(self.agencies),
             "agencies_reported": sum(1 for a in self.agencies if not a.missing),
             "agencies_on_time": sum(1 for a in self.agencies if not a.missing and not a.late),
@@ -217,6 +220,8 @@ def build_overview(
     rows = _Rows.of(items, {p.id: p for p in plans})
     month = period.month_number
     values = _by_key(store.figures(month), rows.yearly, period.year) if store else {}
+    doubts = store.doubts(month) if store else {}
+    names = {code: catalog.registry.name(code) for code in catalog.registry.entries}
     current = rows.province(values, month)
     months = _months(store, month) if store else [month]
     province = _province_by_month(store, rows, months, current, month) if store else {month: current}
@@ -233,6 +238,7 @@ def build_overview(
             if status is not None:
                 status.contributions = {k: values.get(k, []) for k in keys}
                 status.series = _series(item, reporters, months, province, history)
+                status.doubts = _doubts(item, period, status, keys, doubts, names)
         if status is not None:
             statuses.append(status)
     collection = collection_period(period, today)
@@ -246,8 +252,34 @@ def build_overview(
         problems = store.unresolved(str(collection))
         rejected = [f.agency for f in store.files(period=str(collection)) if f.status == "rejected" and f.agency]
     agencies = agency_states(catalog, duties, submissions, problems, rejected, deadline)
-    names = {code: catalog.registry.name(code) for code in catalog.registry.entries}
     return Overview(period, today, deadline, plans, statuses, agencies, names, values, collection)
+
+
+def _doubts(
+    item: Item,
+    period: Period,
+    status: Status,
+    keys: list[str],
+    standing: dict[str, list[tuple[str, str]]],
+    names: dict[str, str],
+) -> list[str]:
+    """The questions on an indicator's figure: those asked of the agencies' figures it is made of,
+    then those the province figure raises against its target and the previous period."""
+    asked = [(agency, text) for key in keys for agency, text in standing.get(key, [])]
+    out = [f"{names.get(agency, agency)}: {text}" for agency, text in asked]
+    rule = governing(item.targets, item.deadline, period)
+    for part in status.parts:
+        if part.value is None or rule is None:
+            continue
+        yearly = item.basis == "ytd"
+        figure = Figure.of(item.unit, item.direction == "lower", yearly, rule.goal(part.part, period.year, yearly))
+        previous = status.previous if len(status.parts) == 1 else None
+        out += [
+            msg.DOUBT_PROVINCE.format(text=q)
+            for q in questions(figure, part.value, previous)
+            if not any(q in text for _, text in asked)  # one agency's figure is the province's
+        ]
+    return out
 
 
 def _series(

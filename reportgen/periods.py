@@ -241,6 +241,34 @@ class Governing:
     def baseline_target(self, part: str | None) -> Target | None:
         return next((t for t in self.baseline if t.part == part), None)
 
+    def yearly(self, target: Target, part: str | None, year: int) -> float:
+        """The count a year should reach, for a target "mỗi năm": on the straight line from the
+        previous milestone's yearly target to this one's.
+
+        >>> rule = Governing((Target("≥ 40", "numeric", ">=", 40, year=2030),), parse_deadline(None, year=2030),
+        ...                  (Target("≥ 20", "numeric", ">=", 20, year=2025),), date(2025, 12, 31))
+        >>> rule.yearly(rule.targets[0], None, 2026), rule.yearly(rule.targets[0], None, 2030)
+        (24.0, 40.0)
+        """
+        goal = target.value or 0.0
+        before = self.baseline_target(part)
+        if before is None or before.value is None or self.baseline_due is None or target.year is None:
+            return goal
+        start, end = self.baseline_due.year, target.year
+        if end <= start:
+            return goal
+        return before.value + (goal - before.value) * (year - start) / (end - start)
+
+    def goal(self, part: str | None, year: int, yearly: bool) -> float | None:
+        """The number a figure of ``year`` is measured against: the target's (a range's upper
+        bound), or for a count "mỗi năm" the year's own target."""
+        target = self.target(part)
+        if target is None or not target.is_numeric:
+            return None
+        if yearly:
+            return self.yearly(target, part, year)
+        return target.value_max if target.value_max is not None else target.value
+
 
 def governing(targets: list[Target], deadline_text: str | None, period: Period) -> Governing | None:
     """The target in force for ``period``.

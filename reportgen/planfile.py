@@ -40,6 +40,7 @@ _HEADER = """\
 # - reporters: mã cơ quan/nhóm phải báo cáo số liệu; monitor: cơ quan theo dõi, tổng hợp.
 # - aggregate: cách tổng hợp số liệu nhiều đơn vị: single | sum | ratio | all | min | max.
 # - review: các ghi chú cần rà soát; xoá từng dòng khi đã kiểm tra xong.
+# - confirmed: [milestones] khi văn bản kế hoạch đúng là có mốc sau thấp hơn mốc trước.
 """
 
 
@@ -48,6 +49,10 @@ def dump_plan(plan: Plan) -> str:
         "plan": plan.id,
         "title": plan.title,
         "name": plan.name,
+        "document": plan.document,
+        "number": plan.number,
+        "signed_on": plan.signed_on,
+        "issuer": plan.issuer,
         "province": plan.province,
         "source": plan.source,
         "kind": plan.kind,
@@ -86,6 +91,8 @@ def _item_dict(item: Item) -> dict:
         data["note"] = item.note
     if item.review:
         data["review"] = item.review
+    if item.confirmed:
+        data["confirmed"] = item.confirmed
     return data
 
 
@@ -107,6 +114,10 @@ def load_plan(path: Path) -> Plan:
     plan = Plan(
         id=plan_id,
         title=clean(data.get("title", "")),
+        document=clean(data.get("document", "")),
+        number=clean(data.get("number", "")),
+        signed_on=clean(data.get("signed_on", "")),
+        issuer=clean(data.get("issuer", "")),
         name=clean(data.get("name", "")) or clean(data.get("title", "")) or plan_id,
         province=clean(data.get("province", "")),
         source=clean(data.get("source", "")),
@@ -163,4 +174,5 @@ def _item_from(raw: dict, plan_id: str, path: Path) -> Item:
         monitor_text=clean(raw.get("monitor_text", "")),
         note=clean(raw.get("note", "")),
         review=_strings(raw.get("review")),
+        confirmed=_strings(raw.get("confirmed")),
     )

@@ -115,7 +115,8 @@ def build_context(
             {"status": st, "count": n, "share": format_percent(n / total_all * 100, 1)} for st, n in counts if n
         ],
         "section_counts": _section_counts(view),
-        "met": [entry(s) for s in indicators if s.status in (VUOT, DAT, DA_DAT)],
+        "met": [entry(s) for s in indicators if s.status in (VUOT, DAT, DA_DAT) and not s.doubts],
+        "questioned": [entry(s) | {"doubt": " ".join(s.doubts)} for s in indicators if s.doubts],
         "behind": [entry(s) for s in indicators if s.status in BAD],
         "tasks_done": [entry(s) for s in tasks if s.status == DA_HOAN_THANH],
         "overdue": [entry(s) for s in tasks if s.status == QUA_HAN],
@@ -164,6 +165,8 @@ def _appendix(view: Overview, items: dict, names: dict[str, str]) -> list[dict]:
                     note.append(f"tạm tính, thiếu {len(s.missing_agencies)} đơn vị")
                 if s.carried:
                     note.append(f"số liệu {s.as_of_label}")
+                if s.doubts:
+                    note.append("số liệu cần xác minh")
                 if s.trend:
                     note.append(s.trend)
                 if s.kind != "indicator" and s.note:

@@ -26,7 +26,7 @@ from .record import FIELDS, Entry, Span, extend, filled_fields, fold
 
 __all__ = ["Store", "StoredValue", "Submission", "FileRecord", "NewValue", "SendRecord"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS vals (
     plan TEXT NOT NULL, code TEXT NOT NULL, part TEXT NOT NULL DEFAULT '',
     value REAL, numerator REAL, denominator REAL, assessment TEXT, doc_number TEXT,
     doc_date TEXT, note TEXT, cell TEXT, ok INTEGER NOT NULL DEFAULT 1, cause TEXT,
-    cleared INTEGER NOT NULL DEFAULT 0,
+    cleared INTEGER NOT NULL DEFAULT 0, doubt TEXT,
     PRIMARY KEY (submission_id, key)
 );
 CREATE TABLE IF NOT EXISTS record (
@@ -108,6 +108,7 @@ class NewValue(NamedTuple):
     ok: bool = True  # False: kept for the record, but a problem was reported on it
     cause: str | None = None  # the agency's cause and remedy when a row is behind
     cleared: bool = False  # the agency chose "Không có số liệu": earlier values are withdrawn
+    doubt: str | None = None  # the questions asked of a plausible-looking figure (kept, to verify)
 
     def cells(self) -> dict[str, object]:
         """The cells that hold something (a blank cell keeps the earlier value)."""
@@ -238,7 +239,8 @@ class Store:
         """Bring a database made by an earlier version up to this one, keeping everything in it.
 
         Version 1 kept only the latest submission of each agency and period as current; version 2
-        merges every submission cell by cell into the monthly record, which is rebuilt here.
+        merges every submission cell by cell into the monthly record, which is rebuilt here;
+        version 3 keeps the questions asked of a plausible-looking figure (``vals.doubt``).
         """
         (version,) = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if int(version) >= SCHEMA_VERSION:
@@ -253,12 +255,15 @@ class Store:
                 db.execute("ALTER TABLE vals ADD COLUMN cause TEXT")
             if "cleared" not in columns:
                 db.execute("ALTER TABLE vals ADD COLUMN cleared INTEGER NOT NULL DEFAULT 0")
+            if "doubt" not in columns:
+                db.execute("ALTER TABLE vals ADD COLUMN doubt TEXT")
             for (period,) in db.execute("SELECT DISTINCT period FROM submissions").fetchall():
                 db.execute(
                     "UPDATE submissions SET month = ? WHERE period = ?", (Period.parse(period).month_number, period)
                 )
             db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
-        self.rebuild_record()
+        if int(version) < 2:
+            self.rebuild_record()
 
     def _wal(self) -> None:
         """Switch to WAL once (it stays in the file). Switching needs a moment alone with
@@ -397,8 +402,8 @@ class Store:
         ).lastrowid
         db.executemany(
             "INSERT INTO vals (submission_id, key, plan, code, part, value, numerator, denominator, assessment,"
-            " doc_number, doc_date, note, cell, ok, cause, cleared) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?)",
+            " doc_number, doc_date, note, cell, ok, cause, cleared, doubt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?, ?, ?, ?)",
             [
                 (
                     new_id,
@@ -417,6 +422,7 @@ class Store:
                     int(v.ok),
                     v.cause,
                     int(v.cleared),
+                    v.doubt,
                 )
                 for v in values
             ],
@@ -545,6 +551,31 @@ class Store:
             f" FROM {_AS_OF}",  # noqa: S608
             {"month": month},
         )
+
+    def doubts(self, month: int) -> dict[str, list[tuple[str, str]]]:
+        """The questions standing on the record as of ``month``: form row key -> [(agency, question)].
+        A question belongs to the submission that gave the figure; a newer figure drops it."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(
+            f"SELECT r.agency, r.key, v.doubt FROM {_AS_OF} AS r JOIN vals AS v"  # noqa: S608
+            " ON v.submission_id = COALESCE(r.src_value, r.src_numerator) AND v.key = r.key"
+            " WHERE v.doubt IS NOT NULL",
+            {"month": month},
+        )
+        out: dict[str, list[tuple[str, str]]] = {}
+        for agency, key, doubt in rows:
+            out.setdefault(key, []).append((agency, doubt))
+        return out
+
+    def figures_before(self, agency: str, month: int) -> dict[str, float]:
+        """An agency's figures as of the month before ``month``: what a new figure is compared with."""
+        rows = self.db.execute(
+            "SELECT key, value FROM record WHERE agency = ? AND start <= ? AND (stop IS NULL OR stop > ?)"
+            " AND value IS NOT NULL",
+            (agency, month - 1, month - 1),
+        )
+        return {r["key"]: r["value"] for r in rows}
 
     def values_as_of(self, month: int, agency: str | None = None) -> list[StoredValue]:
         """The record as of ``month`` (of one agency), with the source of every cell."""

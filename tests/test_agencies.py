@@ -49,14 +49,29 @@ def test_typo_is_accepted_with_a_warning(registry):
     result = registry.resolve("Các sở, ban, ngành; UBND các xã, phường; Bru điện tỉnh")
     assert result.mentions == ["so-ban-nganh", "xa-phuong", "buu-dien"]
     [(text, code, score)] = result.fuzzy
-    assert (text, code) == ("bru dien tinh", "buu-dien")
+    assert (text, code) == ("Bru điện tỉnh", "buu-dien")  # quoted as the plan writes it
     assert score >= 85
 
 
 def test_leftover_text_is_reported(registry):
     result = registry.resolve("Sở Y tế, Hội Nông dân tỉnh")
     assert result.mentions == ["so-y-te"]
-    assert result.leftover == ["hoi nong dan tinh"]
+    assert result.leftover == ["Hội Nông dân tỉnh"]
+
+
+@pytest.mark.parametrize(
+    "text, near",
+    [
+        ("Ngân hàng Nhà nước khu vực 5", "nhnn-kv7"),  # another number: another bank branch
+        ("Sở Ngoại vụ", "so-noi-vu"),  # one distinguishing word apart: another department
+        ("UBND tỉnh", "vp-ubnd"),  # the committee is not its office
+    ],
+)
+def test_a_real_agency_is_never_turned_into_another(registry, text, near):
+    result = registry.resolve(text, "ninh-binh")
+    assert result.mentions == [] and result.fuzzy == []
+    assert result.leftover == [text]
+    assert near in result.near[text]  # offered as a hint, never chosen
 
 
 def test_groups_expand_and_actors_need_a_stand_in(registry):

@@ -190,9 +190,9 @@ def test_ongoing_targets_are_judged_every_period(catalog):
 
 
 def test_provisional_value_lists_missing_agencies_and_is_not_zero(catalog):
-    key = "ninh-binh-2025-2045|III.4"  # sum over departments and communes
+    key = "ninh-binh-2025-2045|IV.10"  # each unit's own initiatives, summed over departments and communes
     values = {key: [AgencyValue("so-khcn", 300), AgencyValue("p-hoa-lu", 20)]}
-    status = _status(catalog, "ninh-binh-2025-2045", "III.4", "2026-11", values)
+    status = _status(catalog, "ninh-binh-2025-2045", "IV.10", "2026-11", values)
     assert status.value == 320 and status.provisional
     assert status.reporters_received == 2
     assert "so-y-te" in status.missing_agencies and "so-khcn" not in status.missing_agencies
@@ -308,7 +308,7 @@ def test_status_and_explain_commands(workspace, tmp_path, runner):
     table = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11"])
     assert table.exit_code == 0
     assert "Về Phát triển Dữ liệu số" not in table.output  # sections are the plan's parts
-    assert "Cơ quan: 1/36 đã nộp" in table.output
+    assert "Cơ quan: 1/35 đã nộp" in table.output
     explain = runner.invoke(cli, ["-w", str(workspace.root), "explain", "--period", "2026-11", "--indicator", "I.4.2"])
     assert explain.exit_code == 0, explain.output
     assert "Quy tắc tổng hợp: ratio" in explain.output

@@ -56,7 +56,8 @@ def _data_rows(sheet):
 
 @pytest.fixture
 def form_path(workspace, tmp_path):
-    spec = _planner(workspace).spec("p-hoa-lu")
+    """The department's form: it has rows of every kind (rates, figures, assessments, tasks)."""
+    spec = _planner(workspace).spec("so-khcn")
     path = tmp_path / spec.file_name
     write_form(spec, path, workspace.form_key())
     return path, spec
@@ -216,10 +217,10 @@ def test_identity_block_is_signed_and_very_hidden(workspace, form_path):
     values = {row[0].value: row[1].value for row in meta.iter_rows()}
     assert values["reportgen-form"] == "1"
     identity = {name: values[name] for name in IDENTITY_FIELDS}
-    assert identity["agency"] == "p-hoa-lu" and identity["period"] == "2026-11"
+    assert identity["agency"] == "so-khcn" and identity["period"] == "2026-11"
     assert "ninh-binh-2026@" in identity["plans"]
     assert values["signature"] == sign(workspace.form_key(), identity)
-    forged = dict(identity, agency="so-khcn")
+    forged = dict(identity, agency="p-hoa-lu")
     assert values["signature"] != sign(workspace.form_key(), forged)
     assert workspace.form_key().hex() not in path.read_bytes().decode("latin-1")
 
@@ -250,7 +251,7 @@ def test_forms_command_writes_files_and_json(runner, workspace_dir):
     plain = runner.invoke(cli, ["-w", str(workspace_dir), "forms", "--period", "2026-11"])
     assert plain.exit_code == 0, plain.output
     files = sorted((workspace_dir / "output/2026-11/forms").glob("*.xlsx"))
-    assert len(files) == 36
+    assert len(files) == 35  # every agency that owes a figure or a task this month
     assert "2026-11_so-khcn.xlsx" in plain.stdout
 
 
@@ -304,13 +305,13 @@ def test_last_periods_value_is_shown(workspace, tmp_path):
     [written] = october.written
     filled = fill(
         Path(written.path),
-        {"ninh-binh-2025-2045|III.4": {"value": 85.5}, "ninh-binh-2026|I.4.2": {"numerator": 19, "denominator": 20}},
+        {"ninh-binh-2025-2045|IV.10": {"value": 12}, "ninh-binh-2026|I.4.2": {"numerator": 19, "denominator": 20}},
         target=tmp_path / "2026-10_p-hoa-lu.xlsx",
     )
     run_collect(workspace, [filled], period="2026-10")
     november = in_cycle(workspace, Period.parse("2026-11"), NOW, "make_forms", agencies=["p-hoa-lu"], workers=1)
     sheet = openpyxl.load_workbook(november.written[0].path)["BaoCao"]
     rows = _data_rows(sheet)
-    assert rows["ninh-binh-2025-2045|III.4"][COLUMNS["previous"]].value == "85,5"
+    assert rows["ninh-binh-2025-2045|IV.10"][COLUMNS["previous"]].value == "12"
     assert rows["ninh-binh-2026|I.4.2"][COLUMNS["previous"]].value == "95"
-    assert rows["ninh-binh-2025-2045|III.3"][COLUMNS["previous"]].value is None
+    assert rows["ninh-binh-2026|I.4.1"][COLUMNS["previous"]].value is None

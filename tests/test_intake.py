@@ -20,19 +20,22 @@ from reportgen.store import Store
 from .conftest import DATA, needs_soffice
 from .helpers import NOW, cell_of, fill, libreoffice_save, make_form, run_collect
 
-RATIO = "ninh-binh-2026|I.4.2"
+# The form most tests fill is the department's: it has a row of every kind.
+AGENCY = "so-khcn"
+RATIO = "ninh-binh-2026|I.4.2"  # each unit's own rate: numerator and denominator
 RATIO2 = "ninh-binh-2026|I.4.1"
-PERCENT = "ninh-binh-2026|I.2.1"  # % value row (coverage: max)
-COUNT = "ninh-binh-2025-2045|III.4"
-COUNT2 = "ninh-binh-2025-2045|III.3"
+PERCENT = "ninh-binh-2025-2045|II.8"  # a province-wide rate, one figure held by the department
+COUNT = "ninh-binh-2025-2045|III.4"  # a province-wide count (Cán bộ), target ≥ 600 in 2030
+COUNT2 = "ninh-binh-2025-2045|III.3"  # a count "mỗi năm": year to date
 QUAL = "ninh-binh-2025-2045|III.11"
 TASK = "ninh-binh-2026|II.4"
-RANK = "ninh-binh-2025-2045|V.26"
+RANK = "ninh-binh-2025-2045|V.26"  # reported by Công an tỉnh
+COMMUNE = "ninh-binh-2025-2045|IV.10"  # a count every department and ward reports, summed
 
 
 @pytest.fixture
 def form(workspace, tmp_path):
-    return make_form(workspace, "p-hoa-lu", tmp_path / "sent")
+    return make_form(workspace, AGENCY, tmp_path / "sent")
 
 
 def _values(workspace, period="2026-11"):
@@ -74,7 +77,7 @@ def test_values_as_typed(workspace, form, tmp_path, key, column, typed, field, e
     fill(form, {key: cells})
     receipt = _one(run_collect(workspace, [form]))
     assert receipt.status == "accepted", receipt.problems
-    stored = _values(workspace)[("p-hoa-lu", key)]
+    stored = _values(workspace)[(AGENCY, key)]
     assert getattr(stored, field) == expected
     if column == "assessment":
         assert stored.note == "Quyết định số 12/QĐ-UBND"  # NFC in the store
@@ -84,8 +87,8 @@ def test_empty_cells_are_no_value_not_zero(workspace, form):
     fill(form, {COUNT: {"value": 5}})
     run_collect(workspace, [form])
     values = _values(workspace)
-    assert ("p-hoa-lu", COUNT2) not in values
-    assert values[("p-hoa-lu", COUNT)].value == 5
+    assert (AGENCY, COUNT2) not in values
+    assert values[(AGENCY, COUNT)].value == 5
 
 
 def test_ratio_is_recomputed_from_numerator_and_denominator(workspace, form):
@@ -98,7 +101,7 @@ def test_ratio_is_recomputed_from_numerator_and_denominator(workspace, form):
     fill(form, {RATIO: {"numerator": "1.200", "denominator": "1.500"}}, edit=cached_lie)
     receipt = _one(run_collect(workspace, [form]))
     assert receipt.status == "accepted"
-    stored = _values(workspace)[("p-hoa-lu", RATIO)]
+    stored = _values(workspace)[(AGENCY, RATIO)]
     assert (stored.numerator, stored.denominator, stored.value) == (1200, 1500, 80.0)
 
 
@@ -149,7 +152,7 @@ def test_problems_name_the_cell_and_keep_good_values(workspace, form, key, cells
     assert problem["code"] == key.split("|")[1]
     assert text in problem["message"]
     assert receipt.accepted == 1
-    assert _values(workspace)[("p-hoa-lu", COUNT2)].value == 7  # the good value is kept
+    assert _values(workspace)[(AGENCY, COUNT2)].value == 7  # the good value is kept
 
 
 def test_error_cells_are_reported(workspace, form):
@@ -205,8 +208,8 @@ def test_rows_match_by_code_after_sorting_and_inserting(workspace, form):
     receipt = _one(run_collect(workspace, [form]))
     assert receipt.status == "accepted", receipt.problems
     values = _values(workspace)
-    assert values[("p-hoa-lu", COUNT)].value == 11
-    assert values[("p-hoa-lu", RATIO)].value == 75.0
+    assert values[(AGENCY, COUNT)].value == 11
+    assert values[(AGENCY, RATIO)].value == 75.0
 
 
 def test_rewritten_target_is_ignored_and_reported(workspace, form):
@@ -220,14 +223,19 @@ def test_rewritten_target_is_ignored_and_reported(workspace, form):
     [problem] = receipt.problems
     assert problem["cell"] == cell_of(form, COUNT, "target")
     assert '"≥ 10", bản gốc: "≥ 600"' in problem["message"]
-    assert _values(workspace)[("p-hoa-lu", COUNT)].value == 85
+    assert _values(workspace)[(AGENCY, COUNT)].value == 85
 
 
 def test_lost_key_column_falls_back_to_codes(workspace, form):
-    fill(form, {COUNT: {"value": 9}}, edit=lambda wb: wb["BaoCao"].delete_cols(1))
+    # "II.3" is an indicator of one plan and a task of the other: the name tells them apart
+    cells = {COUNT: {"value": 9}, "ninh-binh-2025-2045|II.3": {"value": "1,5"}}
+    fill(form, cells, edit=lambda wb: wb["BaoCao"].delete_cols(1))
     receipt = _one(run_collect(workspace, [form]))
     assert receipt.status == "accepted", receipt.problems
-    assert _values(workspace)[("p-hoa-lu", COUNT)].value == 9
+    values = _values(workspace)
+    assert values[(AGENCY, COUNT)].value == 9
+    assert values[(AGENCY, "ninh-binh-2025-2045|II.3")].value == 1.5
+    assert (AGENCY, "ninh-binh-2026|II.3") not in values
 
 
 def test_foreign_row_is_reported(workspace, form):
@@ -366,7 +374,7 @@ def test_edited_identity_is_refused(workspace, form):
         meta = workbook["_meta"]
         for row in meta.iter_rows():
             if row[0].value == "agency":
-                row[1].value = "so-khcn"
+                row[1].value = "p-hoa-lu"
 
     fill(form, {COUNT: {"value": 1}}, edit=forge)
     receipt = _one(run_collect(workspace, [form]))
@@ -378,9 +386,9 @@ def test_form_of_another_agency_is_refused(workspace, form, tmp_path):
     renamed = tmp_path / "2026-11_so-y-te.xlsx"
     shutil.copy(form, renamed)
     receipt = _one(run_collect(workspace, [renamed]))
-    assert "Tệp mang tên của Sở Y tế nhưng là biểu mẫu của UBND phường Hoa Lư" in receipt.reason
-    receipt = _one(run_collect(workspace, [form], agency="so-khcn"))
-    assert "Sở Khoa học và Công nghệ nhưng là biểu mẫu của UBND phường Hoa Lư" in receipt.reason
+    assert "Tệp mang tên của Sở Y tế nhưng là biểu mẫu của Sở Khoa học và Công nghệ" in receipt.reason
+    receipt = _one(run_collect(workspace, [form], agency="p-hoa-lu"))
+    assert "UBND phường Hoa Lư nhưng là biểu mẫu của Sở Khoa học và Công nghệ" in receipt.reason
 
 
 def test_form_from_an_older_catalog_is_refused(workspace, form):
@@ -426,16 +434,16 @@ def test_later_submission_supersedes_and_history_keeps_both(workspace, form, tmp
     second = fill(form, {COUNT: {"value": 8}, COUNT2: {"value": 1}}, target=tmp_path / "v2.xlsx")
     later = NOW.replace(day=12)
     run_collect(workspace, [second], received=later)
-    assert _values(workspace)[("p-hoa-lu", COUNT)].value == 8
+    assert _values(workspace)[(AGENCY, COUNT)].value == 8
     store = Store.open(workspace)
-    subs = store.submissions(agency="p-hoa-lu")
-    changes = [c for c in store.changes("p-hoa-lu") if c["key"] == COUNT]
+    subs = store.submissions(agency=AGENCY)
+    changes = [c for c in store.changes(AGENCY) if c["key"] == COUNT]
     store.close()
     assert [s.received_at for s in subs] == [NOW.isoformat(), later.isoformat()]
     assert [(c["old"], c["new"], c["changed_at"], c["file_name"]) for c in changes] == [
         ("5", "8", later.isoformat(), "v2.xlsx")
     ]
-    result = runner.invoke(cli, ["-w", str(workspace.root), "history", "--agency", "p-hoa-lu"])
+    result = runner.invoke(cli, ["-w", str(workspace.root), "history", "--agency", AGENCY])
     assert result.exit_code == 0, result.output
     assert "2 lần nộp" in result.output
     assert f"{COUNT}  kết quả: 5 → 8  (tệp v2.xlsx)" in result.output
@@ -444,7 +452,7 @@ def test_later_submission_supersedes_and_history_keeps_both(workspace, form, tmp
 
 def test_crash_in_the_middle_leaves_the_database_consistent(workspace, tmp_path, monkeypatch):
     files = [fill(make_form(workspace, a, tmp_path / a), {}) for a in ("p-hoa-lu", "p-tam-diep", "so-khcn")]
-    fill(files[0], {COUNT: {"value": 2}})
+    fill(files[0], {COMMUNE: {"value": 2}})
     from reportgen import store as store_module
 
     original = store_module.Store._add_submission
@@ -483,7 +491,7 @@ def test_two_collect_runs_at_once_do_not_double_count(workspace, tmp_path):
     from concurrent.futures import ProcessPoolExecutor
 
     files = [
-        str(fill(make_form(workspace, a, tmp_path / a), {COUNT: {"value": 4}}))
+        str(fill(make_form(workspace, a, tmp_path / a), {COMMUNE: {"value": 4}}))
         for a in ("p-hoa-lu", "p-tam-diep", "p-nam-dinh", "p-phu-ly")
     ]
     with ProcessPoolExecutor(2) as pool:
@@ -501,7 +509,7 @@ def test_problem_files_get_their_form_back_marked(workspace, form, tmp_path):
     fill(form, {PERCENT: {"value": 120}, COUNT: {"value": 5}, QUAL: {"assessment": "Đạt"}})
     receipt = _one(run_collect(workspace, [form]))
     back = workspace.root / receipt.return_file
-    assert back.name == "2026-11_p-hoa-lu_tra-lai.xlsx"
+    assert back.name == "2026-11_so-khcn_tra-lai.xlsx"
     assert back.parent == workspace.output_dir / "2026-11" / "returns"
     sheet = openpyxl.load_workbook(back)["BaoCao"]
     rows = {r[0].value: r for r in sheet.iter_rows() if r[0].value}
@@ -512,7 +520,7 @@ def test_problem_files_get_their_form_back_marked(workspace, form, tmp_path):
     assert "cần minh chứng" in rows[QUAL][13].comment.text
     # fixed and sent again, the same form is accepted
     fixed = fill(
-        back, {PERCENT: {"value": 95}, QUAL: {"note": "QĐ 12/QĐ-UBND"}}, target=tmp_path / "2026-11_p-hoa-lu.xlsx"
+        back, {PERCENT: {"value": 95}, QUAL: {"note": "QĐ 12/QĐ-UBND"}}, target=tmp_path / "2026-11_so-khcn.xlsx"
     )
     assert _one(run_collect(workspace, [fixed])).status == "accepted"
 
@@ -528,30 +536,32 @@ def lo_workspace(workspace):
     return Workspace(workspace.root)
 
 
-@pytest.mark.parametrize("name", ["2026-11_p-hoa-lu.lo.xlsx", "2026-11_p-hoa-lu.ods", "2026-11_p-hoa-lu.xls"])
-def test_libreoffice_saved_fixtures_are_read(lo_workspace, name):
-    receipt = _one(run_collect(lo_workspace, [DATA / "lo" / name]))
+def test_libreoffice_saved_ward_fixture(lo_workspace):
+    receipt = _one(run_collect(lo_workspace, [DATA / "lo" / "2026-11_p-hoa-lu.lo.xlsx"]))
     assert receipt.agency == "p-hoa-lu"
-    problems = sorted(p["code"] for p in receipt.problems)
-    assert problems == ["I.5.6", "III.12"]  # numerator > denominator; "đạt" without evidence
+    assert [p["code"] for p in receipt.problems] == ["I.5.6"]  # numerator > denominator
     values = _values(lo_workspace)
-    assert values[("p-hoa-lu", "ninh-binh-2025-2045|III.4")].value == 85.5
-    assert values[("p-hoa-lu", "ninh-binh-2026|I.2.1")].value == 76.5
-    assert values[("p-hoa-lu", "ninh-binh-2026|I.4.1")].value == 80.0
+    assert values[("p-hoa-lu", "ninh-binh-2026|I.4.1")].value == 80.0  # "1.200" / "1.500"
     assert values[("p-hoa-lu", "ninh-binh-2026|I.4.2")].value == 95.0
-    assert values[("p-hoa-lu", "ninh-binh-2025-2045|III.5")].value == 0.0
-    assert values[("p-hoa-lu", "ninh-binh-2025-2045|V.33")].assessment == "Đạt"
+    assert values[("p-hoa-lu", COMMUNE)].value == 12.0  # typed as text
 
 
-def test_libreoffice_saved_task_fixture(lo_workspace):
+@pytest.mark.parametrize("name", ["2026-11_so-khcn.lo.xlsx", "2026-11_so-khcn.ods", "2026-11_so-khcn.xls"])
+def test_libreoffice_saved_department_fixtures(lo_workspace, name):
     typed = json.loads((DATA / "lo" / "filled.json").read_text(encoding="utf-8"))
-    receipt = _one(run_collect(lo_workspace, [DATA / "lo" / "2026-11_so-khcn.lo.xlsx"]))
+    receipt = _one(run_collect(lo_workspace, [DATA / "lo" / name]))
+    assert receipt.agency == "so-khcn"
     assert receipt.form_id == typed["so-khcn"]["form_id"]
-    assert [p["code"] for p in receipt.problems] == ["II.9"]
+    # a task "done" without its document; "đạt" without evidence
+    assert sorted(p["code"] for p in receipt.problems) == ["II.9", "III.12"]
     values = _values(lo_workspace)
     assert values[("so-khcn", "ninh-binh-2026|II.4")].doc_date == "2026-03-31"
     assert values[("so-khcn", "ninh-binh-2026|II.5")].doc_date == "2026-07-15"
     assert values[("so-khcn", "ninh-binh-2026|I.5.1")].value == 0.72
+    assert values[("so-khcn", PERCENT)].value == 76.5  # " 76,5 % "
+    assert values[("so-khcn", COUNT)].value == 1200.0  # "1.200"
+    assert values[("so-khcn", "ninh-binh-2025-2045|III.5")].value == 0.0
+    assert values[("so-khcn", "ninh-binh-2025-2045|III.16")].assessment == "Đạt"  # "Dat"
 
 
 @needs_soffice
@@ -559,7 +569,7 @@ def test_round_trip_through_libreoffice_end_to_end(workspace, tmp_path, runner):
     form = make_form(workspace, "p-tam-diep", tmp_path / "sent")
     filled = fill(
         form,
-        {RATIO: {"numerator": 45, "denominator": 50}, COUNT: {"value": "30,5"}},
+        {RATIO: {"numerator": 45, "denominator": 50}, COMMUNE: {"value": "30"}},
         target=tmp_path / "filled" / form.name,
     )
     saved = libreoffice_save(filled, tmp_path / "lo")
@@ -613,14 +623,14 @@ def _reading(workspace, path, fast):
         "good",
         "faulty",
         "2026-11_p-hoa-lu.lo.xlsx",
-        "2026-11_p-hoa-lu.ods",
-        "2026-11_p-hoa-lu.xls",
         "2026-11_so-khcn.lo.xlsx",
+        "2026-11_so-khcn.ods",
+        "2026-11_so-khcn.xls",
     ],
 )
 def test_fast_and_careful_reading_agree(lo_workspace, tmp_path, source):
     if source in ("good", "faulty"):
-        path = make_form(lo_workspace, "p-hoa-lu", tmp_path / "sent")
+        path = make_form(lo_workspace, AGENCY, tmp_path / "sent")
         cells = {
             COUNT: {"value": "85,5"},
             RATIO: {"numerator": 9, "denominator": 10},
@@ -649,8 +659,91 @@ def test_a_refused_or_faulty_file_is_not_shown_as_missing(workspace, form, tmp_p
     assert result.exit_code == 1
     status = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11", "--json"])
     agencies = {a["code"]: a for a in json.loads(status.output)["agencies"]}
-    assert agencies["p-hoa-lu"]["state"] == "problems" and agencies["p-hoa-lu"]["problems"] == 1
+    assert agencies[AGENCY]["state"] == "problems" and agencies[AGENCY]["problems"] == 1
     assert agencies["p-tam-diep"]["state"] == "rejected" and agencies["p-tam-diep"]["rejected_files"] == 1
     assert agencies["p-phu-ly"]["state"] == "missing"
     summary = json.loads(status.output)["summary"]
     assert (summary["agencies_with_problems"], summary["agencies_rejected"]) == (1, 1)
+
+
+# --- plausible-looking figures are kept, and questioned -----------------------------------
+def _send(workspace, tmp_path, agency, period, cells, day=10):
+    received = datetime(int(period[:4]), int(period[5:]), day, 9, tzinfo=NOW.tzinfo)
+    form = make_form(workspace, agency, tmp_path / period / agency, period=period, now=received)
+    return _one(run_collect(workspace, [fill(form, cells)], period=period, received=received))
+
+
+@pytest.mark.parametrize(
+    "october, november, column, question, kept",
+    [
+        (None, {COUNT: {"value": "85,5"}}, "value", 'Giá trị 85,5 có phần thập phân nhưng đơn vị tính "Cán bộ"', 85.5),
+        (None, {COUNT: {"value": 7000}}, "value", "Giá trị 7.000 lớn hơn 10 lần mức chỉ tiêu (600)", 7000),
+        ({COUNT: {"value": 50}}, {COUNT: {"value": 800}}, "value", "lớn hơn 10 lần số liệu kỳ trước (50)", 800),
+        (
+            {PERCENT: {"value": 20}},
+            {PERCENT: {"value": 80}},
+            "value",
+            "Giá trị 80 tăng 60 điểm so với kỳ trước (20)",
+            80,
+        ),
+        (
+            None,
+            {RATIO: {"numerator": "12,5", "denominator": 40}},
+            "numerator",
+            "Tử số 12,5 có phần thập phân nhưng là số đếm",
+            12.5,
+        ),
+    ],
+    ids=["count-decimals", "ten-times-target", "ten-times-previous", "jump", "ratio-decimals"],
+)
+def test_doubtful_figures_are_kept_and_questioned(workspace, tmp_path, october, november, column, question, kept):
+    if october:
+        _send(workspace, tmp_path, AGENCY, "2026-10", october)
+    receipt = _send(workspace, tmp_path, AGENCY, "2026-11", november)
+    assert receipt.status == "accepted" and receipt.problems == []  # a question, not an error
+    [doubt] = receipt.doubts
+    [key] = november
+    assert doubt["cell"] == cell_of(make_form(workspace, AGENCY, tmp_path / "again"), key, column)
+    assert question in doubt["message"] and "ghi giải thích vào cột Ghi chú" in doubt["message"]
+    assert getattr(_values(workspace)[(AGENCY, key)], column) == kept  # kept as sent
+
+
+def test_a_ranking_that_gets_much_worse_is_questioned(workspace, tmp_path):
+    _send(workspace, tmp_path, "cong-an", "2026-10", {RANK: {"value": 10}})
+    receipt = _send(workspace, tmp_path, "cong-an", "2026-11", {RANK: {"value": 30}})
+    [doubt] = receipt.doubts
+    assert "Giá trị 30 tăng mạnh so với kỳ trước (10) trong khi chỉ tiêu càng thấp càng tốt" in doubt["message"]
+    calm = _send(workspace, tmp_path, "cong-an", "2026-12", {RANK: {"value": 32}})
+    assert calm.doubts == []  # 32 after 30 is no question
+
+
+def test_plausible_figures_raise_no_question(workspace, tmp_path):
+    _send(workspace, tmp_path, AGENCY, "2026-10", {COUNT: {"value": 320}, PERCENT: {"value": 41.5}})
+    receipt = _send(workspace, tmp_path, AGENCY, "2026-11", {COUNT: {"value": 340}, PERCENT: {"value": 44}})
+    assert receipt.doubts == [] and receipt.notes == []
+
+
+def test_a_percentage_outside_0_to_100_is_an_error_not_a_question(workspace, form):
+    fill(form, {PERCENT: {"value": 130}})
+    receipt = _one(run_collect(workspace, [form]))
+    assert receipt.status == "problems" and receipt.doubts == []
+    assert "vượt quá 100%" in receipt.problems[0]["message"]
+
+
+def test_questions_reach_status_and_the_report_lists_them_apart(workspace, tmp_path, runner):
+    _send(workspace, tmp_path, AGENCY, "2026-11", {COUNT: {"value": 7000}, "ninh-binh-2026|I.5.1": {"value": 0.72}})
+    result = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11", "--json"])
+    data = json.loads(result.output)
+    staff = next(i for i in data["indicators"] if i["code"] == "III.4")
+    assert staff["doubts"] and "Sở Khoa học và Công nghệ: Giá trị 7.000 lớn hơn 10 lần" in staff["doubts"][0]
+    assert data["summary"]["doubtful"] == 1
+    report = runner.invoke(cli, ["-w", str(workspace.root), "report", "--period", "2026-11"])
+    assert report.exit_code == 0, report.output
+    from docx import Document
+
+    docx = next((workspace.root / "output" / "2026-11").glob("bao-cao_2026-11.docx"))
+    text = "\n".join(p.text for p in Document(docx).paragraphs)
+    questioned = text.split("Số liệu cần xác minh", 1)[1]
+    assert "(III.4): 7.000" in questioned and "lớn hơn 10 lần mức chỉ tiêu" in questioned
+    praised = text.split("Các chỉ tiêu đã đạt, vượt kế hoạch", 1)[1].split("TỒN TẠI")[0]
+    assert "(III.4)" not in praised and "(I.5.1)" in praised

@@ -89,12 +89,12 @@ def month(workspace, tmp_path):
     folder = workspace.period_dir("2026-11") / "forms"
     good = fill(
         folder / "2026-11_p-hoa-lu.xlsx",
-        {"ninh-binh-2025-2045|III.4": {"value": 12}},
+        {"ninh-binh-2025-2045|IV.10": {"value": 12}},
         target=tmp_path / "in" / "2026-11_p-hoa-lu.xlsx",
     )
     bad = fill(
         folder / "2026-11_p-tam-diep.xlsx",
-        {"ninh-binh-2026|I.2.1": {"value": 140}},
+        {"ninh-binh-2026|I.4.2": {"numerator": 140, "denominator": 100}},
         target=tmp_path / "in" / "2026-11_p-tam-diep.xlsx",
     )
     run_collect(workspace, [good, bad], received=datetime(2026, 11, 12, 9, tzinfo=VN))
@@ -135,7 +135,7 @@ def test_agency_with_problems_gets_its_marked_workbook(month, smtp):
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "2026-11_p-tam-diep_tra-lai.xlsx"
     sheet = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))["BaoCao"]
-    assert any(c.comment and "vượt quá 100%" in c.comment.text for row in sheet.iter_rows() for c in row)
+    assert any(c.comment and "lớn hơn mẫu số" in c.comment.text for row in sheet.iter_rows() for c in row)
 
 
 def test_overdue_notice_copies_the_monitoring_agency(month, smtp):

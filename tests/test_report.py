@@ -221,7 +221,7 @@ def test_figures_match_the_evaluated_status(report):
         "Quyết định ban hành Khung kiến trúc dữ liệu tỉnh Ninh Bình (II.4) (văn bản 125/QĐ-UBND ngày "
         "31/03/2026)" in text
     )
-    assert "Chưa gửi báo cáo (34):" in text
+    assert "Chưa gửi báo cáo (33):" in text
 
 
 def test_appendix_table(report):

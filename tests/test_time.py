@@ -22,8 +22,8 @@ from .helpers import fill, make_form, run_collect
 SCORE = "ninh-binh-2026|I.5.1"  # single reporter (so-khcn), target ≥ 0.70 by Tháng 12/2026
 TASK = "ninh-binh-2026|II.4"  # so-khcn, Tháng 7/2026
 RATIO = "ninh-binh-2026|I.4.2"  # Σ numerators / Σ denominators, Thường xuyên ≥ 95%
-STAFF = "ninh-binh-2025-2045|III.4"  # a stock, summed over units
-YEARLY = "ninh-binh-2025-2045|III.3"  # a count "mỗi năm": year to date, summed over units
+STOCK = "ninh-binh-2026|I.4.1"  # another rate, Σ numerators / Σ denominators, sent less often
+YEARLY = "ninh-binh-2025-2045|IV.10"  # a count "mỗi năm" of every unit: year to date, summed
 
 
 def _at(year: int, month: int, day: int, hour: int = 9) -> datetime:
@@ -37,10 +37,19 @@ WALK = [
         "2026-01",
         "p-hoa-lu",
         _at(2026, 1, 10),
-        {RATIO: {"numerator": 40, "denominator": 100}, STAFF: {"value": 10}, YEARLY: {"value": 1}},
+        {
+            RATIO: {"numerator": 40, "denominator": 100},
+            STOCK: {"numerator": 10, "denominator": 20},
+            YEARLY: {"value": 1},
+        },
     ),
     ("2026-02", "p-hoa-lu", _at(2026, 2, 12), {RATIO: {"numerator": 50, "denominator": 100}, YEARLY: {"value": 2}}),
-    ("2026-02", "p-tam-diep", _at(2026, 2, 12), {RATIO: {"numerator": 30, "denominator": 50}, STAFF: {"value": 5}}),
+    (
+        "2026-02",
+        "p-tam-diep",
+        _at(2026, 2, 12),
+        {RATIO: {"numerator": 30, "denominator": 50}, STOCK: {"numerator": 5, "denominator": 20}},
+    ),
     (
         "2026-03",
         "so-khcn",
@@ -50,7 +59,7 @@ WALK = [
             TASK: {"assessment": "Đã hoàn thành", "doc_number": "194/QĐ-UBND", "doc_date": "13/03/2026"},
         },
     ),
-    ("2026-03", "p-hoa-lu", _at(2026, 3, 13), {STAFF: {"value": 12}}),  # a correction: 10 becomes 12
+    ("2026-03", "p-hoa-lu", _at(2026, 3, 13), {STOCK: {"numerator": 12, "denominator": 20}}),  # 10 becomes 12
     ("2026-05", "p-tam-diep", _at(2026, 5, 10), {YEARLY: {"value": 3}}),
     (
         "2026-04",
@@ -80,7 +89,7 @@ SCORE_BY_MONTH = {
     12: 0.72,
 }
 RATIO_BY_MONTH = {1: 40.0, 2: 80 / 150 * 100, 3: 80 / 150 * 100, 4: 90 / 150 * 100, 5: 60.0, 12: 60.0}
-STAFF_BY_MONTH = {1: 10.0, 2: 15.0, 3: 17.0, 12: 17.0}
+STOCK_BY_MONTH = {1: 50.0, 2: 15 / 40 * 100, 3: 17 / 40 * 100, 12: 17 / 40 * 100}
 YEARLY_BY_MONTH = {1: 1.0, 2: 2.0, 3: 2.0, 4: 4.0, 5: 7.0, 6: 7.0, 11: 7.0, 12: 12.0}
 
 PERIODS = {  # longer periods are their cut-off month
@@ -121,7 +130,7 @@ def _value(view, key):
 def test_every_month_reads_the_record_as_of_its_cut_off(walked, month):
     view = _view(walked, f"2026-{month:02d}")
     assert _value(view, SCORE).value == pytest.approx(SCORE_BY_MONTH[month])
-    expected = {k: v for k, v in ((RATIO, RATIO_BY_MONTH), (STAFF, STAFF_BY_MONTH), (YEARLY, YEARLY_BY_MONTH))}
+    expected = {k: v for k, v in ((RATIO, RATIO_BY_MONTH), (STOCK, STOCK_BY_MONTH), (YEARLY, YEARLY_BY_MONTH))}
     for key, by_month in expected.items():
         known = max(m for m in by_month if m <= month)
         assert _value(view, key).value == pytest.approx(by_month[known]), (key, month)
@@ -165,8 +174,8 @@ def test_a_yearly_count_is_year_to_date_and_does_not_cross_the_year(walked):
     assert december.value == 12  # p-hoa-lu 9 (December) + p-tam-diep 3 (May)
     january = _value(_view(walked, "2027-01"), YEARLY)
     assert january.value == 1  # only p-tam-diep's January count; 2026's counts stay in 2026
-    # a year's target prorated by the months gone: 2026 sits on the line from 20 (2025) to 40 (2030)
-    assert "lũy kế từ đầu năm" in december.parts[0].rule and "24 trong năm 2026" in december.parts[0].rule
+    # a year's target prorated by the months gone: 2026 sits on the line from 30 (2025) to 70 (2030)
+    assert "lũy kế từ đầu năm" in december.parts[0].rule and "38 trong năm 2026" in december.parts[0].rule
 
 
 def test_statuses_against_the_straight_line(walked):
@@ -272,4 +281,4 @@ def test_history_shows_the_agency_month_by_month(walked, runner):
     assert result.exit_code == 0, result.output
     assert "Số liệu theo từng tháng:" in result.output
     assert "01/2026: 40/100 (40%), 02/2026: 50/100 (50%), 04/2026: 60/100 (60%)" in result.output
-    assert "III.4        01/2026: 10, 03/2026: 12" in result.output
+    assert "I.4.1        01/2026: 10/20 (50%), 03/2026: 12/20 (60%)" in result.output

@@ -2,8 +2,10 @@
 
     python tools/import_seeds.py
 
-The bundled catalog is exactly what `reportgen catalog import` makes of the seeds in
-tests/data/seeds/ (copies of ../shared/seeds/); run this after changing the importer.
+The bundled catalog is what `reportgen catalog import` makes of the seeds in
+tests/data/seeds/ (copies of ../shared/seeds/), plus the decisions of the review
+below (what a reviewer does by editing the YAML after `catalog check`), each with
+its reason kept in the row's `note`. Run this after changing the importer.
 """
 
 from __future__ import annotations
@@ -27,10 +29,30 @@ PLANS = (
 )
 
 
+# (plan, code) -> fields set by the review, and why (kept in the row's note).
+REVIEWED = {
+    ("ninh-binh-2025-2045", "V.43"): (
+        {"monitor": "so-khcn", "monitors": ["so-khcn"]},
+        "Bảng gốc ghi nhóm các sở, ban, ngành, địa phương, doanh nghiệp ở cột theo dõi và Sở Khoa học và "
+        "Công nghệ ở cột thực hiện; xếp hạng là số liệu chung do Sở Khoa học và Công nghệ tổng hợp.",
+    ),
+    ("ninh-binh-2025-2045", "IV.4"): (
+        {"confirmed": ["milestones"]},
+        "Văn bản ghi mốc 2035 là 50, thấp hơn mốc 2030 (≥ 60); giữ đúng văn bản, chờ cơ quan ban hành đính chính.",
+    ),
+}
+
+
 def main() -> None:
     workspace = Workspace(ROOT)
     for plan_id, seed, province in PLANS:
         plan = import_plan(read_source(SEEDS / seed), plan_id, workspace.registry, province)
+        for item in plan.items:
+            fields, why = REVIEWED.get((plan_id, item.code), ({}, ""))
+            for name, value in fields.items():
+                setattr(item, name, value)
+            if why:
+                item.note = why
         (workspace.plans_dir / f"{plan_id}.yaml").write_text(dump_plan(plan), encoding="utf-8")
         print(f"{plan_id}: {len(plan.indicators)} indicators, {len(plan.tasks)} tasks")
 

@@ -4,11 +4,12 @@
 
 1. copies the bundled plans into tests/data/lo/plans/ (the catalog the fixtures
    were made against, so their catalog version keeps matching in the tests);
-2. writes forms for 2026-11 for p-hoa-lu and so-khcn, signed with the test-only
-   key tests/data/lo/form-key (not a secret: it signs nothing real);
+2. writes forms for 2026-11 for p-hoa-lu (a ward: its own rates and counts) and
+   so-khcn (the department: province-wide figures, assessments, tasks), signed
+   with the test-only key tests/data/lo/form-key (not a secret: it signs nothing real);
 3. fills them the way agencies do (decimal commas, numbers as text, a typo'd
    assessment, a numerator above its denominator, dates as text) with openpyxl;
-4. has LibreOffice open and save each one as .xlsx, and p-hoa-lu also as .ods
+4. has LibreOffice open and save each one as .xlsx, and so-khcn also as .ods
    and .xls ("Excel 97-2003"), which is what the reader meets in real life.
 
 What was typed is written to tests/data/lo/filled.json for the tests to assert on.
@@ -40,19 +41,13 @@ OUT = ROOT / "tests" / "data" / "lo"
 
 # key -> {column: typed value}; strings are typed as text, numbers as numbers.
 FILL = {
-    "p-hoa-lu": {
+    "p-hoa-lu": {  # a ward: its own rates (numerator, denominator) and its own count
         "ninh-binh-2026|I.4.2": {"numerator": 950, "denominator": 1000, "note": "Theo báo cáo tháng 11"},
         "ninh-binh-2026|I.4.1": {"numerator": "1.200", "denominator": "1.500"},
-        "ninh-binh-2026|I.2.1": {"value": " 76,5 % "},
         "ninh-binh-2026|I.5.6": {"numerator": 120, "denominator": 100},  # numerator > denominator
-        "ninh-binh-2025-2045|III.4": {"value": "85,5"},
-        "ninh-binh-2025-2045|III.3": {"value": 12},
-        "ninh-binh-2025-2045|III.5": {"value": 0},
-        "ninh-binh-2025-2045|III.11": {"assessment": "Đạt", "note": "QĐ số 12/QĐ-UBND ngày 05/10/2026"},
-        "ninh-binh-2025-2045|III.12": {"assessment": "đạt"},  # no evidence
-        "ninh-binh-2025-2045|V.33": {"assessment": "Dat", "note": "Đề án đô thị thông minh"},
+        "ninh-binh-2025-2045|IV.10": {"value": "12"},  # a count typed as text
     },
-    "so-khcn": {
+    "so-khcn": {  # the department: province-wide figures, assessments and tasks
         "ninh-binh-2026|II.4": {"assessment": "Đã hoàn thành", "doc_number": "125/QĐ-UBND", "doc_date": "31/03/2026"},
         "ninh-binh-2026|II.5": {
             "assessment": "Đã hoàn thành",
@@ -62,8 +57,15 @@ FILL = {
         "ninh-binh-2026|II.6": {"assessment": "Đang thực hiện"},
         "ninh-binh-2026|II.9": {"assessment": "Đã hoàn thành"},  # no number, no date
         "ninh-binh-2026|I.5.1": {"value": "0,72"},
+        "ninh-binh-2025-2045|II.8": {"value": " 76,5 % "},
+        "ninh-binh-2025-2045|III.4": {"value": "1.200"},  # a thousands dot
+        "ninh-binh-2025-2045|III.5": {"value": 0},
+        "ninh-binh-2025-2045|III.11": {"assessment": "Đạt", "note": "QĐ số 12/QĐ-UBND ngày 05/10/2026"},
+        "ninh-binh-2025-2045|III.12": {"assessment": "đạt"},  # no evidence
+        "ninh-binh-2025-2045|III.16": {"assessment": "Dat", "note": "Đề án thu hút chuyên gia"},
     },
 }
+RICH = "so-khcn"  # also saved as .ods and .xls ("Excel 97-2003")
 
 
 def fill(path: Path, values: dict) -> None:
@@ -105,7 +107,7 @@ def main() -> None:
         lo = work / "lo"
         saved = convert(form, lo, "xlsx")
         shutil.copy(saved, OUT / f"{spec.period}_{agency}.lo.xlsx")
-        if agency == "p-hoa-lu":
+        if agency == RICH:
             shutil.copy(convert(form, lo, "ods"), OUT / f"{spec.period}_{agency}.ods")
             xls = convert(form, lo, "xls:MS Excel 97")
             shutil.copy(xls, OUT / f"{spec.period}_{agency}.xls")

@@ -369,6 +369,12 @@ def body_text(document) -> None:
     listing(
         document, "overdue", "- {{ x.name }} (chủ trì: {{ x.lead }}; thời hạn {{ x.target }}).", "Các nhiệm vụ quá hạn:"
     )
+    listing(
+        document,
+        "questioned",
+        "- {{ x.name }}: {{ x.value }} so với chỉ tiêu {{ x.target }}. {{ x.doubt }}",
+        "Số liệu cần xác minh trước khi đánh giá (chưa tính là đạt):",
+    )
     para(document, "{{ no_data }} chỉ tiêu chưa có số liệu.", **b)
     para(document, "2. Tình hình báo cáo của các cơ quan, đơn vị", bold=True, keep=True, **b)
     tag(document, "{%p if missing %}")
