@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from .errors import ConfigError
-from .text import clean, fold_words
+from .text import clean, fold_words, is_code
 
 __all__ = ["Agency", "Group", "Registry", "Resolution", "MONITOR"]
 
@@ -273,6 +273,8 @@ def _typo_of(words: list[str], known: list[str]) -> bool:
 
 
 def _add(entries: dict, entry: Agency | Group, source: str) -> None:
+    if not is_code(entry.code):  # it names files and folders: "../x" must never get that far
+        raise ConfigError("bad-code", file=source, code=entry.code, name=entry.name)
     if entry.code in entries:
         raise ConfigError("duplicate-code", file=source, code=entry.code)
     entries[entry.code] = entry

@@ -115,6 +115,20 @@ class Plan:
             when = f" ngày {day.day:02d}/{day.month:02d}/{day.year}"
         return f"{self.document or 'Kế hoạch'} số {self.number}{when}" + (f" của {self.issuer}" if self.issuer else "")
 
+    @property
+    def start(self) -> date | None:
+        """When the plan starts: its signing date, else 1 January of the first year it names."""
+        if self.signed_on:
+            try:
+                return date.fromisoformat(self.signed_on)
+            except ValueError:
+                pass
+        years = list(self.years) + [
+            int(y) for i in self.items for t in i.targets for y in re.findall(r"20\d\d", t.deadline or "")
+        ]
+        years += [int(y) for i in self.items for y in re.findall(r"20\d\d", i.deadline or "")]
+        return date(min(years), 1, 1) if years else None
+
     @cached_property
     def version(self) -> str:
         """A short hash of what agencies see and report: changes when the catalog does.

@@ -10,6 +10,7 @@ with its level: ``error`` (the value is not used; the agency must fix it) or
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,10 @@ class CellFacts(NamedTuple):
 
     error: str | None = None  # the cell holds a formula error such as "#DIV/0!"
     percent: bool = False  # the cell has a percent number format: 0.7 means 70%
+    uncached: bool = False  # the cell holds a formula but the file keeps no result for it
+
+
+MAX_VALUE = 1e12  # no figure of a plan reaches a thousand billion: anything from here is a typing accident
 
 
 NO_FACTS = CellFacts()
@@ -62,12 +67,15 @@ def read_number(raw, row: FormRow, column: str, facts: CellFacts, issues: list[I
     if (
         type(raw) is float
         and facts is NO_FACTS
-        and raw >= 0
+        and 0 <= raw < MAX_VALUE  # also false for NaN
         and (column != "value" or not (row.percent or row.lower_is_better))
     ):
         return raw  # the common case: a plain number where any number from 0 up will do
     if facts.error is not None:
         issues.append(Issue(column, msg.CELL_ERROR.format(raw=facts.error)))
+        return None
+    if facts.uncached:
+        issues.append(Issue(column, msg.CELL_FORMULA_NO_VALUE))
         return None
     if raw == "" or raw is None:
         return None
@@ -108,6 +116,12 @@ def read_number(raw, row: FormRow, column: str, facts: CellFacts, issues: list[I
 
 
 def _in_range(value: float, row: FormRow, column: str, facts: CellFacts, issues: list[Issue]) -> float | None:
+    if not math.isfinite(value):  # "NaN" in the file, or "9" typed four hundred times
+        issues.append(Issue(column, msg.CELL_NOT_FINITE))
+        return None
+    if abs(value) >= MAX_VALUE:
+        issues.append(Issue(column, msg.CELL_TOO_LARGE.format(value=f"{value:.3g}")))
+        return None
     if value < 0:
         issues.append(Issue(column, msg.CELL_NEGATIVE.format(value=format_number(value))))
         return None
@@ -207,6 +221,20 @@ def read_date(raw, column: str, issues: list[Issue]) -> str | None:
     return parsed.isoformat()
 
 
+def _plausible_date(when: str, since: date | None, received: date | None, issues: list[Issue]) -> bool:
+    """A document of the plan is dated between the plan's start and the day its report arrived."""
+    day = date.fromisoformat(when)
+    if since is not None and day < since:
+        issues.append(Issue("doc_date", msg.CELL_DATE_BEFORE.format(day=f"{day:%d/%m/%Y}", since=f"{since:%d/%m/%Y}")))
+        return False
+    if received is not None and day > received:
+        issues.append(
+            Issue("doc_date", msg.CELL_DATE_AFTER.format(day=f"{day:%d/%m/%Y}", received=f"{received:%d/%m/%Y}"))
+        )
+        return False
+    return True
+
+
 def read_text(raw) -> str | None:
     return clean(raw) or None
 
@@ -218,11 +246,11 @@ Cells = dict[str, object]  # column -> what the cell holds
 Facts = Callable[[str], CellFacts]  # column -> what the file says about that cell
 
 
-def _value_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue]) -> dict:
+def _value_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue], received: date | None) -> dict:
     return {"value": read_number(cells.get("value", ""), row, "value", facts("value"), issues)}
 
 
-def _ratio_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue]) -> dict:
+def _ratio_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue], received: date | None) -> dict:
     numerator = read_number(cells.get("numerator", ""), row, "numerator", facts("numerator"), issues)
     denominator = read_number(cells.get("denominator", ""), row, "denominator", facts("denominator"), issues)
     fields = {"numerator": numerator, "denominator": denominator, "value": None}
@@ -263,17 +291,19 @@ def _ratio_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue]) ->
     return fields
 
 
-def _assessment_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue]) -> dict:
+def _assessment_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue], received: date | None) -> dict:
     value = read_choice(cells.get("assessment", ""), ASSESSMENT_WORDS, ASSESSMENTS, "assessment", issues)
     if value == "Đạt" and not clean(cells.get("note", "")):
         issues.append(Issue("note", msg.CELL_EVIDENCE.format(value=value)))
     return {"assessment": value}
 
 
-def _task_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue]) -> dict:
+def _task_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue], received: date | None) -> dict:
     status = read_choice(cells.get("assessment", ""), TASK_WORDS, TASK_STATUSES, "assessment", issues)
     number = read_text(cells.get("doc_number", ""))
     when = read_date(cells.get("doc_date", ""), "doc_date", issues)
+    if when is not None and not _plausible_date(when, row.since, received, issues):
+        when = None
     if status == "Đã hoàn thành" and (not number or not when):
         issues.append(Issue("doc_number" if not number else "doc_date", msg.CELL_TASK_DOC))
     return {"assessment": status, "doc_number": number, "doc_date": when}
@@ -284,7 +314,7 @@ class RowRule:
     """How one kind of row is read: its input columns and the reader of the whole row."""
 
     columns: tuple[str, ...]
-    read: Callable[[FormRow, Cells, Facts, list[Issue]], dict]
+    read: Callable[[FormRow, Cells, Facts, list[Issue], date | None], dict]  # received: the day the file came
 
 
 RULES: dict[str, RowRule] = {

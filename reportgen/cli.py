@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,7 +58,20 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except ReportgenError as error:
+            log.warning("%s: %s", ctx.invoked_subcommand, error.detail)
             raise VietnameseError(M.describe(error), int(error.exit_code)) from error
+        except OSError as error:  # a folder that cannot be written, a file another program holds open
+            log.warning("%s: %s", ctx.invoked_subcommand, error)
+            where = error.filename or ""
+            raise VietnameseError(M.OUT_OS_ERROR.format(file=where, why=error.strerror or error), 2) from error
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:  # a defect of ours: never a bare traceback, always a trace kept
+            if os.environ.get("REPORTGEN_DEBUG"):
+                raise
+            kept = _keep_trace(ctx)
+            log.exception("%s crashed", ctx.invoked_subcommand)
+            raise VietnameseError(M.OUT_CRASH.format(error=type(error).__name__, file=kept), 1) from error
 
 
 Group.group_class = Group
@@ -85,16 +99,66 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
+def _keep_trace(ctx: click.Context) -> str:
+    """Write the traceback of an unexpected error where the office can find it and send it on."""
+    import tempfile
+    import traceback
+
+    from .clock import now
+
+    state = ctx.find_object(State)
+    folders = []
+    try:
+        if state is not None:
+            folders.append(state.workspace.output_dir / "logs")
+    except Exception:  # noqa: BLE001 - no workspace (or a broken one): fall back to the temp folder
+        pass
+    folders.append(Path(tempfile.gettempdir()))
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"reportgen-loi-{now():%Y%m%d-%H%M%S}.txt"
+            path.write_text(" ".join(sys.argv) + "\n\n" + traceback.format_exc(), encoding="utf-8")
+            return str(path)
+        except OSError:
+            continue
+    return "(không ghi được)"
+
+
 def _echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _setup_logging(verbose: int, log_file: str | None) -> None:
-    level = logging.WARNING - 10 * min(verbose, 2)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+_HANDLERS: list[logging.Handler] = []
+
+
+def _setup_logging(ctx: click.Context, verbose: int, log_file: str | None) -> None:
+    """Warnings (and more with -v) on stderr; with --log-file, every command, every file's verdict
+    and every send or failure in the file (never a password: none is ever logged)."""
+    root = logging.getLogger()
+    for handler in _HANDLERS:  # a second command in the same process (tests, the scheduler)
+        root.removeHandler(handler)
+        handler.close()
+    _HANDLERS.clear()
+    stderr = logging.StreamHandler(sys.stderr)
+    # The screen shows Vietnamese sentences; log lines only with -v (INFO) or -vv (DEBUG).
+    stderr.setLevel((logging.CRITICAL + 10, logging.INFO, logging.DEBUG)[min(verbose, 2)])
+    _HANDLERS.append(stderr)
     if log_file:
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
-    logging.basicConfig(level=level, handlers=handlers, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        try:
+            kept = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as error:
+            why = M.OUT_OS_ERROR.format(file=log_file, why=error.strerror)
+            raise click.BadParameter(why, param_hint="--log-file") from error
+        kept.setLevel(logging.DEBUG if verbose else logging.INFO)
+        _HANDLERS.append(kept)
+    form = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in _HANDLERS:
+        handler.setFormatter(form)
+        root.addHandler(handler)
+    root.setLevel(min(h.level for h in _HANDLERS))
+    command = [ctx.invoked_subcommand or "", *ctx.args]
+    log.info("reportgen %s: %s", __version__, " ".join(a for a in command if a))
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,7 +180,7 @@ def cli(ctx: click.Context, workspace: str | None, verbose: int, log_file: str |
     Chu trình hằng tháng: lập biểu mẫu (forms), thu thập (collect), đánh giá
     (status), lập báo cáo (report), nhắc việc (remind).
     """
-    _setup_logging(verbose, log_file)
+    _setup_logging(ctx, verbose, log_file)
     ctx.obj = State(workspace)
 
 
@@ -596,31 +660,34 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
         view = cycle.overview(plan_ids)
         store = cycle.existing_store
         sends = store.sends(period=str(view.period)) if store else []
-    failed = [s for s in sends if s.status == "failed"]
+    troubles = {kind: [s for s in sends if s.status == kind] for kind in ("failed", "unknown")}
     if as_json:
         _echo_json(
             view.to_json()
             | {
-                "mail": {
-                    "sent": sum(1 for s in sends if s.status == "sent"),
-                    "failed": [
+                "mail": {"sent": sum(1 for s in sends if s.status == "sent")}
+                | {
+                    kind: [
                         {
                             "agency": s.agency,
                             "kind": s.kind,
                             "subject": s.subject,
                             "error": s.last_error,
                             "attempts": s.attempts,
+                            "message_id": s.message_id,
+                            "next_try": s.next_try,
                         }
-                        for s in failed
-                    ],
+                        for s in records
+                    ]
+                    for kind, records in troubles.items()
                 }
             }
         )
         return
-    _print_status(view, failed)
+    _print_status(view, troubles)
 
 
-def _print_status(view, failed) -> None:
+def _print_status(view, troubles: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -682,13 +749,16 @@ def _print_status(view, failed) -> None:
         console.print(
             f"[bold]{M.OUT_STATUS_PROBLEMS}[/bold] " + ", ".join(f"{a.name} ({a.problems} lỗi)" for a in problems)
         )
-    if failed:
-        console.print(
-            f"[bold red]{M.OUT_STATUS_MAIL_FAILED.format(count=len(failed))}[/bold red] "
-            + "; ".join(
-                M.OUT_STATUS_MAIL_LINE.format(agency=s.agency, error=s.last_error, attempts=s.attempts) for s in failed
+    for kind, title in (("failed", M.OUT_STATUS_MAIL_FAILED), ("unknown", M.OUT_STATUS_MAIL_UNKNOWN)):
+        records = troubles[kind]
+        if records:
+            console.print(
+                f"[bold red]{title.format(count=len(records))}[/bold red] "
+                + "; ".join(
+                    M.OUT_STATUS_MAIL_LINE.format(agency=s.agency, error=s.last_error, attempts=s.attempts)
+                    for s in records
+                )
             )
-        )
     summary = view.summary
     counts = ", ".join(f"{k}: {v}" for k, v in summary["statuses"].items())
     console.print(
@@ -863,13 +933,13 @@ def _echo_deliveries(workspace: Workspace, results, dry_run: bool, as_json: bool
             click.echo(
                 f"{M.DELIVERY_TEXT[r.status]:28} {M.KIND_TEXT.get(r.planned.kind, r.planned.kind):16} "
                 f"{', '.join(r.planned.message.to)}{copy} — {r.planned.message.subject}"
-                + (f"  [{r.detail}]" if r.status in ("failed", "no-address") else "")
+                + (f"  [{r.detail}]" if r.status in ("failed", "unknown", "no-address") else "")
             )
         if not results:
             click.echo(M.OUT_NO_MAIL)
         elif outbox and not dry_run:
             click.echo(M.OUT_OUTBOX.format(folder=workspace.relative(workspace.output_dir / "outbox")), err=True)
-    if any(r.status == "failed" for r in results):
+    if any(r.status in ("failed", "unknown") for r in results):
         raise ProblemsFound("mail-failed")
 
 
@@ -931,6 +1001,10 @@ def schedule_run(state: State) -> None:
 
     workspace = state.workspace
     click.echo(M.OUT_SCHEDULER_RUNNING.format(root=workspace.root), err=True)
+    for handler in _HANDLERS:  # a long-running service: its log is its output
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            handler.setLevel(min(handler.level, logging.INFO))
+    logging.getLogger().setLevel(min(h.level for h in _HANDLERS))
     run(workspace)
 
 

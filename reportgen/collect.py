@@ -10,14 +10,15 @@ per file in this process.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 
 from . import messages as msg
+from . import sandbox
 from .catalog import Catalog
 from .clock import VN, to_vn
 from .duties import Duties
@@ -25,10 +26,14 @@ from .errors import FileRejected
 from .forms import FormMaker, Marks, write_form
 from .intake import Expectation, Reading, question, read_form
 from .layout import RETURNS_DIR, return_file
+from .package import MAX_BYTES
 from .periods import Period
+from .sandbox import Died
 from .store import Store
 
 __all__ = ["Receipt", "gather", "collect", "Collector"]
+
+log = logging.getLogger(__name__)
 
 _SKIP_PREFIXES = ("~$", ".~lock", ".")
 _SKIP_NAMES = {"thumbs.db", "desktop.ini"}
@@ -56,6 +61,7 @@ class Receipt:
     received_at: str | None = None
     late: bool = False
     duplicate_of: str | None = None
+    quarantine: bool = False  # its reader died: the scheduler puts it aside
 
     @property
     def ok(self) -> bool:
@@ -133,23 +139,59 @@ class Collector:
             names={code: registry.name(code) for code in registry.entries},
             duties_for=self.duties,
             agency=self.agency,
+            received=to_vn(self.now).date(),
         )
 
     # -- one file, in a worker ---------------------------------------------------------------
     def read(self, path: Path) -> dict:
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        archived = self._archive(sha, path, data)
-        outcome = {"path": str(path), "sha256": sha, "size": len(data), "archived": archived}
+        """Read, check and archive one file (in a worker process). Never raises for the file's
+        sake: every failure is the file's refusal."""
+        outcome, data = self._take(path)
+        if data is None:
+            return outcome
         try:
             reading = read_form(data, path.name, self.expectation())
         except FileRejected as rejection:
             outcome["rejection"] = (rejection.reason, rejection.facts)
             return outcome
+        except Exception as error:  # noqa: BLE001 - whatever a hostile file does, it is that file's refusal
+            log.info("reading %s failed", path, exc_info=True)  # the trace for the log file, not the screen
+            outcome["rejection"] = ("unreadable", {"why": type(error).__name__})
+            return outcome
         outcome["reading"] = reading
         if reading.errors:
-            outcome["return_file"] = self._write_return(reading)
+            try:
+                outcome["return_file"] = self._write_return(reading)
+            except Exception:  # noqa: BLE001 - the receipt still lists every problem
+                log.warning("no return file for %s", path, exc_info=True)
         return outcome
+
+    def died(self, path: Path, death: Died) -> dict:
+        """The outcome of a file whose reader died: archived here, refused, put aside by the scheduler."""
+        outcome, _ = self._take(path)
+        reason = "timeout" if death.reason == "timeout" else "reader-crashed"
+        outcome.setdefault("rejection", (reason, {"why": death.detail, "seconds": death.detail}))
+        outcome["quarantine"] = True
+        return outcome
+
+    def _take(self, path: Path) -> tuple[dict, bytes | None]:
+        """The file's bytes, hashed and archived; or, for a file too large to read, only its hash
+        and its refusal (nothing is archived); or why it could not be opened at all."""
+        outcome: dict = {"path": str(path)}
+        try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                outcome |= {"sha256": _streamed_sha256(path), "size": size, "archived": None}
+                facts = {"size": round(size / 1024 / 1024, 1), "limit": MAX_BYTES // 1024 // 1024}
+                outcome["rejection"] = ("too-large", facts)
+                return outcome, None
+            data = path.read_bytes()
+        except OSError as error:  # open in Excel on Windows, gone, no permission: not received yet
+            outcome["unread"] = (type(error).__name__, error.strerror or str(error))
+            return outcome, None
+        sha = hashlib.sha256(data).hexdigest()
+        outcome |= {"sha256": sha, "size": len(data), "archived": self._archive(sha, path, data)}
+        return outcome, data
 
     def _archive(self, sha: str, path: Path, data: bytes) -> str:
         folder = self.output / "archive" / sha[:2]
@@ -182,24 +224,19 @@ class Collector:
         return str(target)
 
 
-_WORKER: dict = {}
+def _streamed_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
-def _init(collector: Collector) -> None:
-    _WORKER["collector"] = collector
-
-
-def _read_one(path: str) -> dict:
-    return _WORKER["collector"].read(Path(path))
-
-
-def _outcomes(collector: Collector, files: list[Path], workers: int):
-    if workers <= 1 or len(files) < 60:
-        for path in files:
-            yield collector.read(path)
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(collector,)) as pool:
-        yield from pool.map(_read_one, [str(f) for f in files], chunksize=16)
+def _outcomes(collector: Collector, files: list[Path], workers: int, timeout: float):
+    """Each file read in a worker process: a reader that dies takes only its own file down."""
+    size = max(1, min(workers, len(files) // 30 + 1))  # small batches: one worker is plenty
+    for path, outcome in zip(files, sandbox.run(collector.read, files, size, timeout), strict=True):
+        yield collector.died(path, outcome) if isinstance(outcome, Died) else outcome
 
 
 def collect(
@@ -211,14 +248,16 @@ def collect(
     relative: Callable[[Path], str] = str,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    timeout: float = sandbox.TIMEOUT,
 ) -> list[Receipt]:
-    """Read, archive and store ``files``; one receipt per file, in order."""
+    """Read, archive and store ``files``; one receipt per file, in order. No file can stop the
+    batch: each is read in a worker process, and whatever happens to it is its own receipt."""
     deadline = datetime.combine(
         collector.period.submission_deadline(collector.submission_day), time(23, 59, 59), tzinfo=VN
     )
     stamp = to_vn(received_at).isoformat(timespec="seconds")
     receipts = []
-    for outcome in _outcomes(collector, files, workers):
+    for outcome in _outcomes(collector, files, workers, timeout):
         receipts.append(_store(collector, store, outcome, stamp, deadline, relative))
         if progress:
             progress(1)
@@ -230,14 +269,21 @@ def _store(
 ) -> Receipt:
     path = Path(outcome["path"])
     names = collector.catalog.registry
-    archived = relative(Path(outcome["archived"]))
+    archived = relative(Path(outcome["archived"])) if outcome.get("archived") else None
     receipt = Receipt(
         file=relative(path),
         status="rejected",
         archived=archived,
         received_at=stamp,
         period=str(collector.period),
+        quarantine=bool(outcome.get("quarantine")),
     )
+    if "unread" in outcome:  # the file could not even be opened: nothing received, nothing stored
+        kind, why = outcome["unread"]
+        receipt.reason_code = "not-readable-now"
+        receipt.reason = msg.refusal("not-readable-now", {"file": path.name, "why": why})
+        log.warning("file %s not read: %s %s", path, kind, why)
+        return receipt
     reading: Reading | None = outcome.get("reading")
     if reading is None:
         reason, facts = outcome["rejection"]
@@ -273,10 +319,11 @@ def _store(
             "rows_asked": reading.asked,
         }
         values = reading.values
+    log.info("file %s: %s%s", path.name, receipt.status, f" ({receipt.reason_code})" if receipt.reason_code else "")
     record, created = store.add_file(
         sha256=outcome["sha256"],
         name=path.name,
-        archive=archived,
+        archive=archived or "",
         size=outcome["size"],
         received_at=stamp,
         source=str(path),

@@ -236,6 +236,7 @@ class Cycle:
             retries=w.setting("mail.retries"),
             dry_run=dry_run,
             outbox=w.setting("mail.mode") != "smtp",
+            sender=w.setting("mail.sender"),
         )
 
     def send_forms(self, agencies=(), plan_ids=(), *, dry_run: bool = False) -> list[Delivery]:
@@ -283,6 +284,7 @@ class Cycle:
         if not files:
             return []
         receipts = self.collect(files, workers=1)
+        self._quarantine([path for path, r in zip(files, receipts, strict=True) if r.quarantine])
         # A late form for last month arrives during this month: collect it for its own period.
         previous = self.period.previous()
         late = [
@@ -294,6 +296,21 @@ class Cycle:
             with Cycle(self.workspace, previous, self.now) as earlier:
                 receipts += earlier.collect(late, workers=1)
         return receipts
+
+    def _quarantine(self, files: list[Path]) -> None:
+        """Put aside the files whose reader died, so that tomorrow's run does not meet them again
+        (their content is archived and their refusal recorded)."""
+        if not files:
+            return
+        folder = self.workspace.output_dir / "quarantine"
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in files:
+            target = folder / f"{self.now:%Y%m%d-%H%M%S}_{path.name}"
+            try:
+                path.replace(target)
+                log.warning("file %s put aside in %s", path, target)
+            except OSError as error:
+                log.warning("file %s could not be put aside: %s", path, error)
 
     def remind_job(self) -> list:
         return self.remind()

@@ -9,6 +9,7 @@ one that failed is retried with backoff now and on the next run.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from .clock import to_vn
 from .errors import MailError
 from .evaluate import GOOD
 from .layout import RETURNS_DIR, return_file
-from .mail import Mailer, send_with_retry
+from .mail import Mailer, message_id_for, send_with_retry
 from .messages import NO_ADDRESS, describe
 from .overview import Overview
 from .periods import Period, parse_deadline
@@ -39,18 +40,26 @@ from .store import Store
 
 __all__ = ["Delivery", "deliver", "context", "agency_dues", "item_leads", "plan_remind", "plan_send_forms"]
 
+log = logging.getLogger(__name__)
+
 IN_PROGRESS = timedelta(minutes=15)
+UNKNOWN_RETRY = timedelta(hours=1)  # a send whose outcome is unknown is tried once more, this much later
+
+
+def _retry_due(record, stamp: str) -> bool:
+    """Whether a send of unknown outcome may be tried again now (once, after a delay)."""
+    return record.next_try is not None and datetime.fromisoformat(stamp) >= datetime.fromisoformat(record.next_try)
 
 
 @dataclass
 class Delivery:
     planned: Planned
-    status: str  # sent | written | already-sent | in-progress | failed | dry-run | no-address
+    status: str  # sent | written | already-sent | in-progress | failed | unknown | dry-run | no-address
     detail: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.status not in ("failed",)
+        return self.status not in ("failed", "unknown")
 
 
 def _recipient(registry, code: str) -> Recipient | None:
@@ -179,8 +188,10 @@ def deliver(
     sleep: Callable[[float], None] = time.sleep,
     dry_run: bool = False,
     outbox: bool = False,
+    sender: str = "reportgen@reportgen.local",
 ) -> list[Delivery]:
-    """Send each planned message once; record every attempt."""
+    """Send each planned message once, under one Message-ID made from its dedupe key; record
+    every attempt. A send whose outcome is unknown is tried once more after ``UNKNOWN_RETRY``."""
     stamp = to_vn(now).isoformat(timespec="seconds")
     results = []
     for plan in planned:
@@ -191,6 +202,9 @@ def deliver(
         known = store.send_record(plan.dedupe)
         if known is not None and known.status == "sent":
             results.append(Delivery(plan, "already-sent", known.sent_at or ""))
+            continue
+        if known is not None and known.status == "unknown" and not _retry_due(known, stamp):
+            results.append(Delivery(plan, "unknown", known.last_error or ""))
             continue
         if dry_run or mailer is None:
             results.append(Delivery(plan, "dry-run"))
@@ -205,6 +219,7 @@ def deliver(
                 "ref": plan.ref,
                 "due": plan.due.isoformat() if plan.due else None,
                 "subject": message.subject,
+                "message_id": message_id_for(plan.dedupe, sender),
                 "status": "pending",
                 "attempts": 0,
                 "created_at": stamp,
@@ -220,23 +235,42 @@ def deliver(
         ):
             results.append(Delivery(plan, "in-progress"))
             continue
+        message_id = record.message_id or message_id_for(plan.dedupe, sender)
+        retrying_unknown = record.status == "unknown"
         try:
-            message_id, attempts = send_with_retry(mailer, message, retries, sleep)
+            sent_id, attempts = send_with_retry(mailer, message, retries, sleep, message_id=message_id)
         except MailError as error:
             attempts = error.attempts
             reason = describe(error)
+            if getattr(error, "unknown", False):
+                # Once more, later, with the same Message-ID; after that, a person decides.
+                later = None if retrying_unknown else (datetime.fromisoformat(stamp) + UNKNOWN_RETRY).isoformat()
+                store.update_send(
+                    record.id,
+                    status="unknown",
+                    message_id=message_id,
+                    attempts=record.attempts + attempts,
+                    last_error=reason,
+                    next_try=later,
+                )
+                results.append(Delivery(plan, "unknown", reason))
+                log.warning("mail %s to %s: outcome unknown (%s)", plan.kind, ", ".join(message.to), message_id)
+                continue
             store.update_send(
                 record.id, status="failed", attempts=record.attempts + attempts, last_error=reason, created_at=stamp
             )
             results.append(Delivery(plan, "failed", reason))
+            log.warning("mail %s to %s failed: %s", plan.kind, ", ".join(message.to), error.detail)
             continue
         store.update_send(
             record.id,
             status="sent",
-            message_id=message_id,
+            message_id=sent_id,
             sent_at=stamp,
             attempts=record.attempts + attempts,
             last_error=None,
+            next_try=None,
         )
-        results.append(Delivery(plan, "written" if outbox else "sent", message_id))
+        results.append(Delivery(plan, "written" if outbox else "sent", sent_id))
+        log.info("mail %s to %s: %s %s", plan.kind, ", ".join(message.to), "written" if outbox else "sent", sent_id)
     return results

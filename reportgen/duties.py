@@ -42,6 +42,7 @@ class FormRow:
     percent: bool = False
     lower_is_better: bool = False
     figure: Figure = Figure()  # what :mod:`reportgen.plausible` needs to question a figure of this row
+    since: date | None = None  # the plan's start: no document of it is older
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,9 @@ def _asked(item: Item, period: Period, done_tasks: frozenset[str]) -> bool:
     return period.month_number <= month_index(deadline.due.year, deadline.due.month)
 
 
-def rows_for(item: Item, period: Period) -> list[FormRow]:
-    """The form rows of one indicator or task in ``period`` (one per part of a composite)."""
+def rows_for(item: Item, period: Period, since: date | None = None) -> list[FormRow]:
+    """The form rows of one indicator or task in ``period`` (one per part of a composite);
+    ``since`` is the plan's start."""
     if item.kind != INDICATOR:
         return [
             FormRow(
@@ -71,6 +73,7 @@ def rows_for(item: Item, period: Period) -> list[FormRow]:
                 name=item.name,
                 input=TASK,
                 deadline=item.deadline or "",
+                since=since,
             )
         ]
     rule = governing(item.targets, item.deadline, period)
@@ -133,8 +136,9 @@ class Duties:
         self._done_by_agency: dict[str, list[FormRow]] = {}
         self._accepted: dict[str, dict[str, FormRow]] = {}
         for plan in plans:
+            start = plan.start
             for item in plan.items:
-                rows = rows_for(item, period)
+                rows = rows_for(item, period, start)
                 if not rows:
                     continue
                 reporters = catalog.reporters(item)

@@ -110,7 +110,9 @@ class FileRejected(ReportgenError):
 
 
 class StoreError(ReportgenError):
-    """The database cannot be opened or has an unexpected shape."""
+    """The database cannot be opened, written, or has an unexpected shape."""
+
+    exit_code = ExitStatus.USAGE
 
 
 class MailError(ReportgenError):

@@ -165,8 +165,8 @@ def aggregate(rule: str, values: Iterable[AgencyValue], expected: list[str]) -> 
         return Aggregate(None, None, False, (), tuple(expected), "chưa đơn vị nào báo cáo")
     as_of = max((v.as_of for v in used if v.as_of is not None), default=None)
     if rule == "ratio":
-        num = math.fsum(v.numerator or 0.0 for v in used)
-        den = math.fsum(v.denominator or 0.0 for v in used)
+        num = _fsum(v.numerator or 0.0 for v in used) or 0.0
+        den = _fsum(v.denominator or 0.0 for v in used) or 0.0
         how = f"Σ tử số / Σ mẫu số = {format_number(num)} / {format_number(den)}"
         return Aggregate(_safe(ratio_percent(num, den)), None, provisional, received, missing, how, num, den, as_of)
     if rule == "all":
@@ -174,9 +174,7 @@ def aggregate(rule: str, values: Iterable[AgencyValue], expected: list[str]) -> 
         return Aggregate(None, _all_assessment(used), provisional, received, missing, how, as_of=as_of)
     numbers = [v.value for v in used if v.value is not None]
     if rule == "sum":
-        return Aggregate(
-            _safe(math.fsum(numbers)), None, provisional, received, missing, "tổng các đơn vị", as_of=as_of
-        )
+        return Aggregate(_fsum(numbers), None, provisional, received, missing, "tổng các đơn vị", as_of=as_of)
     if rule == "min":
         return Aggregate(min(numbers), None, provisional, received, missing, "giá trị nhỏ nhất", as_of=as_of)
     if rule == "max":
@@ -191,6 +189,18 @@ def aggregate(rule: str, values: Iterable[AgencyValue], expected: list[str]) -> 
 def _safe(number: float | None) -> float | None:
     """A sum that overflowed is no figure at all."""
     return number if number is None or math.isfinite(number) else None
+
+
+def _fsum(numbers: Iterable[float]) -> float | None:
+    """An exact sum, or None when it overflows (``math.fsum`` raises then).
+
+    >>> _fsum([0.1] * 10), _fsum([9e307, 9e307])
+    (1.0, None)
+    """
+    try:
+        return _safe(math.fsum(numbers))
+    except OverflowError:
+        return None
 
 
 def _assessment_of(v: AgencyValue) -> str | None:

@@ -43,6 +43,7 @@ from .layout import (
     TASK_STATUSES,
     WIDTHS,
     form_file,
+    ratio_formula,
     sign,
 )
 from .periods import Period
@@ -359,7 +360,7 @@ def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> N
     if row.input == RATIO:
         cell_n = xlsxwriter.utility.xl_rowcol_to_cell(r, c["numerator"])
         cell_d = xlsxwriter.utility.xl_rowcol_to_cell(r, c["denominator"])
-        formula = f'=IF(AND(ISNUMBER({cell_n}),ISNUMBER({cell_d}),{cell_d}>0),{cell_n}/{cell_d}*100,"")'
+        formula = ratio_formula(cell_n, cell_d)
         sheet.write_formula(r, c["value"], formula, fmt["computed"], "")
     sheet.write_blank(r, c["note"], None, fmt["in_text"])
 
@@ -497,6 +498,7 @@ def write_form(
         target,
         {
             "in_memory": True,
+            "nan_inf_to_errors": True,  # a NaN the agency sent comes back as #NUM!, never a crash
             "strings_to_numbers": False,
             "strings_to_formulas": False,
             "strings_to_urls": False,

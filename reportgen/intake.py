@@ -20,7 +20,7 @@ import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
@@ -44,7 +44,7 @@ from .layout import (
     parse_row_key,
     sign,
 )
-from .package import MAX_BYTES, Scan, check, saved_at, scan_sheet, sniff
+from .package import MAX_BYTES, Scan, check, guard_sheet, saved_at, scan_sheet, sniff
 from .plausible import questions
 from .store import NewValue
 from .text import clean, format_number, parse_number
@@ -112,6 +112,7 @@ class Expectation:
     names: dict[str, str]
     duties_for: Callable[[list[str]], Duties]  # the duties under the plans a form names
     agency: str | None = None  # from --agency: every file must belong to it
+    received: date | None = None  # the day of the collection: no document is dated later
 
     def name(self, code: str) -> str:
         return self.names.get(code, code)
@@ -145,7 +146,7 @@ def read_form(data: bytes, name: str, expect: Expectation, *, fast: bool = True)
         )
     if archive is not None:
         try:
-            check(archive)
+            check(archive, fmt)
         except (ValueError, KeyError, struct.error, zlib.error) as exc:
             raise FileRejected("corrupt", why="tệp nén hỏng") from exc
     try:
@@ -154,10 +155,14 @@ def read_form(data: bytes, name: str, expect: Expectation, *, fast: bool = True)
         raise FileRejected("password") from exc
     except (CalamineError, ValueError, OSError) as exc:
         raise FileRejected("corrupt", why=type(exc).__name__) from exc
-    with workbook:
-        identity = _identity(workbook)
-        _verify(identity, name, expect)
-        rows, sheet = _data(workbook)
+    guard = functools.partial(guard_sheet, archive, fmt)  # measured before the reader sees a sheet
+    try:
+        with workbook:
+            identity = _identity(workbook, guard)
+            _verify(identity, name, expect)
+            rows, sheet = _data(workbook, guard)
+    except CalamineError as exc:  # XML that does not parse: an undefined entity, a broken tag, a short part
+        raise FileRejected("corrupt", why=_why(exc)) from exc
     scan = scan_sheet(archive, sheet, _INPUT_LETTERS) if fmt == "xlsx" and archive is not None else Scan()
     reading = Reading(
         fmt=fmt,
@@ -170,15 +175,22 @@ def read_form(data: bytes, name: str, expect: Expectation, *, fast: bool = True)
     )
     duties = expect.duties_for(_plan_ids(identity["plans"]))
     reading.asked = len(duties.rows(reading.agency))
-    _read_rows(rows, sheet, duties.accepted_rows(reading.agency), scan, reading, fast)
+    _read_rows(rows, sheet, duties.accepted_rows(reading.agency), scan, reading, fast, expect.received)
     return reading
 
 
-def _identity(workbook: CalamineWorkbook) -> dict[str, str]:
+def _why(error: Exception) -> str:
+    """What went wrong, short enough for a receipt."""
+    text = clean(str(error)).split("\n")[0]
+    return f"{type(error).__name__}: {text[:120]}" if text else type(error).__name__
+
+
+def _identity(workbook: CalamineWorkbook, guard: Callable[[str], None]) -> dict[str, str]:
     candidates = [META_SHEET] + [n for n in workbook.sheet_names if n != META_SHEET]
     for sheet_name in candidates:
         if sheet_name not in workbook.sheet_names:
             continue
+        guard(sheet_name)
         rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False, nrows=20)
         if not rows or not rows[0] or clean(rows[0][0]) != META_MARKER:
             continue
@@ -235,12 +247,13 @@ def _agency_in_name(name: str, expect: Expectation) -> str | None:
     return None
 
 
-def _data(workbook: CalamineWorkbook) -> tuple[list[list], str]:
+def _data(workbook: CalamineWorkbook, guard: Callable[[str], None]) -> tuple[list[list], str]:
     names = workbook.sheet_names
     ordered = ([DATA_SHEET] if DATA_SHEET in names else []) + [n for n in names if n != DATA_SHEET]
     for sheet_name in ordered:
         if sheet_name == META_SHEET:
             continue
+        guard(sheet_name)
         rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
         header = HEADERS["value"]
         if any(header in row for row in rows[:30]) or any(
@@ -274,13 +287,19 @@ def _columns(rows: list[list]) -> dict[str, int]:
 
 
 def _read_rows(
-    rows: list[list], sheet: str, expected: dict[str, FormRow], scan: Scan, reading: Reading, fast: bool
+    rows: list[list],
+    sheet: str,
+    expected: dict[str, FormRow],
+    scan: Scan,
+    reading: Reading,
+    fast: bool,
+    received: date | None,
 ) -> None:
     columns = _columns(rows)
     by_code: dict[str, list[FormRow]] | None = None
     seen: dict[str, int] = {}
     key_column = columns["key"]
-    reader = _RowReader(sheet, columns, scan, reading)
+    reader = _RowReader(sheet, columns, scan, reading, received)
     reading.letters, reading.sheet = reader.letters, sheet
     for index, cells in enumerate(rows):
         key = cells[key_column] if key_column < len(cells) else ""
@@ -348,50 +367,59 @@ def _no_facts(name: str) -> CellFacts:
 class _RowReader:
     """Hands the input cells of each row to its rule in :data:`reportgen.cellrules.RULES`."""
 
-    def __init__(self, sheet: str, columns: dict[str, int], scan: Scan, reading: Reading):
+    def __init__(self, sheet: str, columns: dict[str, int], scan: Scan, reading: Reading, received: date | None):
         self.sheet, self.columns, self.scan, self.reading = sheet, columns, scan, reading
+        self.received = received
         self.letters = {name: letter(col) for name, col in columns.items()}
         # For each kind of row, its input cells and the note, by position.
         self.inputs = {
             kind: tuple((name, columns[name]) for name in (*rule.columns, "note")) for kind, rule in RULES.items()
         }
         self.locked = tuple((name, columns[name]) for name in LOCKED_TEXT_COLUMNS)
+        self.width = max(columns.values()) + 1  # every row is padded to this: no bound checks per cell
+        self.value_letter = self.letters["value"]
 
     def get(self, cells: list, name: str):
         index = self.columns[name]
         return cells[index] if index < len(cells) else ""
 
     def read(self, cells: list, row: FormRow, number: int, fast: bool) -> None:
-        width = len(cells)
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
         for name, index in self.locked:
-            if (cells[index] if index < width else "") != getattr(row, name):
+            if cells[index] != getattr(row, name):
                 self._locked(cells, row, number)
                 break
         typed: dict[str, object] = {}
         entered: dict[str, object] = {}
         for name, index in self.inputs[row.input]:
-            value = cells[index] if index < width else ""
-            if type(value) is str and value:
-                value = clean(value)
-            typed[name] = value
-            if value != "" and value is not None:
+            value = cells[index]
+            if value.__class__ is str:
+                if value:
+                    value = clean(value)
+                    if value:
+                        entered[name] = value
+            elif value is not None:
                 entered[name] = value
-        if fast and not entered and not self.scan.errors:
-            return  # an empty row: nothing reported (an error cell also reads as "")
+            typed[name] = value
+        if fast and not entered and not self._hidden(row, number):
+            return  # an empty row: nothing reported (an error or a formula without result also reads as "")
         issues: list[Issue] = []
-        fields = RULES[row.input].read(row, typed, self._facts(number), issues)
+        fields = RULES[row.input].read(row, typed, self._facts(number), issues, self.received)
         note = typed["note"]
-        if type(note) is not str:
+        if note.__class__ is not str:
             note = clean(note)  # a number or a date typed as evidence
         if issues:
             self._report(issues, row, number)
+            ok = all(issue.level != "error" for issue in issues)
+        else:
+            ok = True
         if entered:
             self.reading.entered[row.key] = entered
-        ok = not issues or all(issue.level != "error" for issue in issues)
-        if ok and not note and all(v is None for v in fields.values()):
+        if ok and not note and list(fields.values()).count(None) == len(fields):
             return  # nothing usable reported
         fields["note"] = note or None
-        self.reading.values.append(_new_value(row, f"{self.letters['value']}{number}", ok, **fields))
+        self.reading.values.append(_new_value(row, self.value_letter + str(number), ok, **fields))
 
     def _report(self, issues: list[Issue], row: FormRow, number: int) -> None:
         for issue in issues:
@@ -407,14 +435,25 @@ class _RowReader:
                 )
             )
 
+    def _hidden(self, row: FormRow, number: int) -> bool:
+        """Whether a cell of the row that reads as empty holds an error or a formula without result."""
+        scan = self.scan
+        if not scan.errors and not scan.uncached:
+            return False
+        for name in RULES[row.input].columns:
+            address = f"{self.letters[name]}{number}"
+            if address in scan.errors or (address in scan.uncached and not (row.input == RATIO and name == "value")):
+                return True  # (a ratio's own % cell is the form's formula: never the agency's input)
+        return False
+
     def _facts(self, number: int) -> Callable[[str], CellFacts]:
         scan = self.scan
-        if not scan.errors and not scan.percent:
+        if not scan.errors and not scan.percent and not scan.uncached:
             return _no_facts
 
         def facts(name: str) -> CellFacts:
             address = f"{self.letters[name]}{number}"
-            return CellFacts(scan.errors.get(address), address in scan.percent)
+            return CellFacts(scan.errors.get(address), address in scan.percent, address in scan.uncached)
 
         return facts
 

@@ -207,6 +207,19 @@ def ratio_percent(numerator: float | None, denominator: float | None) -> float |
     return numerator / denominator * 100
 
 
+def ratio_formula(numerator_cell: str, denominator_cell: str) -> str:
+    """The form's own formula for a ratio's % cell (recomputed on return: see ``ratio_percent``).
+
+    >>> ratio_formula("I9", "J9")
+    '=IF(AND(ISNUMBER(I9),ISNUMBER(J9),J9>0),I9/J9*100,"")'
+    """
+    n, d = numerator_cell, denominator_cell
+    return f'={RATIO_FORMULA_START}{n}),ISNUMBER({d}),{d}>0),{n}/{d}*100,"")'
+
+
+RATIO_FORMULA_START = "IF(AND(ISNUMBER("  # how the stored formula begins in the sheet's XML
+
+
 # --- output files ------------------------------------------------------------------------
 FORMS_DIR = "forms"
 RETURNS_DIR = "returns"

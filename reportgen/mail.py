@@ -13,6 +13,7 @@ docs/pitfalls.md §6); the few lines of smtplib below do exactly what we need.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import smtplib
@@ -29,7 +30,16 @@ from typing import Protocol
 from .errors import MailError
 from .text import slugify
 
-__all__ = ["Message", "Mailer", "SmtpMailer", "OutboxMailer", "build", "mailer_from_settings", "send_with_retry"]
+__all__ = [
+    "Message",
+    "Mailer",
+    "SmtpMailer",
+    "OutboxMailer",
+    "build",
+    "mailer_from_settings",
+    "send_with_retry",
+    "message_id_for",
+]
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,19 @@ class Message:
 
 
 class Mailer(Protocol):
-    def send(self, message: Message) -> str:
-        """Send ``message``; return its Message-ID. Raises MailError."""
+    def send(self, message: Message, message_id: str | None = None) -> str:
+        """Send ``message`` (under ``message_id`` when given); return its Message-ID. Raises MailError."""
+
+
+def message_id_for(key: str, sender: str) -> str:
+    """The one Message-ID of a planned mail: the same on every try, so that a copy that did arrive
+    after a dropped connection is recognisably the same message.
+
+    >>> message_id_for("form|vnpt|2026-11", "so-khcn@ninh-binh.example")
+    '<51fe598cea1e52dc995c7bdb.reportgen@ninh-binh.example>'
+    """
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return f"<{digest}.reportgen@{sender.rpartition('@')[2] or 'reportgen.local'}>"
 
 
 _SAFE = re.compile(r"[A-Za-z0-9._-]+")
@@ -66,7 +87,13 @@ def ascii_name(name: str) -> str:
     return f"{slugify(stem)}.{slugify(suffix)}"
 
 
-def build(message: Message, sender: str, sender_name: str = "", when: datetime | None = None) -> EmailMessage:
+def build(
+    message: Message,
+    sender: str,
+    sender_name: str = "",
+    when: datetime | None = None,
+    message_id: str | None = None,
+) -> EmailMessage:
     email = EmailMessage()
     email["From"] = formataddr((sender_name, sender)) if sender_name else sender
     email["To"] = ", ".join(message.to)
@@ -75,7 +102,7 @@ def build(message: Message, sender: str, sender_name: str = "", when: datetime |
     email["Subject"] = message.subject
     email["Date"] = format_datetime(when) if when else format_datetime(datetime.now().astimezone())
     domain = sender.rpartition("@")[2] or "reportgen.local"
-    email["Message-ID"] = make_msgid(domain=domain)
+    email["Message-ID"] = message_id or make_msgid(domain=domain)
     email.set_content(message.text)
     email.add_alternative(message.html, subtype="html")
     for path, shown in message.attachments:
@@ -121,26 +148,39 @@ class SmtpMailer:
             client.starttls(context=self._context())
         return client
 
-    def send(self, message: Message) -> str:
-        email = build(message, self.sender, self.sender_name)
+    def send(self, message: Message, message_id: str | None = None) -> str:
+        email = build(message, self.sender, self.sender_name, message_id=message_id)
         recipients = list(message.to) + list(message.cc)
+        transmitted = False  # the whole message went out: a failure after this leaves its fate unknown
         try:
             with self._connect() as client:
                 if self.username:
                     client.login(self.username, self.password)
+                send = client.send
+
+                def tracking(data) -> None:
+                    nonlocal transmitted
+                    send(data)
+                    if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
+                        transmitted = True
+
+                client.send = tracking  # type: ignore[method-assign,assignment]
                 refused = client.send_message(email, from_addr=self.sender, to_addrs=recipients)
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError) as exc:
-            raise MailError("connection", temporary=True, error=f"{type(exc).__name__}: {exc}") from exc
         except smtplib.SMTPResponseException as exc:
             raise MailError(
                 "server-said", temporary=400 <= exc.smtp_code < 500, code=exc.smtp_code, text=_text(exc.smtp_error)
             ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise MailError("recipients-refused", recipients=", ".join(exc.recipients)) from exc
-        except ssl.SSLError as exc:
-            raise MailError("tls", error=str(exc)) from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise MailError("other", temporary=isinstance(exc, OSError), error=f"{type(exc).__name__}: {exc}") from exc
+        except OSError as exc:  # smtplib's own errors are OSErrors too: disconnects, timeouts, TLS
+            if transmitted:  # the server may have stored it: never blindly send it again
+                raise MailError("outcome-unknown", unknown=True, error=f"{type(exc).__name__}: {exc}") from exc
+            if isinstance(exc, ssl.SSLError):
+                raise MailError("tls", error=str(exc)) from exc
+            if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError)):
+                raise MailError("connection", temporary=True, error=f"{type(exc).__name__}: {exc}") from exc
+            temporary = not isinstance(exc, smtplib.SMTPException)
+            raise MailError("other", temporary=temporary, error=f"{type(exc).__name__}: {exc}") from exc
         if refused:  # some recipients were refused: a failure, not a silent partial send
             raise MailError("recipients-refused", recipients=", ".join(refused))
         return email["Message-ID"]
@@ -159,9 +199,9 @@ class OutboxMailer:
     sender_name: str = ""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, message_id: str | None = None) -> str:
         now = self.clock()
-        email = build(message, self.sender, self.sender_name, when=now)
+        email = build(message, self.sender, self.sender_name, when=now, message_id=message_id)
         self.folder.mkdir(parents=True, exist_ok=True)
         first = message.to[0] if message.to else "khong-nguoi-nhan"
         stem = f"{now:%Y%m%d-%H%M%S}_{slugify(first.split('@')[0])}_{slugify(message.subject)[:60]}"
@@ -184,6 +224,8 @@ def mailer_from_settings(settings: dict, outbox: Path, clock: Callable[[], datet
         raise MailError("no-host")
     if settings["mail.security"] not in ("ssl", "starttls", "plain"):
         raise MailError("bad-security", value=settings["mail.security"])
+    if settings["mail.security"] == "plain" and settings["mail.username"] and not settings["mail.allow_plain_auth"]:
+        raise MailError("plain-auth", host=settings["mail.host"])
     password = ""
     if settings["mail.username"]:
         variable = settings["mail.password_env"]
@@ -203,14 +245,21 @@ def mailer_from_settings(settings: dict, outbox: Path, clock: Callable[[], datet
 
 
 def send_with_retry(
-    mailer: Mailer, message: Message, retries: int, sleep: Callable[[float], None] = time.sleep, base_delay: float = 2.0
+    mailer: Mailer,
+    message: Message,
+    retries: int,
+    sleep: Callable[[float], None] = time.sleep,
+    base_delay: float = 2.0,
+    message_id: str | None = None,
 ) -> tuple[str, int]:
-    """Send, retrying temporary failures with exponential backoff. Returns (message-id, attempts)."""
+    """Send, retrying temporary failures with exponential backoff. Returns (message-id, attempts).
+    A send whose outcome is unknown (the connection dropped after the message went out) is not
+    retried here."""
     attempt = 0
     while True:
         attempt += 1
         try:
-            return mailer.send(message), attempt
+            return mailer.send(message, message_id), attempt
         except MailError as error:
             if not error.temporary or attempt > retries:
                 error.attempts = attempt

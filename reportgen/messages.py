@@ -153,6 +153,14 @@ CONFIG = {
     "yaml": "Tệp {file} có lỗi cú pháp YAML ở dòng {line}: {problem}. Sửa lại rồi chạy lại lệnh.",
     "missing-field": 'Tệp {file}: một mục thiếu trường "{field}" ({entry}).',
     "duplicate-code": 'Tệp {file}: mã "{code}" xuất hiện hai lần; mỗi mã phải là duy nhất.',
+    "bad-plan-id": (
+        'Tệp {file}: mã kế hoạch "{code}" không hợp lệ. Mã chỉ gồm chữ thường không dấu, chữ số và dấu gạch '
+        "nối, ví dụ ninh-binh-2026."
+    ),
+    "bad-code": (
+        'Tệp {file}: mã "{code}" của "{name}" không hợp lệ. Mã chỉ gồm chữ thường không dấu, chữ số và dấu '
+        "gạch nối giữa các phần, ví dụ so-khcn, p-hoa-lu."
+    ),
     "unknown-member": 'Tệp {file}: nhóm/cơ quan "{code}" tham chiếu mã không tồn tại "{member}".',
     "bad-value": 'Tệp {file}: giá trị "{value}" của trường {field} không hợp lệ; {hint}',
     "missing-file": 'Thiếu tệp cấu hình {file}. Chạy "reportgen init" để tạo thư mục làm việc mới.',
@@ -163,6 +171,15 @@ STORE = {
     "sqlite:///đường/dẫn.sqlite trong config/settings.yaml).",
     "open": "Không mở được cơ sở dữ liệu {path}: {error}",
     "locked": "Cơ sở dữ liệu {path} đang bị khoá bởi tiến trình khác. Chờ lệnh kia chạy xong rồi chạy lại.",
+    "read-only": (
+        "Không ghi được cơ sở dữ liệu {path}: thư mục chỉ đọc hoặc không có quyền ghi. Các lệnh xem (status, "
+        "explain, history, catalog show) vẫn chạy được; để thu thập, lập biểu mẫu, nhắc việc, hãy cấp quyền ghi "
+        "cho thư mục output/ hoặc chép thư mục làm việc sang ổ đĩa ghi được."
+    ),
+    "read-only-old": (
+        "Cơ sở dữ liệu {path} do phiên bản cũ tạo ra và đang ở chế độ chỉ đọc nên không nâng cấp được: chạy một "
+        "lệnh bất kỳ trên bản ghi được (ví dụ reportgen status) một lần rồi chép lại."
+    ),
 }
 
 MAIL = {
@@ -172,9 +189,19 @@ MAIL = {
     "tls": "Không gửi được thư: lỗi TLS/chứng chỉ ({error}). Máy chủ dùng chứng chỉ nội bộ thì ghi tệp CA "
     "vào mail.ca_file; kiểm tra cả mail.security và mail.port.",
     "other": "Không gửi được thư: {error}",
+    "outcome-unknown": (
+        "Chưa rõ thư đã đến hay chưa: máy chủ thư ngắt kết nối ngay sau khi nhận nội dung ({error}). Thư không "
+        "được gửi lại ngay để tránh gửi trùng; lần chạy sau sẽ thử lại một lần với cùng mã thư (Message-ID). "
+        "Có thể hỏi đơn vị nhận hoặc xem hộp thư đã gửi."
+    ),
     "no-host": "Chưa khai báo máy chủ SMTP: ghi mail.host trong config/settings.yaml.",
     "bad-security": 'mail.security là "{value}": chỉ dùng ssl, starttls hoặc plain (config/settings.yaml).',
     "no-password": "Chưa đặt mật khẩu SMTP: đặt biến môi trường {variable} (không ghi mật khẩu vào tệp cấu hình).",
+    "plain-auth": (
+        "mail.security là plain nhưng có tài khoản đăng nhập: mật khẩu sẽ đi qua mạng không mã hoá tới {host}. "
+        "Dùng ssl (cổng 465) hoặc starttls (cổng 587); chỉ khi máy chủ nằm trong mạng nội bộ tin cậy mới ghi "
+        "mail.allow_plain_auth: true trong config/settings.yaml."
+    ),
 }
 
 REPORT = {
@@ -288,6 +315,23 @@ REJECTIONS = {
     "Hãy điền biểu mẫu mới nhất đã được gửi.",
     "no-data-sheet": 'Không tìm thấy trang tính "BaoCao" chứa số liệu. Không đổi tên hoặc xoá trang tính của biểu mẫu.',
     "unreadable": "Không đọc được tệp ({why}). Hãy lưu lại dạng .xlsx rồi gửi lại.",
+    "sheet-too-large": (
+        "Một trang tính của tệp có dữ liệu tới dòng {rows}, cột {columns} (biểu mẫu chỉ cần vài trăm dòng, "
+        "tối đa {max_rows} dòng, {max_columns} cột). Xoá các dòng, cột thừa ở cuối trang tính (chọn, bấm "
+        "Delete Rows/Columns), lưu lại rồi gửi lại."
+    ),
+    "reader-crashed": (
+        "Trình đọc bảng tính dừng đột ngột khi mở tệp này ({why}); tệp đã được cách ly, các tệp khác vẫn "
+        "được thu thập. Mở tệp bằng Excel, LibreOffice hoặc WPS, lưu lại dạng .xlsx rồi gửi lại."
+    ),
+    "timeout": (
+        "Đọc tệp quá {seconds} giây nên đã dừng; tệp đã được cách ly, các tệp khác vẫn được thu thập. "
+        "Mở tệp bằng Excel, lưu lại dạng .xlsx rồi gửi lại."
+    ),
+    "not-readable-now": (
+        "Không mở được tệp {file} để đọc ({why}). Nếu tệp đang mở trong Excel hoặc Word, hãy đóng lại rồi "
+        "chạy lại lệnh; tệp chưa được thu thập."
+    ),
 }
 
 FORMAT_NAMES = {
@@ -307,6 +351,12 @@ CELL_NOT_NUMBER = '"{raw}" không phải là số. Nhập một số, ví dụ 8
 CELL_DATE_NOT_NUMBER = "Ô chứa ngày tháng ({raw}), không phải số. Nhập số liệu của chỉ tiêu."
 CELL_BOOL = "Ô chứa giá trị đúng/sai, không phải số. Nhập số liệu của chỉ tiêu."
 CELL_ERROR = "Ô có lỗi công thức ({raw}). Xoá công thức và nhập số trực tiếp."
+CELL_NOT_FINITE = "Ô không chứa một con số hữu hạn (NaN/vô cực). Xoá ô và nhập lại số liệu."
+CELL_TOO_LARGE = "Giá trị {value} quá lớn (từ 1.000 tỷ trở lên) để là số liệu của chỉ tiêu. Kiểm tra lại số chữ số."
+CELL_FORMULA_NO_VALUE = (
+    "Ô có công thức nhưng tệp không lưu kết quả tính (tệp không được lưu bằng Excel, LibreOffice hoặc WPS). "
+    "Mở tệp, lưu lại, hoặc nhập số trực tiếp."
+)
 CELL_NEGATIVE = "Giá trị {value} âm. Số liệu này không thể âm; nhập số từ 0 trở lên."
 CELL_PERCENT_HIGH = "Tỷ lệ {value}% vượt quá 100%. Nhập số phần trăm từ 0 đến 100 (ví dụ 85,5)."
 CELL_RANK = "Thứ hạng {value} không hợp lệ. Nhập số nguyên từ 1 trở lên."
@@ -322,6 +372,10 @@ CELL_EVIDENCE = (
     'Tự đánh giá "{value}" cần minh chứng: ghi số, ngày văn bản hoặc đường dẫn ở cột "Minh chứng / ghi chú".'
 )
 CELL_TASK_DOC = 'Nhiệm vụ ghi "Đã hoàn thành" cần số văn bản và ngày ban hành (dạng 31/03/2026).'
+CELL_DATE_BEFORE = (
+    "Ngày ban hành {day} trước ngày bắt đầu của kế hoạch ({since}). Kiểm tra lại năm (nhập dạng 31/03/2026)."
+)
+CELL_DATE_AFTER = "Ngày ban hành {day} sau ngày gửi báo cáo ({received}). Kiểm tra lại ngày, tháng, năm."
 CELL_DATE = '"{raw}" không phải ngày hợp lệ. Nhập ngày dạng 31/03/2026.'
 CELL_LOCKED_CHANGED = (
     'Nội dung ô đã bị sửa ("{found}", bản gốc: "{expected}"). Thay đổi không được ghi nhận; không sửa các ô đã khoá.'
@@ -396,6 +450,7 @@ OUT_STATUS_MISSING = "Chưa nộp ({count}):"
 OUT_STATUS_PROBLEMS = "Có lỗi cần sửa:"
 OUT_STATUS_REJECTED = "Chỉ có tệp bị từ chối:"
 OUT_STATUS_MAIL_FAILED = "Thư gửi lỗi ({count}):"
+OUT_STATUS_MAIL_UNKNOWN = "Thư chưa rõ đã đến hay chưa ({count}), không tự gửi lại quá một lần:"
 OUT_STATUS_MAIL_LINE = "{agency} — {error} (đã thử {attempts} lần)"
 OUT_STATUS_PERIOD = "{label} — hạn nộp {deadline}. {indicators} chỉ tiêu, {tasks} nhiệm vụ. {counts}."
 OUT_STATUS_AGENCIES = "Cơ quan: {reported}/{expected} đã nộp, {on_time} đúng hạn, {late} muộn, {missing} chưa nộp."
@@ -423,6 +478,7 @@ DELIVERY_TEXT = {
     "already-sent": "đã gửi trước đó",
     "in-progress": "đang được gửi ở tiến trình khác",
     "failed": "GỬI LỖI",
+    "unknown": "CHƯA RÕ ĐÃ ĐẾN CHƯA",
     "dry-run": "sẽ gửi",
     "no-address": "KHÔNG CÓ ĐỊA CHỈ",
 }
@@ -459,3 +515,11 @@ OUT_DEMO_REPORT = "  Báo cáo:"
 OUT_DEMO_NO_PDF = "  (Không có PDF: {reason})"
 OUT_DEMO_NEXT = "Xem tiếp: {command}"
 OUT_ERROR = "Lỗi: {message}"
+OUT_OS_ERROR = (
+    "Không đọc/ghi được tệp hoặc thư mục {file} ({why}). Nếu tệp đang mở trong Excel hoặc Word, hãy đóng lại; "
+    "nếu thư mục chỉ đọc, hãy cấp quyền ghi; rồi chạy lại lệnh."
+)
+OUT_CRASH = (
+    "Lỗi ngoài dự kiến của chương trình ({error}); dữ liệu đã nhận không bị mất. Chi tiết đã ghi vào {file}: "
+    "hãy gửi tệp này cho bộ phận hỗ trợ."
+)

@@ -13,7 +13,7 @@ import yaml
 from .catalog import INDICATOR, Item, Plan
 from .errors import ConfigError
 from .targets import Target
-from .text import clean
+from .text import clean, is_code
 
 # libyaml's loader when PyYAML has it: ten times faster on the catalog files.
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -111,6 +111,8 @@ def load_plan(path: Path) -> Plan:
     if not isinstance(data, dict):
         raise ConfigError("not-a-mapping", file=str(path))
     plan_id = clean(data.get("plan") or path.stem)
+    if not is_code(plan_id):
+        raise ConfigError("bad-plan-id", file=str(path), code=plan_id)
     plan = Plan(
         id=plan_id,
         title=clean(data.get("title", "")),

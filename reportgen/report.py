@@ -325,6 +325,7 @@ def write_summary(view: Overview, catalog: Catalog, values: dict[str, list[Agenc
         str(target),
         {
             "constant_memory": True,
+            "nan_inf_to_errors": True,
             "strings_to_formulas": False,
             "strings_to_numbers": False,
             "strings_to_urls": False,

@@ -216,24 +216,57 @@ def _sqlite_path(workspace, url: str) -> Path:
     return path if path.is_absolute() else workspace.root / path
 
 
+def _read_only(error: BaseException) -> bool:
+    """Whether an error means the database (or its folder) cannot be written."""
+    text = str(error).lower()
+    return isinstance(error, PermissionError) or "readonly" in text or "read-only" in text or "unable to open" in text
+
+
 class Store:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, readonly: bool = False):
         self.path = Path(path)
+        self.readonly = readonly
+        if readonly:
+            self._open_read_only()
+            return
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError("open", path=str(self.path), error=str(exc)) from exc
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        self._wal()
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("PRAGMA foreign_keys = ON")
         try:
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self._wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
             self.db.executescript(SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             self._upgrade()
         except sqlite3.DatabaseError as exc:
+            self.db.close()
+            if _read_only(exc):
+                raise StoreError("read-only", path=str(self.path)) from exc
             raise StoreError("open", path=str(self.path), error=str(exc)) from exc
+
+    def _open_read_only(self) -> None:
+        """Read a database that cannot be written: ``mode=ro``, else ``immutable`` (a WAL database
+        in a read-only folder has no shared-memory file to open)."""
+        uri = self.path.resolve().as_uri()
+        last: sqlite3.Error | None = None
+        for flags in ("mode=ro", "immutable=1"):
+            try:
+                self.db = sqlite3.connect(f"{uri}?{flags}", uri=True, isolation_level=None)
+                self.db.row_factory = sqlite3.Row
+                (version,) = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                break
+            except sqlite3.Error as exc:
+                last = exc
+                self.db.close()
+        else:
+            raise StoreError("open", path=str(self.path), error=str(last))
+        if int(version) < SCHEMA_VERSION:
+            self.db.close()
+            raise StoreError("read-only-old", path=str(self.path))
 
     def _upgrade(self) -> None:
         """Bring a database made by an earlier version up to this one, keeping everything in it.
@@ -283,17 +316,29 @@ class Store:
     def connect(cls, workspace) -> Store:
         """The workspace's database, created on first use."""
         path = _sqlite_path(workspace, workspace.setting("database.url"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError("read-only", path=str(path)) from exc
         return cls(path)
 
     @classmethod
     def open(cls, workspace, create: bool = True) -> Store | None:
-        """The workspace's database; ``None`` if it does not exist and ``create`` is False."""
+        """The workspace's database; ``None`` if it does not exist and ``create`` is False.
+
+        Without ``create`` (the commands that only read), a database that cannot be written
+        is opened read-only: ``status``, ``explain`` and ``history`` work on a read-only copy."""
         path = _sqlite_path(workspace, workspace.setting("database.url"))
         if not path.exists() and not create:
             return None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(path)
+        if create:
+            return cls.connect(workspace)
+        try:
+            return cls(path)
+        except StoreError as error:
+            if error.detail != "read-only":
+                raise
+            return cls(path, readonly=True)
 
     def close(self) -> None:
         self.db.close()
@@ -670,13 +715,13 @@ class Store:
     def keep_province(self, rows: list[tuple]) -> None:
         """Store computed province figures: (month, key, stamp, value, assessment, numerator,
         denominator, received, missing)."""
-        if not rows:
-            return
+        if not rows or self.readonly:
+            return  # a read-only workspace: the figures are computed again next time
         try:
             with self.transaction() as db:
                 db.executemany("INSERT OR REPLACE INTO province VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         except sqlite3.OperationalError:
-            pass  # a read-only workspace: the figures are computed again next time
+            pass
 
     # -- submissions ---------------------------------------------------------------------------
     def submissions(self, period: str | None = None, agency: str | None = None) -> list[Submission]:

@@ -16,6 +16,7 @@ __all__ = [
     "fold",
     "fold_words",
     "parse_number",
+    "is_code",
     "NumberText",
     "format_number",
     "format_percent",
@@ -77,6 +78,19 @@ def fold(value: str) -> str:
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+
+
+_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def is_code(value: str) -> bool:
+    """Whether ``value`` is a code: lowercase ASCII letters and digits, hyphens between parts.
+    Codes name files and folders, so nothing else ("../x", "Sở Y tế") may pass.
+
+    >>> is_code("so-khcn"), is_code("../x"), is_code("So-KHCN"), is_code("a--b")
+    (True, False, False, False)
+    """
+    return bool(_CODE.fullmatch(value))
 
 
 def fold_words(value: str) -> list[str]:

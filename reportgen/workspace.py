@@ -85,6 +85,11 @@ SETTINGS = [
     Setting("mail.password_env", "REPORTGEN_SMTP_PASSWORD", "Biến môi trường chứa mật khẩu SMTP"),
     Setting("mail.ca_file", "", "Tệp chứng chỉ CA riêng (nếu máy chủ dùng chứng chỉ nội bộ)"),
     Setting("mail.retries", 3, "Số lần thử lại khi gửi lỗi tạm thời"),
+    Setting(
+        "mail.allow_plain_auth",
+        False,
+        "Cho phép gửi mật khẩu SMTP không mã hoá (security: plain); chỉ bật trong mạng nội bộ tin cậy",
+    ),
     Setting("remind.days_before", [7, 3, 1], "Nhắc trước hạn bao nhiêu ngày"),
     Setting("remind.days_after", [1], "Báo quá hạn sau bao nhiêu ngày"),
     Setting("schedule.forms_day", 1, "Ngày gửi biểu mẫu hằng tháng"),

@@ -57,7 +57,7 @@ def cell_of(path: Path, key: str, column: str) -> str:
     raise KeyError(key)
 
 
-def run_collect(workspace, files, period="2026-11", agency=None, received=NOW, workers=1):
+def run_collect(workspace, files, period="2026-11", agency=None, received=NOW, workers=1, timeout=120.0):
     store = Store.open(workspace)
     collector = Collector(
         workspace.catalog,
@@ -77,6 +77,7 @@ def run_collect(workspace, files, period="2026-11", agency=None, received=NOW, w
             received_at=received,
             relative=workspace.relative,
             workers=workers,
+            timeout=timeout,
         )
     finally:
         store.close()

@@ -263,7 +263,7 @@ def test_tls_modes_verify_certificates_and_login(certificates, security, monkeyp
 
 
 def test_password_only_from_the_environment_and_never_prompted(workspace, monkeypatch, runner):
-    workspace = _use_smtp(workspace, 25, username="vanthu")
+    workspace = _use_smtp(workspace, 25, username="vanthu", security="starttls")
     in_cycle(workspace, PERIOD, None, "make_forms", agencies=["vnpt"], workers=1)
     monkeypatch.setattr("getpass.getpass", lambda *a, **k: pytest.fail("prompted for a password"))
     result = runner.invoke(cli, ["-w", str(workspace.root), "send-forms", "--period", "2026-11"], input="")
@@ -298,3 +298,48 @@ def test_a_body_that_names_a_file_is_never_attached(tmp_path):
     parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     assert list(parsed.iter_attachments()) == []
     assert parsed.get_body(("plain",)).get_content().strip() == str(existing)
+
+
+class Dropper(Inbox):
+    """A server that stores the message, then drops the connection without a reply."""
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        server.transport.close()
+        return "250 OK"  # never reaches the client
+
+
+def test_a_dropped_connection_never_sends_a_message_twice_blindly(month, runner):
+    import json
+
+    dropper = Dropper()
+    controller = _server(dropper)
+    workspace = _use_smtp(month, controller.port)
+    root = str(workspace.root)
+
+    def send(at: datetime):
+        return runner.invoke(
+            cli,
+            ["-w", root, "send-forms", "--period", "2026-11", "--agency", "vnpt"],
+            env={"REPORTGEN_NOW": at.isoformat()},
+        )
+
+    try:
+        first = send(BEFORE)
+        assert first.exit_code == 1 and "CHƯA RÕ ĐÃ ĐẾN CHƯA" in first.output
+        assert len(dropper.messages) == 1  # not retried in the same run
+        assert send(BEFORE).exit_code == 1 and len(dropper.messages) == 1  # nor on the next run, too soon
+        status = json.loads(runner.invoke(cli, ["-w", root, "status", "--period", "2026-11", "--json"]).stdout)
+        [unknown] = status["mail"]["unknown"]
+        assert unknown["agency"] == "vnpt" and unknown["next_try"]
+        later = send(BEFORE.replace(hour=10))  # after the delay: once more, with the same Message-ID
+        assert len(dropper.messages) == 2 and "CHƯA RÕ" in later.output
+        ids = {m["Message-ID"] for _, m in dropper.messages}
+        assert ids == {unknown["message_id"]}
+        send(BEFORE.replace(day=15))  # and then never again: a person decides
+        assert len(dropper.messages) == 2
+        text = runner.invoke(cli, ["-w", root, "status", "--period", "2026-11"]).output
+        assert "Thư chưa rõ đã đến hay chưa (1)" in text
+    finally:
+        controller.stop()

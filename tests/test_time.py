@@ -53,7 +53,7 @@ WALK = [
     (
         "2026-03",
         "so-khcn",
-        _at(2026, 3, 11),
+        _at(2026, 3, 13, 16),  # the day its decision was signed
         {
             SCORE: {"value": 0.55},
             TASK: {"assessment": "Đã hoàn thành", "doc_number": "194/QĐ-UBND", "doc_date": "13/03/2026"},
