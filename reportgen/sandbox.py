@@ -55,8 +55,21 @@ def _cap_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _quiet() -> None:
+    """A dying native reader writes its last words to stderr: keep them off the office's screen."""
+    if os.environ.get("REPORTGEN_DEBUG"):
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
 def _serve(conn: Connection, job: Callable[[Any], Any]) -> None:
     _cap_memory()
+    _quiet()
     while True:
         try:
             item = conn.recv()
@@ -76,17 +89,29 @@ def _serve(conn: Connection, job: Callable[[Any], Any]) -> None:
 
 
 class _Worker:
+    """A worker process with up to ``DEPTH`` items sent to it, read one after the other."""
+
     def __init__(self, context, job: Callable[[Any], Any]):
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, job), daemon=True)
         self.process.start()
         child.close()
-        self.index: int | None = None
-        self.started = 0.0
+        self.queue: deque[int] = deque()  # the items sent, in order; the first is being read
+        self.started = 0.0  # when the first item of the queue began
 
     def give(self, index: int, item: Any) -> None:
-        self.index, self.started = index, time.monotonic()
-        self.conn.send(item)
+        if not self.queue:
+            self.started = time.monotonic()
+        self.queue.append(index)
+        try:
+            self.conn.send(item)
+        except OSError:  # it died while reading the one before: noticed, and its items requeued, below
+            pass
+
+    def took(self) -> int:
+        """The item whose result just arrived; the next one starts now."""
+        self.started = time.monotonic()
+        return self.queue.popleft()
 
     def stop(self) -> None:
         try:
@@ -105,39 +130,45 @@ class _Worker:
         self.conn.close()
 
 
+DEPTH = 2  # items in flight per worker: the next file is read while the last one is stored
+
+
 def run(
     job: Callable[[Any], Any], items: Sequence[Any], workers: int = 1, timeout: float = TIMEOUT
 ) -> Iterator[Any | Died]:
     """``job(item)`` for every item, in worker processes; outcomes in the order of ``items``.
 
     An exception raised by ``job`` is re-raised here (the job should turn its own failures
-    into results); a worker that dies or passes ``timeout`` gives :class:`Died`.
+    into results); a worker that dies or passes ``timeout`` on an item gives that item
+    :class:`Died`, and the items queued behind it are given to a new worker.
     """
     if not items:
         return
     context = multiprocessing.get_context()
-    pending = deque(enumerate(items))
+    pending = deque(range(len(items)))
     done: dict[int, Any] = {}
     pool = [_Worker(context, job) for _ in range(max(1, min(workers, len(items))))]
     following = 0
     try:
         while following < len(items):
             for worker in pool:
-                if worker.index is None and pending:
-                    worker.give(*pending.popleft())
-            busy = [w for w in pool if w.index is not None]
+                while len(worker.queue) < DEPTH and pending:
+                    index = pending.popleft()
+                    worker.give(index, items[index])
+            busy = [w for w in pool if w.queue]
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
             for position, worker in enumerate(pool):
-                if worker.index is None:
-                    continue
-                outcome = _outcome(worker, ready, timeout)
-                if outcome is None:
-                    continue
-                done[worker.index] = outcome
-                worker.index = None
-                if isinstance(outcome, Died):
-                    worker.kill()
-                    pool[position] = _Worker(context, job)
+                while worker.queue:
+                    outcome = _outcome(worker, ready, timeout)
+                    if outcome is None:
+                        break
+                    done[worker.took()] = outcome
+                    if isinstance(outcome, Died):
+                        pending.extendleft(reversed(worker.queue))  # the others were never read
+                        worker.queue.clear()
+                        worker.kill()
+                        pool[position] = worker = _Worker(context, job)
+                        break
             while following in done:
                 outcome = done.pop(following)
                 following += 1
@@ -146,15 +177,15 @@ def run(
                 yield outcome
     finally:
         for worker in pool:
-            if worker.index is not None:
+            if worker.queue:
                 worker.kill()
             else:
                 worker.stop()
 
 
 def _outcome(worker: _Worker, ready: list, timeout: float) -> Any | Died | None:
-    """What the worker has to say now: its result, its death, or None (still working)."""
-    if worker.conn in ready or worker.conn.poll():
+    """What the worker has to say about its first item now: its result, its death, or None."""
+    if worker.conn.poll():
         try:
             kind, value = worker.conn.recv()
         except (EOFError, OSError):
