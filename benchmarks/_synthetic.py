@@ -70,6 +70,10 @@ def typed_values(rows: list[FormRow], seed: int) -> dict[str, dict[str, object]]
     for row in rows:
         if row.input == "value" and row.lower_is_better:
             out[row.key] = {"value": rng.randint(1, 40)}  # a rank
+        elif row.input == "value" and row.figure.count:
+            out[row.key] = {"value": rng.randint(1, 99)}  # things are counted whole
+        elif row.input == "value" and row.figure.target is not None and row.figure.target <= 1:
+            out[row.key] = {"value": round(rng.uniform(0.4, 0.95), 2)}  # an index between 0 and 1
         elif row.input == "value":
             value = round(rng.uniform(1, 99), 1)
             out[row.key] = {"value": str(value).replace(".", ",") if rng.random() < 0.3 else value}

@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 from . import messages as msg
 from .duties import FormRow
-from .layout import ASSESSMENT, ASSESSMENTS, RATIO, TASK, TASK_STATUSES, VALUE, ratio_percent
+from .layout import ASSESSMENT, ASSESSMENTS, CLEAR_CHOICE, RATIO, TASK, TASK_STATUSES, VALUE, ratio_percent
+from .measures import measure_of_unit
 from .text import clean, fold, format_number, parse_number
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ASSESSMENT_WORDS",
     "TASK_WORDS",
     "NO_FACTS",
+    "clears",
 ]
 
 
@@ -42,7 +44,7 @@ class Issue(NamedTuple):
 
     column: str
     message: str
-    level: str = "error"  # error | note
+    level: str = "error"  # error | note (how a value was read) | doubt (kept, but asked back)
 
 
 class CellFacts(NamedTuple):
@@ -68,7 +70,7 @@ def read_number(raw, row: FormRow, column: str, facts: CellFacts, issues: list[I
         type(raw) is float
         and facts is NO_FACTS
         and 0 <= raw < MAX_VALUE  # also false for NaN
-        and (column != "value" or not (row.percent or row.lower_is_better))
+        and (column != "value" or row.plain)
     ):
         return raw  # the common case: a plain number where any number from 0 up will do
     if facts.error is not None:
@@ -102,14 +104,14 @@ def read_number(raw, row: FormRow, column: str, facts: CellFacts, issues: list[I
             issues.append(Issue(column, msg.CELL_NOT_NUMBER.format(raw=raw)))
             return None
         value = parsed.value
-        if parsed.ambiguous:
+        if parsed.ambiguous:  # "1,234": a thousand and more, or one and a bit? Never decided silently.
             issues.append(
                 Issue(
                     column,
-                    msg.NOTE_AMBIGUOUS.format(
+                    msg.DOUBT_AMBIGUOUS.format(
                         raw=raw, value=format_number(value, 3), alt=format_number(value * 1000, 0)
                     ),
-                    "note",
+                    "doubt",
                 )
             )
     return _in_range(value, row, column, facts, issues)
@@ -131,18 +133,37 @@ def _in_range(value: float, row: FormRow, column: str, facts: CellFacts, issues:
         if value > 100:
             issues.append(Issue(column, msg.CELL_PERCENT_HIGH.format(value=format_number(value))))
             return None
-        if 0 < value < 1 and not facts.percent:
+        # 0,7 for a share of the population is most likely 70 %; 0,7 % of GRDP is an ordinary figure.
+        if 0 < value < 1 and not facts.percent and measure_of_unit(row.unit) == "percent":
             issues.append(
                 Issue(
                     column,
-                    msg.NOTE_SMALL_PERCENT.format(value=format_number(value, 4), alt=format_number(value * 100)),
-                    "note",
+                    msg.DOUBT_SMALL_PERCENT.format(value=format_number(value, 4), alt=format_number(value * 100)),
+                    "doubt",
                 )
             )
+    elif column == "value" and _scale_of_one(row) and value > 1:
+        issues.append(
+            Issue(
+                column,
+                msg.DOUBT_INDEX_SCALE.format(
+                    value=format_number(value, 3),
+                    target=format_number(row.figure.target),
+                    alt=format_number(value / 100, 4),
+                ),
+                "doubt",
+            )
+        )
     if row.lower_is_better and row.unit.lower().startswith("thứ") and (value < 1 or not value.is_integer()):
         issues.append(Issue(column, msg.CELL_RANK.format(value=format_number(value))))
         return None
     return value
+
+
+def _scale_of_one(row: FormRow) -> bool:
+    """An index measured between 0 and 1 (a target such as "≥ 0.75" with no unit of its own)."""
+    target = row.figure.target
+    return target is not None and 0 < target <= 1 and measure_of_unit(row.unit) in ("index", "number")
 
 
 # ---------------------------------------------------------------------------------------
@@ -235,6 +256,15 @@ def _plausible_date(when: str, since: date | None, received: date | None, issues
     return True
 
 
+_CLEARING = fold(CLEAR_CHOICE)
+
+
+def clears(typed: dict[str, object]) -> bool:
+    """Whether the agency chose "Không có số liệu" in a cell of the row: its earlier figures are
+    withdrawn (a blank cell only keeps them)."""
+    return any(type(v) is str and v[:1] in "Kk" and fold(v) == _CLEARING for v in typed.values())
+
+
 def read_text(raw) -> str | None:
     return clean(raw) or None
 
@@ -301,12 +331,41 @@ def _assessment_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue
 def _task_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue], received: date | None) -> dict:
     status = read_choice(cells.get("assessment", ""), TASK_WORDS, TASK_STATUSES, "assessment", issues)
     number = read_text(cells.get("doc_number", ""))
-    when = read_date(cells.get("doc_date", ""), "doc_date", issues)
+    typed_date = cells.get("doc_date", "")
+    if number and typed_date in ("", None):
+        number, typed_date = _split_document(number, typed_date, issues)
+    when = read_date(typed_date, "doc_date", issues)
     if when is not None and not _plausible_date(when, row.since, received, issues):
         when = None
-    if status == "Đã hoàn thành" and (not number or not when):
-        issues.append(Issue("doc_number" if not number else "doc_date", msg.CELL_TASK_DOC))
+    if status == "Đã hoàn thành":  # every missing piece at once: no second round for the date
+        if not number:
+            issues.append(Issue("doc_number", msg.CELL_TASK_NUMBER))
+        if not when and not any(i.column == "doc_date" for i in issues):
+            issues.append(Issue("doc_date", msg.CELL_TASK_DATE))
     return {"assessment": status, "doc_number": number, "doc_date": when}
+
+
+_NUMBER_AND_DATE = re.compile(
+    r"^(?:số\s*)?(?P<number>\S+?)\s*(?:,|;|\s)\s*(?:ngày\s*)?(?P<date>\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})\.?$",
+    re.IGNORECASE,
+)
+
+
+def _split_document(number: str, typed_date, issues: list[Issue]) -> tuple[str, object]:
+    """ "45/QĐ-UBND ngày 05/03/2026" typed in the number cell: the number, and the date.
+
+    >>> _split_document("Số 45/QĐ-UBND ngày 05/03/2026", "", [])
+    ('45/QĐ-UBND', '05/03/2026')
+    >>> _split_document("45/QĐ-UBND", "", [])
+    ('45/QĐ-UBND', '')
+    """
+    found = _NUMBER_AND_DATE.match(number)
+    if not found or parse_date(found["date"]) is None:
+        return number, typed_date
+    issues.append(
+        Issue("doc_number", msg.NOTE_DOCUMENT_SPLIT.format(number=found["number"], date=found["date"]), "note")
+    )
+    return found["number"], found["date"]
 
 
 @dataclass(frozen=True)

@@ -511,6 +511,10 @@ def _echo_receipt(receipt) -> None:
         for note in entries:
             where = f"{note['sheet']}!{note['cell']}" if note["cell"] else note["sheet"]
             click.echo(f"    {mark} {where} ({note['code']}): {note['message']}")
+    if receipt.kept:
+        click.echo(M.OUT_RECEIPT_KEPT.format(count=len(receipt.kept)))
+        for kept in receipt.kept:
+            click.echo(M.OUT_RECEIPT_KEPT_LINE.format(**kept))
     if receipt.return_file:
         click.echo(M.OUT_RECEIPT_RETURN.format(file=receipt.return_file))
 
@@ -749,6 +753,12 @@ def _print_status(view, troubles: dict) -> None:
         console.print(
             f"[bold]{M.OUT_STATUS_PROBLEMS}[/bold] " + ", ".join(f"{a.name} ({a.problems} lỗi)" for a in problems)
         )
+    partial = [a for a in view.agencies if a.state == "partial"]
+    if partial:
+        console.print(
+            f"[bold]{M.OUT_STATUS_PARTIAL}[/bold] "
+            + ", ".join(M.OUT_STATUS_UNFILLED.format(name=a.name, count=a.unfilled) for a in partial)
+        )
     for kind, title in (("failed", M.OUT_STATUS_MAIL_FAILED), ("unknown", M.OUT_STATUS_MAIL_UNKNOWN)):
         records = troubles[kind]
         if records:
@@ -800,12 +810,14 @@ def explain(state: State, period_text: str, code: str, plan_ids) -> None:
 
     with state.cycle(period_text) as cycle:
         view = cycle.overview(plan_ids)
-    found = view.find(code)
-    if not found:
-        raise UsageError("no-indicator", code=code, period=view.period.label)
-    if len(found) > 1:
-        raise UsageError("indicator-in-many-plans", code=code, plans=", ".join(s.plan for s in found))
-    s = found[0]
+        found = view.find(code)
+        if not found:
+            raise UsageError("no-indicator", code=code, period=view.period.label)
+        if len(found) > 1:
+            raise UsageError("indicator-in-many-plans", code=code, plans=", ".join(s.plan for s in found))
+        s = found[0]
+        store = cycle.existing_store
+        files = store.figure_files(s.contributions, view.period.month_number) if store else {}
     click.echo(M.OUT_EXPLAIN_HEAD.format(plan=s.plan, code=s.code, name=s.name))
     click.echo(M.OUT_EXPLAIN_STATUS.format(period=view.period.label, status=s.status))
     if s.carried:
@@ -847,7 +859,9 @@ def explain(state: State, period_text: str, code: str, plan_ids) -> None:
                 parts.append(M.OUT_EXPLAIN_DOCUMENT.format(number=v.doc_number or "?", date=v.doc_date or "?"))
             flag = "" if v.ok else M.OUT_EXPLAIN_NOT_USED
             suffix = f" ({part})" if part else ""
-            click.echo(f"  {name}{suffix}: {'; '.join(parts) or M.OUT_EMPTY_VALUE}{flag}")
+            came = files.get((agency, key))
+            source = M.OUT_EXPLAIN_SOURCE.format(file=came[0], when=came[1][:16].replace("T", " ")) if came else ""
+            click.echo(f"  {name}{suffix}: {'; '.join(parts) or M.OUT_EMPTY_VALUE}{flag}{source}")
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from .catalog import Catalog
 from .clock import VN, to_vn
 from .duties import Duties
 from .errors import FileRejected
-from .forms import FormMaker, Marks, write_form
+from .forms import FormMaker, Listed, Marks, write_form
 from .intake import Expectation, Reading, question, read_form
 from .layout import RETURNS_DIR, return_file
 from .package import MAX_BYTES
@@ -53,6 +53,7 @@ class Receipt:
     problems: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
     doubts: list[dict] = field(default_factory=list)  # figures kept but questioned: to verify
+    kept: list[dict] = field(default_factory=list)  # earlier figures of the month a blank cell kept
     reason: str | None = None
     reason_code: str | None = None
     facts: dict = field(default_factory=dict)
@@ -159,11 +160,6 @@ class Collector:
             outcome["rejection"] = ("unreadable", {"why": type(error).__name__})
             return outcome
         outcome["reading"] = reading
-        if reading.errors:
-            try:
-                outcome["return_file"] = self._write_return(reading)
-            except Exception:  # noqa: BLE001 - the receipt still lists every problem
-                log.warning("no return file for %s", path, exc_info=True)
         return outcome
 
     def died(self, path: Path, death: Died) -> dict:
@@ -203,23 +199,31 @@ class Collector:
             os.replace(temp, target)
         return str(target)
 
-    def _write_return(self, reading: Reading) -> str:
+    def write_return(self, reading: Reading) -> str | None:
+        """The agency's own file made fixable: what it sent, the red cells to fix, and every problem,
+        warning and question listed where it prints. None when there is nothing to say."""
+        said = [p for p in reading.problems if p.level in ("error", "doubt") or p.column]
+        if not said:
+            return None
         duties = self.duties(reading.plan_ids)
         maker = FormMaker.at(duties, self.now, self.period.submission_deadline(self.submission_day), self.contact)
         spec = maker.spec(reading.agency, form_id=reading.form_id, generated_at=reading.identity["generated_at"])
         flags: dict[tuple[str, str], str] = {}
-        general = []
         for problem in reading.errors:
             if problem.key and problem.column:
                 previous = flags.get((problem.key, problem.column))
                 flags[(problem.key, problem.column)] = f"{previous}\n{problem.message}" if previous else problem.message
-            else:
-                general.append(f"{problem.cell or problem.code}: {problem.message}")
+        listed = tuple(
+            Listed(p.cell, p.code, names.get(p.key, ""), p.level, p.message)
+            for p in said
+            for names in [{row.key: row.name for row in duties.accepted_rows(reading.agency).values()}]
+        )
         folder = self.output / str(self.period) / RETURNS_DIR
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / return_file(str(self.period), reading.agency)
         temp = target.with_suffix(f".{os.getpid()}.tmp")
-        write_form(spec, temp, self.key, marks=Marks(reading.entered, flags, tuple(general)))
+        marks = Marks(reading.entered, flags, listed=listed, formats=reading.formats)
+        write_form(spec, temp, self.key, marks=marks)
         os.replace(temp, target)
         return str(target)
 
@@ -285,6 +289,8 @@ def _store(
         log.warning("file %s not read: %s %s", path, kind, why)
         return receipt
     reading: Reading | None = outcome.get("reading")
+    submission: dict | None = None
+    values: list = []
     if reading is None:
         reason, facts = outcome["rejection"]
         receipt.reason = msg.refusal(reason, facts)
@@ -292,10 +298,21 @@ def _store(
         receipt.facts = {k: v for k, v in facts.items() if isinstance(v, (str, int, float))}
         if facts.get("agency") in names:  # the identity was read: the refusal is this agency's
             receipt.agency, receipt.agency_name = facts["agency"], names.name(facts["agency"])
-        submission, values = None, []
+    elif not reading.values and not reading.errors:  # a blank form is no submission
+        receipt.agency, receipt.agency_name = reading.agency, names.name(reading.agency)
+        receipt.form_id = reading.form_id
+        receipt.reason_code = "blank-form"
+        receipt.reason = msg.refusal("blank-form", {"asked": reading.asked})
     else:
+        month = collector.period.month_number
         rows = collector.duties(reading.plan_ids).accepted_rows(reading.agency)
-        question(reading, rows, store.figures_before(reading.agency, collector.period.month_number))
+        question(reading, rows, store.figures_before(reading.agency, month))
+        sent = {v.key for v in reading.values}
+        receipt.kept = [
+            {"code": rows[key].code if key in rows else key, "value": shown, "file": file}
+            for key, (shown, file) in store.month_figures(reading.agency, month).items()
+            if key not in sent
+        ]
         receipt.agency, receipt.agency_name = reading.agency, names.name(reading.agency)
         receipt.form_id = reading.form_id
         receipt.accepted = sum(1 for v in reading.values if v.ok)
@@ -304,8 +321,13 @@ def _store(
         receipt.doubts = [p.to_dict() for p in reading.doubts]
         receipt.status = "problems" if reading.errors else "accepted"
         receipt.late = datetime.fromisoformat(stamp) > deadline
-        if outcome.get("return_file"):
-            receipt.return_file = relative(Path(outcome["return_file"]))
+        try:
+            written = collector.write_return(reading)
+        except Exception:  # noqa: BLE001 - the receipt still lists every problem
+            log.warning("no return file for %s", path, exc_info=True)
+            written = None
+        if written:
+            receipt.return_file = relative(Path(written))
         saved = to_vn(reading.saved_at).isoformat(timespec="seconds") if reading.saved_at else stamp
         submission = {
             "agency": reading.agency,

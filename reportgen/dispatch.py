@@ -114,6 +114,7 @@ def agency_dues(workspace, view: Overview, store: Store | None) -> list[AgencyDu
                 agency=recipient,
                 submitted=not state.missing,
                 problems=state.problems,
+                unfilled=state.unfilled,
                 form=Path(form["path"]) if form else None,
                 form_id=form["form_id"] if form else None,
                 returned=returned if state.problems and returned.exists() else None,

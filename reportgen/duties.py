@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
+from functools import cached_property
 
+from . import messages as msg
 from .catalog import INDICATOR, Catalog, Item, Plan
 from .clock import VN
 from .layout import ASSESSMENT, RATIO, TASK, VALUE, row_key
@@ -43,6 +45,13 @@ class FormRow:
     lower_is_better: bool = False
     figure: Figure = Figure()  # what :mod:`reportgen.plausible` needs to question a figure of this row
     since: date | None = None  # the plan's start: no document of it is older
+    scope: str = ""  # what the figure covers: as of when, since when, whose
+
+    @cached_property
+    def plain(self) -> bool:
+        """Any number from 0 up will do as this row's value (no percent, rank or 0-1 scale to check)."""
+        target = self.figure.target
+        return not (self.percent or self.lower_is_better or (target is not None and 0 < target <= 1))
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ def rows_for(item: Item, period: Period, since: date | None = None) -> list[Form
                 input=TASK,
                 deadline=item.deadline or "",
                 since=since,
+                scope=msg.SCOPE_TASK.format(cutoff=f"{period.cutoff:%d/%m/%Y}"),
             )
         ]
     rule = governing(item.targets, item.deadline, period)
@@ -107,9 +117,27 @@ def rows_for(item: Item, period: Period, since: date | None = None) -> list[Form
                     item.basis == "ytd",
                     rule.goal(part, period.year, item.basis == "ytd"),
                 ),
+                since=since,
+                scope=scope(item, period),
             )
         )
     return rows
+
+
+def scope(item: Item, period: Period) -> str:
+    """What a figure of ``item`` covers in ``period``: "Lũy kế từ 01/01/2026 đến 14/11/2026 · của đơn vị".
+
+    Counts "mỗi năm" are year to date (the decision on flow indicators); everything else is the
+    figure as it stands at the cut-off. A figure every unit reports is the unit's own; a figure
+    one agency holds is the province's.
+    """
+    cutoff = f"{period.cutoff:%d/%m/%Y}"
+    if item.basis == "ytd":
+        when = msg.SCOPE_YEAR_TO_DATE.format(year=period.cutoff.year, cutoff=cutoff)
+    else:
+        when = msg.SCOPE_AT.format(cutoff=cutoff)
+    whose = msg.SCOPE_WHOSE.get(item.aggregate, msg.SCOPE_WHOSE["single"])
+    return f"{when} · {whose}"
 
 
 def _section_title(plan: Plan, item: Item) -> str:
@@ -201,7 +229,7 @@ class SubmissionFact:
 
 @dataclass
 class AgencyState:
-    """One agency in one period: ``state`` is on_time, late, problems, rejected or missing."""
+    """One agency in one period: ``state`` is on_time, late, partial, problems, rejected or missing."""
 
     code: str
     name: str
@@ -211,6 +239,7 @@ class AgencyState:
     problems: int = 0
     rejected: int = 0
     submissions: int = 0
+    unfilled: int = 0  # rows of the form no submission of the period has filled yet
 
     @property
     def missing(self) -> bool:
@@ -222,6 +251,8 @@ class AgencyState:
             return "rejected" if self.rejected else "missing"
         if self.problems:
             return "problems"
+        if self.unfilled:
+            return "partial"
         return "late" if self.late else "on_time"
 
     def to_json(self) -> dict:
@@ -235,6 +266,7 @@ class AgencyState:
             "problems": self.problems,
             "rejected_files": self.rejected,
             "submissions": self.submissions,
+            "unfilled": self.unfilled,
         }
 
 
@@ -245,6 +277,7 @@ def agency_states(
     problems: dict[str, int],
     rejected: Iterable[str],
     deadline: date,
+    filled: dict[str, set[str]] | None = None,
 ) -> list[AgencyState]:
     """Every agency that owes rows, with what it has sent. ``problems`` counts each agency's
     rows whose latest entry still has an error; ``rejected`` lists the agency of each
@@ -269,4 +302,8 @@ def agency_states(
     for agency in rejected:
         if agency in states:
             states[agency].rejected += 1
+    for agency, keys in (filled or {}).items():
+        state = states.get(agency)
+        if state is not None and state.submitted_at is not None:
+            state.unfilled = sum(1 for row in duties.rows(agency) if row.key not in keys)
     return sorted(states.values(), key=lambda a: a.code)

@@ -16,16 +16,18 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import xlsxwriter
 
 from .duties import Duties, FormRow, FormSection
+from .fit import row_height
 from .layout import (
     ASSESSMENT,
     ASSESSMENTS,
+    CLEAR_CHOICE,
     COLUMNS,
     DATA_SHEET,
     FIRST_DATA_ROW,
@@ -39,6 +41,7 @@ from .layout import (
     META_MARKER,
     META_SHEET,
     RATIO,
+    RETURN_SHEET,
     TASK,
     TASK_STATUSES,
     WIDTHS,
@@ -48,7 +51,7 @@ from .layout import (
 )
 from .periods import Period
 
-__all__ = ["FormSpec", "FormMaker", "Written", "Marks", "write_form", "write_forms"]
+__all__ = ["FormSpec", "FormMaker", "Written", "Marks", "Listed", "write_form", "write_forms"]
 
 
 @dataclass(frozen=True)
@@ -83,17 +86,33 @@ class FormSpec:
 
 
 @dataclass(frozen=True)
-class Marks:
-    """What goes back to an agency on its own form: what it typed, and what to fix.
+class Listed:
+    """One thing to tell the agency, listed on the printable sheet of its return file."""
 
-    ``filled`` maps row key -> column -> the value typed; ``flags`` maps (row key,
-    column) -> the message shown as a comment on the red cell; ``general`` lists
-    problems that belong to no cell.
+    cell: str
+    code: str
+    name: str
+    level: str  # error | note | doubt
+    message: str
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What goes back to an agency on its own form: what it sent, and what to fix.
+
+    ``filled`` maps row key -> column -> the value as sent; ``formats`` (row key, column)
+    -> the percent format it was shown in; ``flags`` (row key, column) -> the message on a
+    red cell to fix; ``listed`` every problem, warning and question, for the printable sheet.
     """
 
     filled: dict[str, dict[str, object]]
     flags: dict[tuple[str, str], str]
-    general: tuple[str, ...] = ()
+    listed: tuple[Listed, ...] = ()
+    formats: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for item in self.listed if item.level == "error")
 
 
 @dataclass(frozen=True)
@@ -145,20 +164,6 @@ class FormMaker:
         )
 
 
-# Characters per line of a column, for Times New Roman 11 (a width unit is one "0"
-# of the default font); rows get explicit heights because LibreOffice does not grow
-# rows of wrapped text it did not measure itself.
-_WRAPPED = ("name", "target", "unit", "deadline", "code")
-
-
-_PER_LINE = tuple((name, max(1, int(WIDTHS[name] * 1.35))) for name in _WRAPPED)
-
-
-def _row_height(row: FormRow) -> float:
-    lines = max(-(-len(getattr(row, name)) // per_line) for name, per_line in _PER_LINE)
-    return 15.0 * max(lines, 1) + 2
-
-
 # ---------------------------------------------------------------------------------------
 # Writing one workbook
 # ---------------------------------------------------------------------------------------
@@ -187,6 +192,9 @@ def _formats(workbook) -> dict:
         "guide": add({"text_wrap": True, "valign": "top"}),
         "bad": add({**unlocked, "bg_color": "#FFC7CE", "font_color": "#9C0006", "text_wrap": True}),
         "bad_title": add({"bold": True, "font_color": "#9C0006", "text_wrap": True, "valign": "top"}),
+        "list_head": add({**bordered, "bold": True, "text_wrap": True, "bg_color": "#D9E1F2"}),
+        "list_error": add({**bordered, "text_wrap": True, "font_color": "#9C0006"}),
+        "list_other": add({**bordered, "text_wrap": True}),
     }
 
 
@@ -317,23 +325,74 @@ def _rule(row: FormRow, column: str) -> tuple[tuple, Callable[[], dict]] | None:
     return None
 
 
-def _mark_row(sheet, r: int, row: FormRow, fmt: dict, marks: Marks) -> None:
-    """Put back what the agency typed, and flag the cells it must fix."""
+class _Styles:
+    """The cell formats of a return file: an input cell's own, in red when flagged, in the
+    number format the agency's value was shown in (made once per combination)."""
+
+    def __init__(self, workbook, fmt: dict):
+        self.workbook, self.fmt = workbook, fmt
+        self.made: dict[tuple[str, bool, str], object] = {}
+
+    def __call__(self, style: str, flagged: bool, number_format: str = "") -> object:
+        if not flagged and not number_format:
+            return self.fmt[style]
+        key = (style, flagged, number_format)
+        if key not in self.made:
+            props = {"border": 1, "valign": "top", "locked": False, "bg_color": "#FFF8DC", "text_wrap": True}
+            if style == "in_number":
+                props["num_format"] = "#,##0.##"
+            if style == "in_date":
+                props |= {"num_format": "dd/mm/yyyy", "align": "center"}
+            if number_format:
+                props["num_format"] = number_format
+            if flagged:
+                props |= {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+            self.made[key] = self.workbook.add_format(props)
+        return self.made[key]
+
+
+def _percent_format(value: object) -> str:
+    """A percent format that shows ``value`` as the agency saw it (an .ods keeps none we can read)."""
+    if isinstance(value, float) and not float(value * 100).is_integer():
+        return "0.0#%"
+    return "0%"
+
+
+def _mark_row(sheet, r: int, row: FormRow, styles: _Styles, marks: Marks) -> None:
+    """Put back what the agency sent, as it sent it, and flag the cells it must fix. Locked texts
+    stay the form's (a typed-over label is restored); a ratio's % cell stays its formula."""
+    inputs = {**INPUTS[row.input], "note": "in_text"}
     for name, value in marks.filled.get(row.key, {}).items():
-        style = INPUTS[row.input].get(name, "na")
-        cell_format = fmt["bad"] if (row.key, name) in marks.flags else fmt[style]
+        style = inputs.get(name)
+        if style is None:
+            continue  # a locked cell, or the ratio's own % formula: the form's, not the agency's
+        flagged = (row.key, name) in marks.flags
         if isinstance(value, (datetime, date)):
-            sheet.write_datetime(r, COLUMNS[name], value, fmt["bad"] if cell_format is fmt["bad"] else fmt["in_date"])
+            sheet.write_datetime(r, COLUMNS[name], value, styles("in_date", flagged))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            sheet.write_number(r, COLUMNS[name], value, cell_format)
+            shown = marks.formats.get((row.key, name), "")
+            if (row.key, name) in marks.formats and shown == "":
+                shown = _percent_format(value)
+            sheet.write_number(r, COLUMNS[name], value, styles(style, flagged, shown))
         else:
-            sheet.write_string(r, COLUMNS[name], str(value), cell_format)
+            sheet.write_string(r, COLUMNS[name], str(value), styles(style, flagged))
     for (key, name), message in marks.flags.items():
-        if key != row.key:
+        if key != row.key or name not in inputs:
             continue
         if name not in marks.filled.get(key, {}):
-            sheet.write_blank(r, COLUMNS[name], None, fmt["bad"])
+            sheet.write_blank(r, COLUMNS[name], None, styles(inputs[name], True))
         sheet.write_comment(r, COLUMNS[name], message, {"author": "reportgen", "x_scale": 2.2, "y_scale": 1.6})
+
+
+_WRAPPED = ("code", "name", "unit", "target", "deadline", "scope", "previous")
+
+
+def _height(row: FormRow, marks: Marks | None) -> float:
+    """The height the row's texts need (neither Excel nor LibreOffice grows a row by itself)."""
+    cells = [(getattr(row, name), WIDTHS[name]) for name in _WRAPPED]
+    if marks is not None:
+        cells += [(str(value), WIDTHS[name]) for name, value in marks.filled.get(row.key, {}).items()]
+    return row_height(cells)
 
 
 def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> None:
@@ -341,7 +400,7 @@ def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> N
     sheet.write_string(r, c["key"], row.key, fmt["key"])
     sheet.write_string(r, c["code"], row.code, fmt["center"])
     sheet.write_string(r, c["name"], row.name, fmt["text"])
-    for name in ("unit", "target", "deadline", "previous"):
+    for name in ("unit", "target", "deadline", "scope", "previous"):
         text = getattr(row, name)
         if text:
             sheet.write_string(r, c[name], text, fmt["center"])
@@ -365,6 +424,18 @@ def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> N
     sheet.write_blank(r, c["note"], None, fmt["in_text"])
 
 
+def _page(sheet, spec: FormSpec, landscape: bool = True) -> None:
+    """A4, fitted to the width, every printed page naming the agency, the period and the page."""
+    if landscape:
+        sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    agency = spec.agency_name.replace("&", "&&")[:100]
+    sheet.set_header(f"&L&9{agency}&R&9{spec.period_label}")
+    sheet.set_footer("&C&9Trang &P/&N")
+
+
 def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Marks | None = None):
     sheet = workbook.add_worksheet(DATA_SHEET, worksheet_class=_FormSheet)
     rules = _Validations()
@@ -375,20 +446,29 @@ def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Marks
     sheet.write_string(0, 1, f"BIỂU BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU — {spec.period_label.upper()}", fmt["title"])
     sheet.write_string(1, 1, f"Đơn vị báo cáo: {spec.agency_name}", fmt["info"])
     sheet.write_string(
-        2, 1, f'Hạn gửi: {spec.due:%d/%m/%Y}. Điền các ô nền vàng; xem hướng dẫn ở trang "HuongDan".', fmt["info_bold"]
+        2,
+        1,
+        f"Số liệu tính đến ngày {spec.cutoff:%d/%m/%Y}. Hạn gửi: {spec.due:%d/%m/%Y}. Điền các ô nền vàng; "
+        'xem hướng dẫn ở trang "HuongDan".',
+        fmt["info_bold"],
     )
     sheet.write_string(3, 1, f"Mã biểu mẫu: {spec.form_id} — không sửa tên trang tính, không xoá cột.", fmt["info"])
-    if marks is not None and marks.flags:
-        sheet.write_string(
+    if marks is not None and marks.listed:
+        others = len(marks.listed) - marks.errors
+        sheet.merge_range(
             4,
             1,
-            f"BIỂU MẪU GỬI LẠI ĐỂ SỬA: {len(marks.flags)} ô tô đỏ cần sửa (di chuột "
-            "vào ô để xem hướng dẫn); sửa xong lưu và gửi lại tệp này.",
+            4,
+            last,
+            f"BIỂU MẪU GỬI TRẢ: {marks.errors} lỗi cần sửa (ô tô đỏ), {others} điểm cần lưu ý. Danh sách đầy đủ, "
+            f'có cách sửa, ở trang "{RETURN_SHEET}" (in được). Sửa xong, lưu và gửi lại chính tệp này.',
             fmt["bad_title"],
         )
+        sheet.set_row(4, 32)
     for name, index in COLUMNS.items():
         sheet.write_string(HEADER_ROW, index, HEADERS[name], fmt["header"])
     sheet.set_row(HEADER_ROW, 32)
+    styles = _Styles(workbook, fmt)
     r = FIRST_DATA_ROW
     plan = None
     for section in spec.sections:
@@ -401,39 +481,81 @@ def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Marks
         for row in section.rows:
             _write_row(sheet, r, row, fmt, rules)
             if marks is not None:
-                _mark_row(sheet, r, row, fmt, marks)
-            sheet.set_row(r, _row_height(row))
+                _mark_row(sheet, r, row, styles, marks)
+            sheet.set_row(r, _height(row, marks))
             r += 1
     rules.write(sheet)
     sheet.freeze_panes(FIRST_DATA_ROW, 3)
     sheet.repeat_rows(HEADER_ROW)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    _page(sheet, spec)
     sheet.print_area(0, 1, r - 1, last)
-    sheet.set_footer("&CTrang &P/&N")
     sheet.protect(password, {"format_columns": True, "format_rows": True})
     return sheet
 
 
-def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Marks | None = None) -> None:
+def _return_sheet(workbook, spec: FormSpec, fmt: dict, marks: Marks):
+    """Every problem, warning and question of a return, where it prints and reads without hovering."""
+    sheet = workbook.add_worksheet(RETURN_SHEET)
+    widths = (8, 10, 46, 12, 70)
+    for index, width in enumerate(widths):
+        sheet.set_column(index, index, width)
+    sheet.merge_range(0, 0, 0, len(widths) - 1, f"CÁC ĐIỂM CẦN SỬA, CẦN LƯU Ý — {spec.agency_name}", fmt["title"])
+    sheet.merge_range(
+        1,
+        0,
+        1,
+        len(widths) - 1,
+        f"{spec.period_label}. {marks.errors} lỗi phải sửa (ô tô đỏ ở trang {DATA_SHEET}); các dòng khác là lưu ý "
+        "hoặc câu hỏi: số liệu vẫn được ghi nhận, hãy kiểm tra và ghi giải thích nếu số liệu đúng.",
+        fmt["guide"],
+    )
+    sheet.set_row(1, 34)
+    for index, title in enumerate(("Ô", "Mã", "Chỉ tiêu / nhiệm vụ", "Mức", "Nội dung và cách sửa")):
+        sheet.write_string(3, index, title, fmt["list_head"])
+    for r, item in enumerate(sorted(marks.listed, key=lambda i: (i.level != "error", _row_of(i.cell))), start=4):
+        style = fmt["list_error"] if item.level == "error" else fmt["list_other"]
+        level = {"error": "Lỗi, phải sửa", "doubt": "Cần xác nhận"}.get(item.level, "Lưu ý")
+        texts = (item.cell, item.code, item.name, level, item.message)
+        for index, text in enumerate(texts):
+            sheet.write_string(r, index, text, style)
+        sheet.set_row(r, row_height(zip(texts, widths, strict=True)))
+    sheet.repeat_rows(3)
+    _page(sheet, spec)
+    sheet.protect()
+    return sheet
+
+
+def _row_of(cell: str) -> int:
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str) -> None:
     sheet = workbook.add_worksheet(GUIDE_SHEET)
     sheet.set_column(0, 0, 4)
-    sheet.set_column(1, 1, 100)
+    sheet.set_column(1, 1, 110)
     lines = [
         (fmt["title"], "HƯỚNG DẪN ĐIỀN BIỂU MẪU"),
         (fmt["guide"], f"Đơn vị: {spec.agency_name}"),
-        (fmt["guide"], f"Kỳ báo cáo: {spec.period_label}. Hạn gửi lại: {spec.due:%d/%m/%Y}."),
+        (
+            fmt["guide"],
+            f"Kỳ báo cáo: {spec.period_label}. Số liệu tính đến ngày {spec.cutoff:%d/%m/%Y}. "
+            f"Hạn gửi lại: {spec.due:%d/%m/%Y}.",
+        ),
         (fmt["guide"], ""),
         (fmt["guide"], '1. Mở trang "BaoCao". Chỉ điền vào các ô nền vàng; các ô khác đã khoá.'),
         (
             fmt["guide"],
-            f'2. Cột "Kết quả thực hiện": số liệu tính đến ngày chốt số liệu {spec.cutoff:%d/%m/%Y}, theo đúng '
-            'đơn vị tính ghi ở cột "Đơn vị tính". Số phần trăm ghi số (85,5), không cần dấu %. Chỉ tiêu đếm '
-            '"mỗi năm", "hằng năm": ghi số lũy kế từ đầu năm đến ngày chốt, không ghi số của riêng một tháng.',
+            f'2. Cột "Số liệu cần điền" cho biết số liệu của mỗi dòng: "Tại ngày {spec.cutoff:%d/%m/%Y}" là số '
+            f'liệu tại ngày chốt; "Lũy kế 01/01–{spec.cutoff:%d/%m/%Y}" (chỉ tiêu đếm "mỗi năm", "hằng năm") là '
+            'tổng từ đầu năm đến ngày chốt, không ghi số của riêng một tháng; "số liệu của riêng đơn vị" là số '
+            'của chính đơn vị mình; "số liệu chung của tỉnh" là số liệu cả tỉnh do đơn vị nắm giữ.',
         ),
-        (fmt["guide"], "3. Dấu phẩy thập phân được chấp nhận (85,5 hoặc 85.5); số lớn có thể viết 1.234."),
+        (
+            fmt["guide"],
+            '3. Cột "Kết quả thực hiện": theo đúng đơn vị tính ở cột "Đơn vị tính". Số phần trăm ghi số (85,5), '
+            "không cần dấu %. Dấu phẩy thập phân được chấp nhận (85,5 hoặc 85.5); số lớn viết 1234 hoặc 1.234.",
+        ),
         (
             fmt["guide"],
             "4. Chỉ tiêu tỷ lệ: điền Tử số (số đạt yêu cầu) và Mẫu số (tổng số); tỷ lệ % được tính tự động.",
@@ -448,31 +570,39 @@ def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Mark
             "6. Nhiệm vụ ban hành văn bản: chọn tình trạng; khi Đã hoàn thành, ghi số văn bản "
             "và ngày ban hành (dạng 31/03/2026).",
         ),
-        (fmt["guide"], "7. Để trống nếu chưa có số liệu; ghi 0 nếu kết quả thực sự bằng 0."),
         (
             fmt["guide"],
-            "8. Không đổi tên, không xoá trang tính và cột; có thể lưu bằng Excel, LibreOffice "
+            "7. Để trống nếu chưa có số liệu; ghi 0 nếu kết quả thực sự bằng 0. Gửi bổ sung chỉ cần điền các ô "
+            "mới: ô để trống giữ nguyên số liệu đã gửi trước trong kỳ.",
+        ),
+        (
+            fmt["guide"],
+            f'8. Muốn rút lại số liệu đã gửi của một dòng, ghi (hoặc chọn) "{CLEAR_CHOICE}" vào ô nhập của dòng đó.',
+        ),
+        (
+            fmt["guide"],
+            "9. Không đổi tên, không xoá trang tính và cột; có thể lưu bằng Excel, LibreOffice "
             "hoặc WPS (.xlsx, .xls, .ods) và gửi lại qua thư điện tử.",
         ),
         (fmt["guide"], ""),
         (fmt["guide"], f"Liên hệ: {spec.contact}" if spec.contact else ""),
     ]
-    if marks is not None and marks.general:
-        lines += [(fmt["guide"], ""), (fmt["bad_title"], "CÁC VẤN ĐỀ CẦN SỬA NGOÀI CÁC Ô TÔ ĐỎ:")]
-        lines += [(fmt["guide"], f"- {text}") for text in marks.general]
     for r, (style, text) in enumerate(lines):
         sheet.write_string(r, 1, text, style)
+    _page(sheet, spec)
     sheet.protect(password)
 
 
 def _lists_sheet(workbook) -> None:
     sheet = workbook.add_worksheet(LISTS_SHEET)
-    for r, text in enumerate(ASSESSMENTS):
+    assessments = (*ASSESSMENTS, CLEAR_CHOICE)
+    statuses = (*TASK_STATUSES, CLEAR_CHOICE)
+    for r, text in enumerate(assessments):
         sheet.write_string(r, 0, text)
-    for r, text in enumerate(TASK_STATUSES):
+    for r, text in enumerate(statuses):
         sheet.write_string(r, 1, text)
-    workbook.define_name("DM_DANHGIA", f"={LISTS_SHEET}!$A$1:$A${len(ASSESSMENTS)}")
-    workbook.define_name("DM_TRANGTHAI", f"={LISTS_SHEET}!$B$1:$B${len(TASK_STATUSES)}")
+    workbook.define_name("DM_DANHGIA", f"={LISTS_SHEET}!$A$1:$A${len(assessments)}")
+    workbook.define_name("DM_TRANGTHAI", f"={LISTS_SHEET}!$B$1:$B${len(statuses)}")
     sheet.hide()
 
 
@@ -509,11 +639,13 @@ def write_form(
         {"title": f"Biểu báo cáo {spec.period_label}", "author": "reportgen", "comments": f"form {spec.form_id}"}
     )
     fmt = _formats(workbook)
-    _guide_sheet(workbook, spec, fmt, password, marks)
+    # A return opens, and prints, with what to fix first.
+    listing = _return_sheet(workbook, spec, fmt, marks) if marks is not None and marks.listed else None
+    _guide_sheet(workbook, spec, fmt, password)
     data = _data_sheet(workbook, spec, fmt, password, marks)
     _lists_sheet(workbook)
     _meta_sheet(workbook, spec, key)
-    data.activate()
+    (listing or data).activate()
     workbook.close()
 
 

@@ -26,12 +26,13 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from . import messages as msg
-from .cellrules import NO_FACTS, RULES, CellFacts, Issue, parse_date
+from .cellrules import NO_FACTS, RULES, CellFacts, Issue, clears, parse_date
 from .duties import Duties, FormRow
 from .errors import FileRejected
 from .layout import (
     COLUMNS,
     DATA_SHEET,
+    HEADER_ALIASES,
     HEADERS,
     IDENTITY_FIELDS,
     INPUTS,
@@ -44,7 +45,7 @@ from .layout import (
     parse_row_key,
     sign,
 )
-from .package import MAX_BYTES, Scan, check, guard_sheet, saved_at, scan_sheet, sniff
+from .package import MAX_BYTES, Scan, check, guard_sheet, saved_at, scan_ods, scan_sheet, sniff
 from .plausible import questions
 from .store import NewValue
 from .text import clean, format_number, parse_number
@@ -82,6 +83,7 @@ class Reading:
     entered: dict[str, dict[str, object]] = field(default_factory=dict)
     asked: int = 0  # how many rows the form asks for
     letters: dict[str, str] = field(default_factory=dict)  # column role -> letter, as found in the file
+    formats: dict[tuple[str, str], str] = field(default_factory=dict)  # (row key, column) -> percent format
     sheet: str = ""
 
     @property
@@ -163,7 +165,9 @@ def read_form(data: bytes, name: str, expect: Expectation, *, fast: bool = True)
             rows, sheet = _data(workbook, guard)
     except CalamineError as exc:  # XML that does not parse: an undefined entity, a broken tag, a short part
         raise FileRejected("corrupt", why=_why(exc)) from exc
-    scan = scan_sheet(archive, sheet, _INPUT_LETTERS) if fmt == "xlsx" and archive is not None else Scan()
+    scan = Scan()
+    if archive is not None:
+        scan = (scan_sheet if fmt == "xlsx" else scan_ods)(archive, sheet, _INPUT_LETTERS)
     reading = Reading(
         fmt=fmt,
         identity=identity,
@@ -269,7 +273,7 @@ _INPUT_LETTERS = "".join(sorted({letter(COLUMNS[c]) for kind in INPUTS.values() 
 # ---------------------------------------------------------------------------------------
 # The rows
 # ---------------------------------------------------------------------------------------
-_TITLES = {text: name for name, text in HEADERS.items()}
+_TITLES = {text: name for name, text in HEADERS.items()} | HEADER_ALIASES
 
 
 def _columns(rows: list[list]) -> dict[str, int]:
@@ -404,6 +408,11 @@ class _RowReader:
             typed[name] = value
         if fast and not entered and not self._hidden(row, number):
             return  # an empty row: nothing reported (an error or a formula without result also reads as "")
+        if entered and clears(typed):
+            self._report([Issue("value", msg.NOTE_CLEARED, "note")], row, number)
+            self.reading.entered[row.key] = entered
+            self.reading.values.append(_new_value(row, self.value_letter + str(number), True, cleared=True))
+            return
         issues: list[Issue] = []
         fields = RULES[row.input].read(row, typed, self._facts(number), issues, self.received)
         note = typed["note"]
@@ -416,10 +425,13 @@ class _RowReader:
             ok = True
         if entered:
             self.reading.entered[row.key] = entered
+            if self.scan.formats:
+                self._formats(row, number, entered)
         if ok and not note and list(fields.values()).count(None) == len(fields):
             return  # nothing usable reported
         fields["note"] = note or None
-        self.reading.values.append(_new_value(row, self.value_letter + str(number), ok, **fields))
+        doubts = " ".join(issue.message for issue in issues if issue.level == "doubt") if issues else None
+        self.reading.values.append(_new_value(row, self.value_letter + str(number), ok, doubt=doubts or None, **fields))
 
     def _report(self, issues: list[Issue], row: FormRow, number: int) -> None:
         for issue in issues:
@@ -434,6 +446,13 @@ class _RowReader:
                     column=issue.column,
                 )
             )
+
+    def _formats(self, row: FormRow, number: int, entered: dict[str, object]) -> None:
+        """The number formats of what the agency typed, to give it back as it was."""
+        for name in entered:
+            code = self.scan.formats.get(f"{self.letters[name]}{number}")
+            if code:
+                self.reading.formats[(row.key, name)] = code
 
     def _hidden(self, row: FormRow, number: int) -> bool:
         """Whether a cell of the row that reads as empty holds an error or a formula without result."""
@@ -465,12 +484,13 @@ class _RowReader:
                 continue
             found = clean(raw)
             if found != expected and not (isinstance(raw, float) and _same_number(raw, expected)):
-                self.reading.problems.append(
+                self.reading.problems.append(  # restored from the form: a warning, never an error
                     Problem(
                         self.sheet,
                         f"{self.letters[name]}{number}",
                         row.code,
                         msg.CELL_LOCKED_CHANGED.format(found=found, expected=expected),
+                        "note",
                         key=row.key,
                         column=name,
                     )
@@ -506,7 +526,7 @@ def question(reading: Reading, rows: dict[str, FormRow], previous: dict[str, flo
             reading.problems.append(
                 Problem(reading.sheet, cell, row.code, text + msg.DOUBT_CHECK, "doubt", key=row.key, column=column)
             )
-        reading.values[index] = value._replace(doubt=" ".join(text for _, text in asked))
+        reading.values[index] = value._replace(doubt=" ".join([*filter(None, [value.doubt]), *(t for _, t in asked)]))
 
 
 def _same_number(found: float, expected: str) -> bool:

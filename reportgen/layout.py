@@ -54,6 +54,7 @@ __all__ = [
 # --- sheets ----------------------------------------------------------------------------
 DATA_SHEET = "BaoCao"
 GUIDE_SHEET = "HuongDan"
+RETURN_SHEET = "CanSua"  # the printable list of a return file
 LISTS_SHEET = "_lists"
 META_SHEET = "_meta"
 META_MARKER = "reportgen-form"
@@ -79,22 +80,24 @@ COLUMNS = {
     "unit": 3,
     "target": 4,
     "deadline": 5,
-    "previous": 6,
-    "value": 7,
-    "numerator": 8,
-    "denominator": 9,
-    "assessment": 10,
-    "doc_number": 11,
-    "doc_date": 12,
-    "note": 13,
+    "scope": 6,
+    "previous": 7,
+    "value": 8,
+    "numerator": 9,
+    "denominator": 10,
+    "assessment": 11,
+    "doc_number": 12,
+    "doc_date": 13,
+    "note": 14,
 }
 HEADERS = {
     "key": "Khoá (không sửa)",
     "code": "Mã",
     "name": "Chỉ tiêu / nhiệm vụ",
     "unit": "Đơn vị tính",
-    "target": "Chỉ tiêu kỳ này",
-    "deadline": "Thời hạn",
+    "target": "Mục tiêu",
+    "deadline": "Thời hạn của mục tiêu",
+    "scope": "Số liệu cần điền",
     "previous": "Kỳ trước",
     "value": "Kết quả thực hiện",
     "numerator": "Tử số",
@@ -104,13 +107,16 @@ HEADERS = {
     "doc_date": "Ngày ban hành",
     "note": "Minh chứng / ghi chú",
 }
+# Headers of earlier forms, still recognised when such a form comes back.
+HEADER_ALIASES = {"Chỉ tiêu kỳ này": "target", "Thời hạn": "deadline"}
 WIDTHS = {
     "key": 18,
     "code": 8,
-    "name": 52,
-    "unit": 11,
+    "name": 50,
+    "unit": 12,
     "target": 16,
-    "deadline": 13,
+    "deadline": 12,
+    "scope": 20,
     "previous": 11,
     "value": 13,
     "numerator": 11,
@@ -118,7 +124,7 @@ WIDTHS = {
     "assessment": 16,
     "doc_number": 14,
     "doc_date": 13,
-    "note": 36,
+    "note": 34,
 }
 HEADER_ROW = 6
 FIRST_DATA_ROW = 7  # 0-based index of the first row that can hold data
@@ -142,6 +148,7 @@ INPUTS = {
 }
 
 ASSESSMENTS = ("Đạt", "Chưa đạt", "Đang thực hiện")
+CLEAR_CHOICE = "Không có số liệu"  # in any input cell: withdraw what the row reported before
 TASK_STATUSES = ("Đã hoàn thành", "Đang thực hiện", "Chưa thực hiện")
 
 

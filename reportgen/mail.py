@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -109,8 +110,16 @@ def build(
         data = Path(path).read_bytes()
         maintype, subtype = _mime(shown)
         email.add_attachment(data, maintype=maintype, subtype=subtype, filename=ascii_name(shown))
+    # Bodies were encoded above with 76-character lines; the headers are folded when the message
+    # is written, under this policy: never, for any subject we write.
+    email.policy = _POLICY
     return email
 
+
+# Python folds long headers at 78 characters and, folding encoded words, drops the space between
+# them (CPython issue 92081: "các chỉ tiêu" arrives as "cácchỉ tiêu"). Lines may be 998 long
+# (RFC 5322): an unfolded subject arrives exactly as written.
+_POLICY = email_policy.default.clone(max_line_length=998)
 
 _TYPES = {
     "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

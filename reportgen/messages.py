@@ -315,6 +315,10 @@ REJECTIONS = {
     "Hãy điền biểu mẫu mới nhất đã được gửi.",
     "no-data-sheet": 'Không tìm thấy trang tính "BaoCao" chứa số liệu. Không đổi tên hoặc xoá trang tính của biểu mẫu.',
     "unreadable": "Không đọc được tệp ({why}). Hãy lưu lại dạng .xlsx rồi gửi lại.",
+    "blank-form": (
+        "Biểu mẫu chưa có số liệu nào ({asked} dòng, không ô nào được điền) nên chưa được tính là đã nộp. "
+        "Hãy điền các ô nền vàng rồi gửi lại."
+    ),
     "sheet-too-large": (
         "Một trang tính của tệp có dữ liệu tới dòng {rows}, cột {columns} (biểu mẫu chỉ cần vài trăm dòng, "
         "tối đa {max_rows} dòng, {max_columns} cột). Xoá các dòng, cột thừa ở cuối trang tính (chọn, bấm "
@@ -371,14 +375,16 @@ CELL_ASSESSMENT = '"{raw}" không phải lựa chọn hợp lệ. Chọn một t
 CELL_EVIDENCE = (
     'Tự đánh giá "{value}" cần minh chứng: ghi số, ngày văn bản hoặc đường dẫn ở cột "Minh chứng / ghi chú".'
 )
-CELL_TASK_DOC = 'Nhiệm vụ ghi "Đã hoàn thành" cần số văn bản và ngày ban hành (dạng 31/03/2026).'
+CELL_TASK_NUMBER = 'Nhiệm vụ ghi "Đã hoàn thành" cần số văn bản (ví dụ 45/QĐ-UBND) ở ô này.'
+CELL_TASK_DATE = 'Nhiệm vụ ghi "Đã hoàn thành" cần ngày ban hành văn bản (dạng 31/03/2026) ở ô này.'
 CELL_DATE_BEFORE = (
     "Ngày ban hành {day} trước ngày bắt đầu của kế hoạch ({since}). Kiểm tra lại năm (nhập dạng 31/03/2026)."
 )
 CELL_DATE_AFTER = "Ngày ban hành {day} sau ngày gửi báo cáo ({received}). Kiểm tra lại ngày, tháng, năm."
 CELL_DATE = '"{raw}" không phải ngày hợp lệ. Nhập ngày dạng 31/03/2026.'
 CELL_LOCKED_CHANGED = (
-    'Nội dung ô đã bị sửa ("{found}", bản gốc: "{expected}"). Thay đổi không được ghi nhận; không sửa các ô đã khoá.'
+    'Nội dung ô đã bị sửa thành "{found}" (bản gốc: "{expected}"): nội dung đã được khôi phục theo biểu mẫu, '
+    "số liệu của dòng vẫn được ghi nhận. Không sửa các ô đã khoá."
 )
 ROW_UNKNOWN = 'Dòng có mã "{key}" không thuộc biểu mẫu này; giá trị của dòng không được ghi nhận.'
 ROW_DUPLICATE = (
@@ -396,9 +402,32 @@ DOUBT_JUMP = "Giá trị {value} {change} {points} điểm so với kỳ trướ
 DOUBT_LOWER_RISE = (
     "Giá trị {value} tăng mạnh so với kỳ trước ({previous}) trong khi chỉ tiêu càng thấp càng tốt: kiểm tra lại."
 )
-NOTE_AMBIGUOUS = '"{raw}" được hiểu là {value}. Nếu ý là số nghìn, viết {alt}.'
+DOUBT_AMBIGUOUS = (
+    '"{raw}" có thể là {value} hoặc {alt}: tạm ghi nhận {value}. Hãy xác nhận: nếu ý là số nghìn, gửi lại '
+    "với số viết {alt} (không dấu phân cách); nếu là số thập phân, viết dấu phẩy có đủ chữ số thập phân ({raw}0)."
+)
 NOTE_PERCENT_FORMAT = "Ô định dạng phần trăm: {raw} được hiểu là {value}%."
-NOTE_SMALL_PERCENT = "Giá trị {value} rất nhỏ cho một tỷ lệ %; nếu ý là {alt}%, hãy nhập {alt}."
+DOUBT_SMALL_PERCENT = (
+    "Giá trị {value} rất nhỏ cho một tỷ lệ % (đơn vị tính là %, không phải số lần); nếu ý là {alt}%, hãy nhập {alt}."
+)
+DOUBT_INDEX_SCALE = (
+    "Chỉ số này đo từ 0 đến 1 (mục tiêu {target}) nhưng giá trị là {value}: nếu ý là {alt}, hãy nhập {alt}."
+)
+NOTE_DOCUMENT_SPLIT = "Ô số văn bản ghi cả ngày: đã tách thành số {number} và ngày {date}."
+NOTE_CLEARED = 'Đơn vị chọn "Không có số liệu": số liệu đã gửi trước đó của dòng này được rút lại.'
+
+# --- what a figure covers, on each row of a form --------------------------------------------------
+SCOPE_AT = "Tại ngày {cutoff}"
+SCOPE_YEAR_TO_DATE = "Lũy kế 01/01/{year}–{cutoff}"
+SCOPE_TASK = "Tình trạng tại ngày {cutoff}"
+SCOPE_WHOSE = {
+    "single": "số liệu chung của tỉnh",
+    "sum": "số liệu của riêng đơn vị",
+    "ratio": "số liệu của riêng đơn vị",
+    "all": "đơn vị tự đánh giá",
+    "min": "số liệu của riêng đơn vị",
+    "max": "vùng phủ của doanh nghiệp",
+}
 
 # --- what the commands print ------------------------------------------------------------------
 OUT_INIT_DONE = "Đã tạo thư mục làm việc: {root}"
@@ -425,6 +454,8 @@ OUT_RECEIPT = "{mark} {file} — {who}: nhận {accepted} giá trị, {problems}
 OUT_RECEIPT_DOUBTS = ", {count} số liệu cần kiểm tra lại (?)"
 OUT_RECEIPT_LATE = " [nộp muộn]"
 OUT_RECEIPT_AGAIN = " [đã nhận trước đó lúc {when}, không thay đổi gì]"
+OUT_RECEIPT_KEPT = "    Giữ nguyên {count} số liệu đã nhận trước trong kỳ (ô để trống không xoá số liệu):"
+OUT_RECEIPT_KEPT_LINE = "      = {code}: {value} (tệp {file})"
 OUT_RECEIPT_RETURN = "    Tệp gửi trả để sửa: {file}"
 OUT_COLLECT_TOTAL = "Tổng cộng {count} tệp: {good} hợp lệ, {bad} có vấn đề hoặc bị từ chối."
 OUT_HISTORY_HEAD = "{name} ({agency}): {count} lần nộp"
@@ -448,6 +479,8 @@ FIELD_NAMES = {
 OUT_STATUS_LATE = "Nộp muộn:"
 OUT_STATUS_MISSING = "Chưa nộp ({count}):"
 OUT_STATUS_PROBLEMS = "Có lỗi cần sửa:"
+OUT_STATUS_PARTIAL = "Đã nộp nhưng còn thiếu:"
+OUT_STATUS_UNFILLED = "{name} (nộp thiếu {count} dòng)"
 OUT_STATUS_REJECTED = "Chỉ có tệp bị từ chối:"
 OUT_STATUS_MAIL_FAILED = "Thư gửi lỗi ({count}):"
 OUT_STATUS_MAIL_UNKNOWN = "Thư chưa rõ đã đến hay chưa ({count}), không tự gửi lại quá một lần:"
@@ -466,6 +499,7 @@ OUT_EXPLAIN_POINT = "  {period}: {value} — {status}"
 OUT_EXPLAIN_HEAD = "{plan} {code}: {name}"
 OUT_EXPLAIN_STATUS = "Đánh giá {period}: {status}"
 OUT_EXPLAIN_AGENCIES = "Số liệu từng đơn vị:"
+OUT_EXPLAIN_SOURCE = "  — tệp {file}, nhận {when}"
 OUT_EXPLAIN_NOT_REPORTED = "  {name}: chưa báo cáo"
 OUT_EXPLAIN_RATIO = "tử số {numerator}, mẫu số {denominator}"
 OUT_EXPLAIN_EVIDENCE = " (minh chứng: {evidence})"

@@ -77,6 +77,7 @@ class Overview:
             "agencies_missing": sum(1 for a in self.agencies if a.missing),
             "agencies_with_problems": sum(1 for a in self.agencies if a.state == "problems"),
             "agencies_rejected": sum(1 for a in self.agencies if a.state == "rejected"),
+            "agencies_partial": sum(1 for a in self.agencies if a.state == "partial"),
         }
 
     def to_json(self) -> dict:
@@ -247,11 +248,13 @@ def build_overview(
     submissions: list[SubmissionFact] = []
     rejected: list[str] = []
     problems: dict[str, int] = {}
+    filled: dict[str, set[str]] = {}
     if store:
         submissions = [SubmissionFact(s.agency, s.received_at) for s in store.submissions(period=str(collection))]
         problems = store.unresolved(str(collection))
         rejected = [f.agency for f in store.files(period=str(collection)) if f.status == "rejected" and f.agency]
-    agencies = agency_states(catalog, duties, submissions, problems, rejected, deadline)
+        filled = store.filled(str(collection))
+    agencies = agency_states(catalog, duties, submissions, problems, rejected, deadline, filled)
     return Overview(period, today, deadline, plans, statuses, agencies, names, values, collection)
 
 

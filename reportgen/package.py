@@ -15,6 +15,7 @@ without a stored result, and percent number formats.
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
@@ -22,6 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
+from xml.etree import ElementTree
 
 from .errors import FileRejected
 from .layout import RATIO_FORMULA_START
@@ -34,6 +36,7 @@ __all__ = [
     "sheet_part",
     "percent_styles",
     "scan_sheet",
+    "scan_ods",
     "guard_sheet",
     "Scan",
     "saved_at",
@@ -412,6 +415,7 @@ class Scan:
     errors: dict[str, str] = field(default_factory=dict)  # cell -> "#DIV/0!"
     percent: set[str] = field(default_factory=set)  # cells with a percent number format
     uncached: set[str] = field(default_factory=set)  # cells with a formula and no stored result
+    formats: dict[str, str] = field(default_factory=dict)  # cell -> its percent number format ("0%")
 
 
 def sheet_part(package: Zip, sheet: str) -> str | None:
@@ -450,26 +454,45 @@ def _unescape(text: str) -> str:
     return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
 
 
-def percent_styles(package: Zip) -> set[int]:
-    """The cell formats (indexes into cellXfs) whose number format shows a percentage."""
+_BUILTIN_PERCENT = {9: "0%", 10: "0.00%"}  # built-in formats: styles.xml names them by number only
+_BUILTIN_USED = re.compile(rb'numFmtId="(?:9|10)"')
+
+
+def percent_styles(package: Zip) -> dict[int, str]:
+    """The cell formats (indexes into cellXfs) whose number format shows a percentage, with that
+    format. Read with an XML parser: a built-in percent format leaves no "%" in styles.xml."""
     if "xl/styles.xml" not in package:
-        return set()
-    styles = package.read("xl/styles.xml").decode("utf-8", "replace")
-    if "%" not in styles:
-        return set()
-    percent_ids = {"9", "10"}
-    for numfmt in re.finditer(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', styles):
-        if "%" in numfmt.group(2):
-            percent_ids.add(numfmt.group(1))
-    section = re.search(r"<cellXfs\b.*?</cellXfs>", styles, re.S)
-    if not section:
-        return set()
-    out = set()
-    for index, xf in enumerate(re.finditer(r"<xf\b[^>]*>", section.group(0))):
-        fmt_id = re.search(r'numFmtId="(\d+)"', xf.group(0))
-        if fmt_id and fmt_id.group(1) in percent_ids:
-            out.add(index)
+        return {}
+    styles = package.read("xl/styles.xml")
+    if b"%" not in styles and not _BUILTIN_USED.search(styles):
+        return {}  # no percent format at all: no need to parse
+    try:
+        root = ElementTree.fromstring(styles)
+    except (ElementTree.ParseError, ValueError, zlib.error):
+        return {}
+    codes = dict(_BUILTIN_PERCENT)
+    for element in root.iter():
+        if _local(element.tag) == "numFmt" and "%" in element.get("formatCode", ""):
+            try:
+                codes[int(element.get("numFmtId", ""))] = element.get("formatCode", "")
+            except ValueError:
+                continue
+    out: dict[int, str] = {}
+    for section in root:
+        if _local(section.tag) != "cellXfs":
+            continue
+        for index, xf in enumerate(x for x in section if _local(x.tag) == "xf"):
+            try:
+                number = int(xf.get("numFmtId", "0"))
+            except ValueError:
+                continue
+            if number in codes:
+                out[index] = codes[number]
     return out
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
 _NO_RESULT = re.compile(rb"<f(?:>| [^>]*>)([^<]{0,%d})[^<]*</f>(?!<v>[^<])" % len(RATIO_FORMULA_START))
@@ -494,10 +517,10 @@ def scan_sheet(package: Zip, sheet: str, letters: str) -> Scan:
     has_formulas = _lost_results(xml)
     if not has_errors and not percent and not has_formulas:
         return scan
-    pattern = re.compile(rb'<c r="([' + letters.encode() + rb'])(\d+)"([^>]*)>(.*?)</c>', re.S)
+    pattern = re.compile(rb'<c r="([' + letters.encode() + rb'])(\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
     for match in pattern.finditer(xml):
         address = (match.group(1) + match.group(2)).decode()
-        attrs, body = match.group(3), match.group(4)
+        attrs, body = match.group(3), match.group(4) or b""
         if has_errors and b't="e"' in attrs:
             value = re.search(rb"<v>([^<]*)</v>", body)
             scan.errors[address] = value.group(1).decode() if value else "#N/A"
@@ -506,4 +529,55 @@ def scan_sheet(package: Zip, sheet: str, letters: str) -> Scan:
         style = re.search(rb'\bs="(\d+)"', attrs)
         if style and int(style.group(1)) in percent:
             scan.percent.add(address)
+            scan.formats[address] = percent[int(style.group(1))]
     return scan
+
+
+def scan_ods(package: Zip, sheet: str, letters: str) -> Scan:
+    """The percentage cells of table ``sheet`` of an .ods (a reader gives 0.7 for a cell shown as 70 %)."""
+    scan = Scan()
+    try:
+        content = package.read("content.xml")
+    except (KeyError, ValueError, zlib.error):
+        return scan
+    if b'value-type="percentage"' not in content:
+        return scan
+    wanted = {ord(c) - 64 for c in letters}
+    try:
+        events = ElementTree.iterparse(io.BytesIO(content), events=("start", "end"))
+        row = column = 0
+        inside = False
+        for event, element in events:
+            tag = _local(element.tag)
+            if tag == "table" and event == "start":
+                inside = _attribute(element, "name") == sheet
+                row = 0
+            elif not inside:
+                if event == "end":
+                    element.clear()
+                continue
+            elif tag == "table-row" and event == "start":
+                column = 0
+            elif tag == "table-row" and event == "end":
+                row += int(_attribute(element, "number-rows-repeated") or 1)
+                element.clear()
+            elif tag in ("table-cell", "covered-table-cell") and event == "start":
+                repeat = int(_attribute(element, "number-columns-repeated") or 1)
+                if _attribute(element, "value-type") == "percentage":
+                    for offset in range(min(repeat, MAX_COLUMNS)):
+                        if column + offset + 1 in wanted:
+                            address = f"{chr(65 + column + offset)}{row + 1}"
+                            scan.percent.add(address)
+                column += repeat
+            elif tag == "table" and event == "end":
+                inside = False
+    except (ElementTree.ParseError, ValueError):
+        return scan
+    return scan
+
+
+def _attribute(element, name: str) -> str | None:
+    for key, value in element.attrib.items():
+        if key.rpartition("}")[2] == name:
+            return value
+    return None

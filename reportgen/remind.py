@@ -52,6 +52,7 @@ class AgencyDue:
     agency: Recipient
     submitted: bool
     problems: int = 0
+    unfilled: int = 0  # rows of the form its submissions have not filled yet
     form: Path | None = None
     form_id: str | None = None
     returned: Path | None = None
@@ -112,8 +113,15 @@ def due_offset(deadline: date, today: date, offsets: list[int], after: bool = Fa
     return min(started) if started else None
 
 
-def _html(paragraphs: list[str], rows: list[list[str]] | None = None, header: list[str] | None = None) -> str:
+def _html(
+    paragraphs: list[str],
+    rows: list[list[str]] | None = None,
+    header: list[str] | None = None,
+    closing: list[str] | None = None,
+) -> str:
+    """One HTML document: the paragraphs, the table if any, then the closing lines."""
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
+    end = "".join(f"<p>{html.escape(p)}</p>" for p in closing or [] if p)
     table = ""
     if rows:
         head = "".join(f"<th style='border:1px solid #999;padding:4px'>{html.escape(h)}</th>" for h in header or [])
@@ -124,7 +132,7 @@ def _html(paragraphs: list[str], rows: list[list[str]] | None = None, header: li
             for row in rows
         )
         table = f"<table style='border-collapse:collapse'><tr>{head}</tr>{lines}</table>"
-    return f"<html><body style=\"font-family:'Times New Roman',serif;font-size:14px\">{body}{table}</body></html>"
+    return f"<html><body style=\"font-family:'Times New Roman',serif;font-size:14px\">{body}{table}{end}</body></html>"
 
 
 def message_to(
@@ -153,7 +161,7 @@ def message_to(
         cc=tuple(c.email for c in cc if c.email and c.email != to.email),
         subject=subject,
         text=text,
-        html=_html([greeting, *paragraphs], rows, header) + _html([c for c in closing if c]),
+        html=_html([greeting, *paragraphs], rows, header, closing),
         attachments=tuple(attachments),
     )
 
@@ -204,19 +212,25 @@ def plan_submission_reminders(
     after = due_offset(deadline, today, days_after, after=True)
     out = []
     for due in agencies:
-        if due.submitted and not due.problems:
+        if due.submitted and not due.problems and not due.unfilled:
             continue
         attachments = []
         if due.returned is not None:
             attachments.append((due.returned, return_file(period, due.agency.code)))
-        elif due.form is not None and not due.submitted:
+        elif due.form is not None and (not due.submitted or due.unfilled):
             attachments.append((due.form, form_file(period, due.agency.code)))
-        state = (
-            f"Báo cáo đơn vị đã gửi còn {due.problems} lỗi cần sửa: các ô cần sửa được tô đỏ trong tệp "
-            "đính kèm, có ghi chú hướng dẫn từng ô."
-            if due.submitted
-            else "Đến nay đơn vị chưa gửi báo cáo."
-        )
+        if due.submitted and due.problems:
+            state = (
+                f"Báo cáo đơn vị đã gửi còn {due.problems} lỗi cần sửa: các ô cần sửa được tô đỏ trong tệp "
+                'đính kèm, danh sách và cách sửa ở trang "CanSua".'
+            )
+        elif due.submitted:
+            state = (
+                f"Báo cáo đơn vị đã gửi còn {due.unfilled} dòng chưa có số liệu. Đề nghị đơn vị gửi bổ sung: chỉ "
+                "cần điền các ô còn trống, các số liệu đã gửi được giữ nguyên."
+            )
+        else:
+            state = "Đến nay đơn vị chưa gửi báo cáo."
         if before is not None:
             subject = f"[Nhắc báo cáo] {ctx.period_label} — hạn {deadline:%d/%m/%Y} — {due.agency.name}"
             paragraphs = [

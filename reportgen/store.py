@@ -613,6 +613,50 @@ class Store:
             out.setdefault(key, []).append((agency, doubt))
         return out
 
+    def month_figures(self, agency: str, month: int) -> dict[str, tuple[str, str]]:
+        """The agency's current figures that came from its submissions of ``month``: form row key ->
+        (the figure as shown, the file it came from). What a resend that leaves a cell blank keeps."""
+        from .layout import ratio_percent
+        from .text import format_number
+
+        rows = self.db.execute(
+            "SELECT r.key, r.value, r.numerator, r.denominator, r.assessment, r.doc_number, f.name AS file"
+            " FROM record r JOIN submissions s"
+            " ON s.id = COALESCE(r.src_numerator, r.src_value, r.src_assessment, r.src_doc_number)"
+            " JOIN files f ON f.id = s.file_id"
+            " WHERE r.agency = ? AND r.start <= ? AND (r.stop IS NULL OR r.stop > ?) AND s.month = ?",
+            (agency, month, month, month),
+        )
+        out = {}
+        for r in rows:
+            if r["numerator"] is not None and r["denominator"] is not None:
+                shown = f"{format_number(r['numerator'])}/{format_number(r['denominator'])}"
+                percent = ratio_percent(r["numerator"], r["denominator"])
+                shown += f" ({format_number(round(percent, 2))}%)" if percent is not None else ""
+            elif r["value"] is not None:
+                shown = format_number(r["value"])
+            else:
+                shown = " ".join(x for x in (r["assessment"], r["doc_number"]) if x)
+            if shown:
+                out[r["key"]] = (shown, r["file"])
+        return out
+
+    def figure_files(self, keys: Iterable[str], month: int) -> dict[tuple[str, str], tuple[str, str]]:
+        """For the record as of ``month`` of form rows ``keys``: (agency, key) -> (the file its figure
+        came in, when that file was received)."""
+        names = {f"k{i}": key for i, key in enumerate(keys)}
+        if not names:
+            return {}
+        marks = ", ".join(f":{name}" for name in names)
+        rows = self.db.execute(
+            f"SELECT r.agency, r.key, f.name, s.received_at FROM {_AS_OF} AS r"  # noqa: S608
+            " JOIN submissions s ON s.id = COALESCE(r.src_value, r.src_numerator, r.src_assessment,"
+            " r.src_doc_number, r.src_note) JOIN files f ON f.id = s.file_id"
+            f" WHERE r.key IN ({marks})",
+            {"month": month, **names},
+        )
+        return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
     def figures_before(self, agency: str, month: int) -> dict[str, float]:
         """An agency's figures as of the month before ``month``: what a new figure is compared with."""
         rows = self.db.execute(
@@ -760,6 +804,19 @@ class Store:
             (period,),
         )
         return {agency: count for agency, count in rows}
+
+    def filled(self, period: str) -> dict[str, set[str]]:
+        """Per agency, the form rows its submissions of ``period`` filled (accepted or cleared)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        out: dict[str, set[str]] = {}
+        for agency, key in cursor.execute(
+            "SELECT DISTINCT s.agency, v.key FROM vals v JOIN submissions s ON s.id = v.submission_id"
+            " WHERE s.period = ? AND v.ok = 1",
+            (period,),
+        ):
+            out.setdefault(agency, set()).add(key)
+        return out
 
     def files(self, period: str | None = None, agency: str | None = None) -> list[FileRecord]:
         sql, args = _where("SELECT * FROM files", period=period, agency=agency)

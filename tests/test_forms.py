@@ -142,9 +142,10 @@ def test_tasks_have_status_document_number_and_date(workspace, tmp_path):
         assert not task[COLUMNS[name]].protection.locked
     validations = {dv.formula1: str(dv.sqref) for dv in sheet.data_validations.dataValidation}
     row = task[0].row
-    assert f"K{row}" in _cells(validations["DM_TRANGTHAI"])
+    status, when = (task[COLUMNS[name]].column_letter for name in ("assessment", "doc_date"))
+    assert f"{status}{row}" in _cells(validations["DM_TRANGTHAI"])
     date_rules = [dv for dv in sheet.data_validations.dataValidation if dv.type == "date"]
-    assert f"M{row}" in _cells(str(date_rules[0].sqref))
+    assert f"{when}{row}" in _cells(str(date_rules[0].sqref))
 
 
 def _cells(sqref: str) -> set[str]:
@@ -173,7 +174,7 @@ def test_validations_lists_and_messages(workspace, form_path):
     percent = [dv for dv in rules if dv.type == "decimal" and dv.formula2 == "100"]
     assert percent and "0 đến 100" in percent[0].prompt
     assert workbook["_lists"].sheet_state == "hidden"
-    assert [c.value for c in workbook["_lists"]["A"]] == ["Đạt", "Chưa đạt", "Đang thực hiện"]
+    assert [c.value for c in workbook["_lists"]["A"]] == ["Đạt", "Chưa đạt", "Đang thực hiện", "Không có số liệu"]
     # every unlocked value cell carries a numeric rule
     covered = set().union(*(_cells(str(dv.sqref)) for dv in rules))
     for row in _data_rows(sheet).values():

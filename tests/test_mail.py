@@ -84,14 +84,12 @@ def _expected_agencies(workspace):
 
 @pytest.fixture
 def month(workspace, tmp_path):
-    """Forms for November, one clean submission (p-hoa-lu), one with problems (p-tam-diep)."""
+    """Forms for November, one complete submission (p-hoa-lu), one with problems (p-tam-diep)."""
     in_cycle(workspace, PERIOD, datetime(2026, 11, 1, 8, 5, tzinfo=VN), "make_forms", workers=1)
     folder = workspace.period_dir("2026-11") / "forms"
-    good = fill(
-        folder / "2026-11_p-hoa-lu.xlsx",
-        {"ninh-binh-2025-2045|IV.10": {"value": 12}},
-        target=tmp_path / "in" / "2026-11_p-hoa-lu.xlsx",
-    )
+    rows = in_cycle(workspace, PERIOD, BEFORE, "duties").rows("p-hoa-lu")
+    every = {r.key: {"value": 12} if r.input == "value" else {"numerator": 9, "denominator": 10} for r in rows}
+    good = fill(folder / "2026-11_p-hoa-lu.xlsx", every, target=tmp_path / "in" / "2026-11_p-hoa-lu.xlsx")
     bad = fill(
         folder / "2026-11_p-tam-diep.xlsx",
         {"ninh-binh-2026|I.4.2": {"numerator": 140, "denominator": 100}},

@@ -14,6 +14,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from reportgen.cli import cli
+from reportgen.layout import COLUMNS
 from reportgen.overview import build_overview
 from reportgen.periods import Period
 from reportgen.report import make_report
@@ -69,8 +70,8 @@ def _typed_as_text(key, text):
     def edit(workbook):
         for row in workbook["BaoCao"].iter_rows():
             if row[0].value == key:
-                row[13].value = text
-                row[13].data_type = "s"
+                row[COLUMNS["note"]].value = text
+                row[COLUMNS["note"]].data_type = "s"
 
     return edit
 
