@@ -107,13 +107,28 @@ class Plan:
     def reference(self) -> str:
         """How a report cites the plan: "Kế hoạch số 13/KH-UBND ngày 25/7/2025 của UBND tỉnh Ninh Bình"
         when its number is known, else its name."""
-        if not self.number:
-            return self.name
+        if not self.number:  # the seed leaves the number blank: never print "số /KH-UBND ngày / /2025"
+            return self.untitled
         when = ""
         if self.signed_on:
             day = date.fromisoformat(self.signed_on)
             when = f" ngày {day.day:02d}/{day.month:02d}/{day.year}"
         return f"{self.document or 'Kế hoạch'} số {self.number}{when}" + (f" của {self.issuer}" if self.issuer else "")
+
+    @property
+    def untitled(self) -> str:
+        """How to name a plan whose number is not known: its kind, its years and its issuer.
+
+        >>> Plan("x", document="Kế hoạch", issuer="UBND tỉnh Ninh Bình", years=[2025, 2045]).untitled
+        'Kế hoạch giai đoạn 2025-2045 của UBND tỉnh Ninh Bình'
+        """
+        if self.years:
+            span = f"giai đoạn {self.years[0]}-{self.years[-1]}" if len(self.years) > 1 else f"năm {self.years[0]}"
+        else:
+            start = self.start
+            span = f"năm {start.year}" if start else ""
+        words = [self.document or "Kế hoạch", span, f"của {self.issuer}" if self.issuer else ""]
+        return " ".join(w for w in words if w)
 
     @property
     def start(self) -> date | None:

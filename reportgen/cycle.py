@@ -26,7 +26,7 @@ from .dispatch import Delivery, deliver, plan_remind, plan_send_forms
 from .duties import Duties
 from .errors import ReportgenError, UsageError
 from .forms import FormMaker, Written, write_forms
-from .layout import FORMS_DIR
+from .layout import FORMS_DIR, SUMMARY_TEMPLATE
 from .overview import Overview, build_overview
 from .periods import Period
 from .remind import Context, Planned, Recipient, message_to
@@ -126,7 +126,11 @@ class Cycle:
             )
         duties = self.duties(plan_ids)
         maker = FormMaker.at(
-            duties, self.now, self.period.submission_deadline(self.submission_day), self.workspace.contact
+            duties,
+            self.now,
+            self.period.submission_deadline(self.submission_day),
+            self.workspace.contact,
+            self.behind(plan_ids),
         )
         codes = sorted(a for a in (agencies or duties.agencies()) if duties.owes(a))
         store = self.existing_store
@@ -146,6 +150,23 @@ class Cycle:
         )
         self.store.record_forms(written)
         return FormsResult(written, folder)
+
+    def behind(self, plan_ids=()) -> frozenset[str]:
+        """The form rows whose indicator was behind or not met at the last period: their forms ask
+        for the cause and the remedy."""
+        if self.existing_store is None:
+            return frozenset()
+        from .evaluate import BAD
+        from .layout import row_key
+
+        with Cycle(self.workspace, self.period.previous(), self.now) as last:
+            view = last.overview(plan_ids)
+        return frozenset(
+            row_key(s.plan, s.code, part)
+            for s in view.statuses
+            if s.status in BAD
+            for part in ([p.part for p in s.parts] or [None])
+        )
 
     # -- collect ----------------------------------------------------------------------------
     def collector(self, agency: str | None = None) -> Collector:
@@ -196,9 +217,11 @@ class Cycle:
     ) -> tuple[ReportFiles, ReportgenError | None]:
         """The report files; a PDF failure is returned, not raised: the .docx is still there."""
         from .report import make_report, to_pdf
+        from .xlsxstyle import read_style
 
         view = self.overview(plan_ids, today)
         template = self.workspace.template("docx", "bao-cao.docx", template_dir)
+        style = read_style(self.workspace.template("xlsx", SUMMARY_TEMPLATE, template_dir))
         folder = self.workspace.period_dir(str(self.period))
         files = make_report(
             view,
@@ -210,6 +233,7 @@ class Cycle:
             today or self.now.date(),
             number=number,
             plans=tuple(plan_ids),
+            style=style,
         )
         problem = None
         if pdf:

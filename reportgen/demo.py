@@ -109,15 +109,26 @@ def _typed(row: FormRow, agency: str, step: int, rng: random.Random, habits: boo
     return {"assessment": "Đang thực hiện"}
 
 
+# What clerks write in "Nguyên nhân, giải pháp" when a row is behind (demo data).
+CAUSES = (
+    "Kinh phí năm 2026 bố trí chậm, đến tháng 10 mới giao dự toán; đã đề xuất bổ sung trong quý I/2027.",
+    "Hạ tầng, thiết bị ở cấp xã còn thiếu sau sắp xếp đơn vị hành chính; đang đầu tư theo kế hoạch năm 2026.",
+    "Thiếu cán bộ chuyên trách; đang tập huấn và phân công kiêm nhiệm để hoàn thành trong quý IV.",
+    "Người dân chưa quen sử dụng dịch vụ số; tăng cường hướng dẫn tại bộ phận một cửa và qua tổ công nghệ số.",
+    "Hệ thống phần mềm đang nâng cấp, chưa kết nối với cơ sở dữ liệu quốc gia; dự kiến xong trong tháng 12/2026.",
+)
+
+
 @dataclass(frozen=True)
 class _Agencies:
     """What the demo's agencies know of their duties: their rows, and how many share a summed count."""
 
     duties: Duties
     shares: dict[str, int]
+    behind: frozenset[str] = frozenset()  # rows behind last month: their forms ask for the cause
 
     @classmethod
-    def of(cls, workspace: Workspace, period: Period) -> _Agencies:
+    def of(cls, workspace: Workspace, period: Period, behind: frozenset[str] = frozenset()) -> _Agencies:
         catalog = workspace.catalog
         plans = workspace.select_plans(())
         shares = {
@@ -127,7 +138,7 @@ class _Agencies:
             if item.aggregate == "sum"
             for part in item.parts
         }
-        return cls(Duties(catalog, plans, period), shares)
+        return cls(Duties(catalog, plans, period), shares, behind)
 
 
 def _fill(
@@ -136,13 +147,17 @@ def _fill(
     workbook = openpyxl.load_workbook(form)
     cells_of = {c[0].value: c for c in workbook[DATA_SHEET].iter_rows() if c[0].value and "|" in str(c[0].value)}
     rows = [r for r in known.duties.rows(agency) if r.key in cells_of]
-    first_percent = next((r.key for r in rows if r.input == "value" and r.percent), None)
+    values = [r for r in rows if r.input == "value"]
+    first_percent = next((r.key for r in values if r.percent), values[0].key if values else None)
     for row in rows:
-        if rng.random() < 0.1:
+        wrong = bad and row.key == first_percent
+        if rng.random() < 0.1 and not wrong:
             continue  # left empty: not every figure is known
         typed = _typed(row, agency, step, rng, habits, known.shares.get(row.key, 1))
-        if bad and row.key == first_percent:
-            typed = {"value": 120}  # a percentage above 100: the problem to report back
+        if wrong:  # the problem to report back: a percentage above 100, or a count below zero
+            typed = {"value": 120 if row.percent else -5}
+        if row.key in known.behind and rng.random() < 0.7:
+            typed["cause"] = rng.choice(CAUSES)
         for column, value in typed.items():
             cells_of[row.key][COLUMNS[column]].value = value
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -210,6 +225,7 @@ def _run_month(workspace: Workspace, month: _Month, rng: random.Random, result: 
 
     with cycle(_at(period, 1, 8, 5)) as c:
         made = c.make_forms(workers=1, progress=stage(f"Lập biểu mẫu ngày 01/{label}", 0))
+        behind = c.behind()
         result.mails += len(c.send_forms())
     result.forms = len(made.written)
     agencies = list(made.written)
@@ -217,7 +233,7 @@ def _run_month(workspace: Workspace, month: _Month, rng: random.Random, result: 
     senders = agencies[: max(3, int(len(agencies) * month.share))]
     inbox = workspace.root / "inbox" / str(period)
     advance = stage(f"Các cơ quan điền và gửi lại biểu mẫu tháng {label}", len(senders))
-    known = _Agencies.of(workspace, period)
+    known = _Agencies.of(workspace, period, behind)
     half = len(senders) // 2  # half by the 12th, the rest by the deadline, the last one late
     files: dict[str, list[Path]] = {"early": [], "on_time": [], "late": []}
     for index, written in enumerate(senders):

@@ -46,6 +46,7 @@ class FormRow:
     figure: Figure = Figure()  # what :mod:`reportgen.plausible` needs to question a figure of this row
     since: date | None = None  # the plan's start: no document of it is older
     scope: str = ""  # what the figure covers: as of when, since when, whose
+    behind: bool = False  # behind or not met at the last period: the form asks for the cause
 
     @cached_property
     def plain(self) -> bool:
@@ -205,13 +206,19 @@ class Duties:
             self._accepted[agency] = out
         return self._accepted[agency]
 
-    def sections(self, agency: str, previous: dict[str, str] | None = None) -> tuple[FormSection, ...]:
-        """``agency``'s rows grouped by plan and section, with last period's values filled in."""
+    def sections(
+        self, agency: str, previous: dict[str, str] | None = None, behind: frozenset[str] = frozenset()
+    ) -> tuple[FormSection, ...]:
+        """``agency``'s rows grouped by plan and section, with last period's values filled in and the
+        rows ``behind`` (their cause is asked for) marked."""
         grouped: dict[tuple[str, str], list[FormRow]] = {}
         for index in self.by_agency.get(agency, ()):
             title, rows = self.blocks[index]
-            if previous:
-                rows = tuple(replace(r, previous=previous.get(r.key, "")) for r in rows)
+            if previous or behind:
+                rows = tuple(
+                    replace(r, previous=previous.get(r.key, "") if previous else "", behind=r.key in behind)
+                    for r in rows
+                )
             grouped.setdefault(title, []).extend(rows)
         return tuple(FormSection(p, t, tuple(r)) for (p, t), r in grouped.items())
 

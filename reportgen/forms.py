@@ -137,10 +137,13 @@ class FormMaker:
     generated_at: str
     due: date
     contact: str = ""
+    behind: frozenset[str] = frozenset()  # rows behind or not met at the last period
 
     @classmethod
-    def at(cls, duties: Duties, now: datetime, due: date, contact: str = "") -> FormMaker:
-        return cls(duties, now.isoformat(timespec="seconds"), due, contact)
+    def at(
+        cls, duties: Duties, now: datetime, due: date, contact: str = "", behind: frozenset[str] = frozenset()
+    ) -> FormMaker:
+        return cls(duties, now.isoformat(timespec="seconds"), due, contact, behind)
 
     def spec(
         self,
@@ -160,7 +163,7 @@ class FormMaker:
             generated_at=generated_at or self.generated_at,
             due=self.due,
             contact=self.contact,
-            sections=self.duties.sections(agency, previous),
+            sections=self.duties.sections(agency, previous, self.behind),
         )
 
 
@@ -188,6 +191,7 @@ def _formats(workbook) -> dict:
         "in_number": add({**unlocked, "num_format": "#,##0.##"}),
         "in_text": add({**unlocked, "text_wrap": True}),
         "in_date": add({**unlocked, "num_format": "dd/mm/yyyy", "align": "center"}),
+        "in_cause": add({**unlocked, "text_wrap": True, "bg_color": "#FCE4D6"}),
         "key": None,  # the key column is hidden
         "guide": add({"text_wrap": True, "valign": "top"}),
         "bad": add({**unlocked, "bg_color": "#FFC7CE", "font_color": "#9C0006", "text_wrap": True}),
@@ -313,6 +317,14 @@ _DATE_RULE = {
 }
 
 
+_CAUSE_RULE = {
+    "validate": "any",
+    "input_title": "Nguyên nhân, giải pháp",
+    "input_message": "Kỳ trước chỉ tiêu này chậm tiến độ hoặc chưa đạt: ghi ngắn gọn nguyên nhân và giải pháp, "
+    "thời gian dự kiến đạt. Báo cáo của tỉnh trích dẫn nội dung này.",
+}
+
+
 def _rule(row: FormRow, column: str) -> tuple[tuple, Callable[[], dict]] | None:
     if column == "value":
         return ("value", row.percent, row.lower_is_better), lambda: _number_rule(row, "value")
@@ -361,7 +373,7 @@ def _percent_format(value: object) -> str:
 def _mark_row(sheet, r: int, row: FormRow, styles: _Styles, marks: Marks) -> None:
     """Put back what the agency sent, as it sent it, and flag the cells it must fix. Locked texts
     stay the form's (a typed-over label is restored); a ratio's % cell stays its formula."""
-    inputs = {**INPUTS[row.input], "note": "in_text"}
+    inputs = {**INPUTS[row.input], "note": "in_text", "cause": "in_text"}
     for name, value in marks.filled.get(row.key, {}).items():
         style = inputs.get(name)
         if style is None:
@@ -422,6 +434,11 @@ def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> N
         formula = ratio_formula(cell_n, cell_d)
         sheet.write_formula(r, c["value"], formula, fmt["computed"], "")
     sheet.write_blank(r, c["note"], None, fmt["in_text"])
+    if row.behind:  # behind or not met last time: the cause and remedy are asked for, visibly
+        sheet.write_blank(r, c["cause"], None, fmt["in_cause"])
+        rules.add(("cause",), lambda: dict(_CAUSE_RULE), r, c["cause"])
+    else:
+        sheet.write_blank(r, c["cause"], None, fmt["in_text"])
 
 
 def _page(sheet, spec: FormSpec, landscape: bool = True) -> None:
@@ -584,9 +601,18 @@ def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str) -> None:
             "9. Không đổi tên, không xoá trang tính và cột; có thể lưu bằng Excel, LibreOffice "
             "hoặc WPS (.xlsx, .xls, .ods) và gửi lại qua thư điện tử.",
         ),
-        (fmt["guide"], ""),
-        (fmt["guide"], f"Liên hệ: {spec.contact}" if spec.contact else ""),
     ]
+    behind = [row.code for row in spec.rows if row.behind]
+    if behind:
+        lines.append(
+            (
+                fmt["guide"],
+                f"10. Các dòng {', '.join(behind[:12])}{' …' if len(behind) > 12 else ''} chậm tiến độ hoặc chưa đạt ở "
+                f'kỳ trước: ghi vào cột "{HEADERS["cause"]}" (ô nền cam) nguyên nhân, giải pháp và thời gian dự kiến '
+                "đạt. Báo cáo của tỉnh trích dẫn nội dung này, kèm tên đơn vị.",
+            )
+        )
+    lines += [(fmt["guide"], ""), (fmt["guide"], f"Liên hệ: {spec.contact}" if spec.contact else "")]
     for r, (style, text) in enumerate(lines):
         sheet.write_string(r, 1, text, style)
     _page(sheet, spec)

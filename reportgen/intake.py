@@ -40,6 +40,7 @@ from .layout import (
     META_MARKER,
     META_SHEET,
     RATIO,
+    TEXT_COLUMNS,
     VALUE,
     letter,
     parse_row_key,
@@ -377,7 +378,8 @@ class _RowReader:
         self.letters = {name: letter(col) for name, col in columns.items()}
         # For each kind of row, its input cells and the note, by position.
         self.inputs = {
-            kind: tuple((name, columns[name]) for name in (*rule.columns, "note")) for kind, rule in RULES.items()
+            kind: tuple((name, columns[name]) for name in (*rule.columns, *TEXT_COLUMNS))
+            for kind, rule in RULES.items()
         }
         self.locked = tuple((name, columns[name]) for name in LOCKED_TEXT_COLUMNS)
         self.width = max(columns.values()) + 1  # every row is padded to this: no bound checks per cell
@@ -418,6 +420,9 @@ class _RowReader:
         note = typed["note"]
         if note.__class__ is not str:
             note = clean(note)  # a number or a date typed as evidence
+        cause = typed["cause"]
+        if cause.__class__ is not str:
+            cause = clean(cause)
         if issues:
             self._report(issues, row, number)
             ok = all(issue.level != "error" for issue in issues)
@@ -427,9 +432,10 @@ class _RowReader:
             self.reading.entered[row.key] = entered
             if self.scan.formats:
                 self._formats(row, number, entered)
-        if ok and not note and list(fields.values()).count(None) == len(fields):
+        if ok and not note and not cause and list(fields.values()).count(None) == len(fields):
             return  # nothing usable reported
         fields["note"] = note or None
+        fields["cause"] = cause or None
         doubts = " ".join(issue.message for issue in issues if issue.level == "doubt") if issues else None
         self.reading.values.append(_new_value(row, self.value_letter + str(number), ok, doubt=doubts or None, **fields))
 

@@ -45,6 +45,7 @@ __all__ = [
     "return_file",
     "report_stem",
     "summary_file",
+    "SUMMARY_TEMPLATE",
     "chart_file",
     "FORMS_DIR",
     "RETURNS_DIR",
@@ -89,6 +90,7 @@ COLUMNS = {
     "doc_number": 12,
     "doc_date": 13,
     "note": 14,
+    "cause": 15,
 }
 HEADERS = {
     "key": "Khoá (không sửa)",
@@ -106,6 +108,7 @@ HEADERS = {
     "doc_number": "Số văn bản",
     "doc_date": "Ngày ban hành",
     "note": "Minh chứng / ghi chú",
+    "cause": "Nguyên nhân, giải pháp (khi chậm, chưa đạt)",
 }
 # Headers of earlier forms, still recognised when such a form comes back.
 HEADER_ALIASES = {"Chỉ tiêu kỳ này": "target", "Thời hạn": "deadline"}
@@ -124,10 +127,14 @@ WIDTHS = {
     "assessment": 16,
     "doc_number": 14,
     "doc_date": 13,
-    "note": 34,
+    "note": 30,
+    "cause": 30,
 }
 HEADER_ROW = 6
 FIRST_DATA_ROW = 7  # 0-based index of the first row that can hold data
+
+# Free-text cells every row has: the evidence, and the cause and remedy when it is behind.
+TEXT_COLUMNS = ("note", "cause")
 
 # The texts of a row the agency must not change (locked cells, checked on return).
 LOCKED_TEXT_COLUMNS = ("name", "unit", "target")
@@ -250,6 +257,9 @@ def report_stem(period: str, plans: tuple[str, ...] = ()) -> str:
     ('bao-cao_2026-11', 'bao-cao_2026-11_ninh-binh-2026')
     """
     return f"bao-cao_{period}" + "".join(f"_{p}" for p in plans)
+
+
+SUMMARY_TEMPLATE = "bieu-tong-hop.xlsx"  # templates/xlsx/: the summary's look
 
 
 def summary_file(period: str, plans: tuple[str, ...] = ()) -> str:

@@ -206,6 +206,8 @@ MAIL = {
 
 REPORT = {
     "template-unreadable": "Không tạo được báo cáo: mẫu báo cáo {template} không mở được ({error}).",
+    "template-no-sheet": 'Không tạo được báo cáo: mẫu {template} thiếu trang tính "{sheet}" (dòng 3: tiêu đề cột, '
+    "dòng 4: dòng mục, dòng 5: dòng số liệu). Khôi phục mẫu gốc bằng cách xoá tệp này.",
     "template-tags": "Không tạo được báo cáo: mẫu báo cáo {template} có thẻ không hợp lệ: {error}",
     "convert-failed": "LibreOffice không chuyển được {file} sang {fmt}: {output}",
 }

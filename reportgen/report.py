@@ -15,18 +15,12 @@ from pathlib import Path
 
 import xlsxwriter
 
-from . import charts
+from . import charts, narrative
 from .catalog import Catalog, Item
 from .errors import ReportError, ToolMissing
 from .evaluate import (
     BAD,
     CHUA_CO_SO_LIEU,
-    DA_DAT,
-    DA_HOAN_THANH,
-    DAT,
-    QUA_HAN,
-    STATUSES,
-    VUOT,
     AgencyValue,
     History,
     Status,
@@ -36,7 +30,9 @@ from .layout import CHARTS_DIR, chart_file, report_stem, row_key, summary_file
 from .office import convert
 from .overview import Overview
 from .periods import Period
-from .text import format_number, format_percent, vn_date_line
+from .text import format_number, vn_date_line
+from .xlsxstyle import DEFAULT as DEFAULT_STYLE
+from .xlsxstyle import FIELDS, SummaryStyle
 
 __all__ = ["ReportFiles", "build_context", "render_docx", "write_summary", "to_pdf", "make_report"]
 
@@ -64,6 +60,68 @@ def _period_text(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def document_number(number: str) -> str:
+    """ND30 writes a document number below 10 with two digits: "5" → "05".
+
+    >>> document_number("5"), document_number("12"), document_number("")
+    ('05', '12', '')
+    """
+    number = number.strip()
+    return number.zfill(2) if number.isdigit() else number
+
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI")
+
+
+def _parts(found: narrative.Findings, questioned: list[str]) -> list[dict]:
+    """The body as parts (I., II., …) of numbered blocks, each a list of paragraphs; a block
+    with nothing to say is left out and the numbering closes up."""
+
+    def block(title: str, *groups: list[str]) -> dict | None:
+        lines = [line for group in groups for line in group if line]
+        return {"title": title, "lines": lines} if lines else None
+
+    def bullets(lines: list[str]) -> list[str]:
+        return [f"- {line}" for line in lines]
+
+    achieved = bullets(found.achieved) + [found.achieved_more]
+    if not found.achieved:
+        achieved = ["Trong kỳ chưa có chỉ tiêu nào được đánh giá đạt hoặc vượt mục tiêu."]
+    behind = bullets(found.behind) + [found.behind_more]
+    if not found.behind:
+        behind = ["Trong số các chỉ tiêu đã có số liệu, không có chỉ tiêu nào chậm tiến độ hoặc chưa đạt."]
+    raw = [
+        (
+            "KẾT QUẢ ĐẠT ĐƯỢC",
+            [
+                block("Khái quát chung", [found.overview]),
+                block("Các kết quả nổi bật", achieved),
+                block("Các nhiệm vụ đã hoàn thành", bullets(found.tasks_done) + [found.tasks_more]),
+            ],
+        ),
+        (
+            "TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN",
+            [
+                block("Các chỉ tiêu chậm tiến độ, chưa đạt", behind),
+                block("Các nhiệm vụ quá hạn", bullets(found.overdue)),
+                block("Số liệu cần xác minh trước khi đánh giá", bullets(questioned)),
+                block("Tình hình báo cáo của các cơ quan, đơn vị", found.reporting),
+            ],
+        ),
+        ("ĐỀ XUẤT, KIẾN NGHỊ", [block("", bullets(found.proposals))]),
+    ]
+    parts: list[dict] = []
+    for title, blocks in raw:
+        kept = [b for b in blocks if b]
+        if not kept:
+            continue
+        numbered = len(kept) > 1
+        for index, b in enumerate(kept, start=1):
+            b["title"] = f"{index}. {b['title']}" if numbered and b["title"] else ""
+        parts.append({"title": f"{ROMAN[len(parts)]}. {title}", "blocks": kept})
+    return parts
+
+
 def build_context(
     view: Overview, catalog: Catalog, settings: dict, today: date, number: str | None = None, titled: bool = False
 ) -> dict:
@@ -71,31 +129,27 @@ def build_context(
     the plans it was asked for, and its subject names them."""
     names = view.names
     items = {(i.plan, i.code): i for p in view.plans for i in p.items}
-    indicators = [s for s in view.statuses if s.kind == "indicator"]
-    tasks = [s for s in view.statuses if s.kind != "indicator"]
-
-    def entry(s: Status) -> dict:
-        return {
-            "name": f"{s.name} ({s.code})",
-            "value": s.value_text,
-            "target": s.target_text if s.kind == "indicator" else s.governing,
-            "status": s.status + (" - tạm tính" if s.provisional else ""),
-            "pct": format_percent(s.completion_pct, 1) if s.completion_pct is not None else "",
-            "lead": _lead(items.get((s.plan, s.code)), s, names),
-            "note": s.note,
-            "trend": "; ".join(t for t in (f"số liệu {s.as_of_label}" if s.carried else "", s.trend) if t),
-        }
-
-    counts = [(status, sum(1 for s in view.statuses if s.status == status)) for status in charts.ORDER]
-    total_all = len(view.statuses) or 1
     summary = view.summary
-    first = view.period.start
+    found = narrative.findings(view, items, settings, today)
+    questioned = [
+        f"{s.name} ({s.code}): {narrative.figure(s)}. {' '.join(s.doubts)}"
+        for s in view.statuses
+        if s.kind == "indicator" and s.doubts
+    ]
+    own = settings.get("office.issuer_code", "")
+    expected = [a for a in view.agencies if a.code != own or not a.missing]
+    sources = (
+        f"số liệu đến ngày {view.period.cutoff:%d/%m/%Y}, tổng hợp từ báo cáo của "
+        f"{summary['agencies_reported']}/{len(expected)} cơ quan, đơn vị"
+    )
+    if view.provisional:
+        sources += "; số liệu tạm tính do kỳ báo cáo chưa kết thúc"
     context = {
         "parent": settings["office.parent"],
         "issuer": settings["office.issuer"],
         "issuer_name": settings["office.issuer_name"],
         "abbreviation": settings["office.issuer_short"],
-        "number": number or settings["report.number"] or "\u00a0" * 6,
+        "number": document_number(number or settings["report.number"] or "") or "\u00a0" * 6,
         "place": settings["office.place"],
         "date_line": vn_date_line(today),
         "subject": _subject(view, settings, titled),
@@ -104,25 +158,10 @@ def build_context(
         "basis": settings["report.basis"],
         "period_text": _period_text(view.period.label),
         "period_upper": view.period.label.upper(),
-        "period_range": f"từ ngày {first:%d/%m/%Y} đến ngày {view.period.cutoff:%d/%m/%Y}",
-        "plans_text": "; ".join(p.name for p in view.plans),
-        "total": len(indicators),
-        "tasks_total": len(tasks),
-        "reported": summary["agencies_reported"],
-        "expected": summary["agencies_expected"],
-        "on_time": summary["agencies_on_time"],
-        "status_counts": [
-            {"status": st, "count": n, "share": format_percent(n / total_all * 100, 1)} for st, n in counts if n
-        ],
-        "section_counts": _section_counts(view),
-        "met": [entry(s) for s in indicators if s.status in (VUOT, DAT, DA_DAT) and not s.doubts],
-        "questioned": [entry(s) | {"doubt": " ".join(s.doubts)} for s in indicators if s.doubts],
-        "behind": [entry(s) for s in indicators if s.status in BAD],
-        "tasks_done": [entry(s) for s in tasks if s.status == DA_HOAN_THANH],
-        "overdue": [entry(s) for s in tasks if s.status == QUA_HAN],
-        "no_data": sum(1 for s in indicators if s.status == CHUA_CO_SO_LIEU),
-        "missing": [a.name for a in view.agencies if a.missing],
-        "late": [a.name for a in view.agencies if a.late],
+        "period_range": f"từ ngày {view.period.start:%d/%m/%Y} đến ngày {view.period.cutoff:%d/%m/%Y}",
+        "sources": sources,
+        "parts": _parts(found, questioned),
+        "appendix_note": narrative.APPENDIX,
         "copies": list(settings["report.copies_to"]),
         "drafting_unit": settings["office.drafting_unit"],
         "signer_authority": settings["report.signer_authority"],
@@ -138,19 +177,6 @@ def _subject(view: Overview, settings: dict, titled: bool) -> str:
     if titled:
         return f"Kết quả thực hiện các chỉ tiêu của {'; '.join(p.name for p in view.plans)} {period}"
     return f"{settings['report.subject']} {period}"
-
-
-def _section_counts(view: Overview) -> list[dict]:
-    out = []
-    for plan in view.plans:
-        for code, title in plan.sections.items():
-            rows = [s for s in view.statuses if s.plan == plan.id and s.section == code]
-            if not rows:
-                continue
-            parts = [f"{st} {n}" for st in STATUSES if (n := sum(1 for s in rows if s.status == st))]
-            label = f"{title} ({plan.short})" if len(view.plans) > 1 else title
-            out.append({"title": label, "total": len(rows), "summary": ", ".join(parts)})
-    return out
 
 
 def _appendix(view: Overview, items: dict, names: dict[str, str]) -> list[dict]:
@@ -169,7 +195,7 @@ def _appendix(view: Overview, items: dict, names: dict[str, str]) -> list[dict]:
                     note.append("số liệu cần xác minh")
                 if s.trend:
                     note.append(s.trend)
-                if s.kind != "indicator" and s.note:
+                if s.kind != "indicator" and s.note and s.note not in s.value_text:
                     note.append(s.note)
                 rows.append(
                     {
@@ -194,15 +220,21 @@ def _appendix(view: Overview, items: dict, names: dict[str, str]) -> list[dict]:
 
 
 def chart_data(view: Overview) -> dict[str, bytes | None]:
+    several = len(view.plans) > 1
+    shorts = {p.id: p.short for p in view.plans}
+
+    def code(plan: str, code: str) -> str:
+        """A code as a chart shows it: with its plan first when the report covers several."""
+        return f"{shorts[plan]}, {code}" if several else code
+
     groups = []
     for plan in view.plans:
-        for code, title in plan.sections.items():
-            rows = [s for s in view.statuses if s.plan == plan.id and s.section == code and s.kind == "indicator"]
-            label = f"{code}. {title}" + (f" ({plan.short})" if len(view.plans) > 1 else "")
-            groups.append((label, rows))
+        for section, title in plan.sections.items():
+            rows = [s for s in view.statuses if s.plan == plan.id and s.section == section and s.kind == "indicator"]
+            groups.append((f"{code(plan.id, section)}. {title}", rows))
     behind = sorted(
         (
-            (f"{s.code} {s.name}", s.completion_pct)
+            (f"{code(s.plan, s.code)}: {s.name}", s.completion_pct)
             for s in view.statuses
             if s.kind == "indicator" and s.status in BAD and s.completion_pct is not None
         ),
@@ -227,6 +259,8 @@ def _trend_panels(view: Overview) -> list:
         and sum(1 for point in s.series if point["value"] is not None) >= 2
     ]
     candidates.sort(key=lambda s: (s.status not in BAD, -s.reporters_received, s.plan, s.code))
+    several = len(view.plans) > 1
+    shorts = {p.id: p.short for p in view.plans}
     panels = []
     for s in candidates[:6]:
         months = [Period.parse(point["period"]) for point in s.series]
@@ -240,7 +274,7 @@ def _trend_panels(view: Overview) -> list:
                 if m1 > m0 and p.month_number >= m0
             ]
         values = [(_month_label(p), point["value"]) for p, point in zip(months, s.series, strict=True)]
-        panels.append((f"{s.code} {s.name}", s.unit, values, expected))
+        panels.append((f"{shorts[s.plan] + ', ' if several else ''}{s.code}: {s.name}", s.unit, values, expected))
     return panels
 
 
@@ -261,9 +295,13 @@ def _history(view: Overview) -> History:
 # ---------------------------------------------------------------------------------------
 # Word
 # ---------------------------------------------------------------------------------------
-def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None], target: Path) -> Path:
-    from docx.shared import Mm
+def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None], target: Path, day: date) -> Path:
+    """Fill the template, then make the file as Word expects it (:mod:`reportgen.ooxml`): schema
+    order, the short lines fitted to the texts above them, and the document's properties."""
+    from docx import Document
     from docxtpl import DocxTemplate, InlineImage
+
+    from . import ooxml
 
     try:
         document = DocxTemplate(str(template))
@@ -271,13 +309,26 @@ def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None]
         raise ReportError("template-unreadable", template=str(template), error=type(exc).__name__) from exc
     full = dict(context)
     for name, png in pictures.items():
-        full[name] = InlineImage(document, io.BytesIO(png), width=Mm(155)) if png else ""
+        full[name] = InlineImage(document, io.BytesIO(png), width=charts.print_width()) if png else ""
     try:
         document.render(full, autoescape=True)
     except Exception as exc:  # jinja2 errors from a template edited by hand
         raise ReportError("template-tags", template=template.name, error=str(exc)) from exc
     target.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(target))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    final = Document(buffer)
+    ooxml.fit_rules(final.element.body)
+    for part in final.part.package.iter_parts():  # the body, styles, headers and footers
+        if hasattr(part, "element"):
+            ooxml.tidy(part.element)
+    ooxml.stamp(
+        final,
+        author=context.get("issuer_name", ""),
+        title=f"Báo cáo {context.get('subject', '')}".strip(),
+        day=day,
+    )
+    final.save(str(target))
     return target
 
 
@@ -302,23 +353,14 @@ def _safe_text(sheet, row: int, col: int, text, fmt, quoted) -> None:
     sheet.write_string(row, col, text, quoted if text.startswith(_FORMULA_START) else fmt)
 
 
-SUMMARY_COLUMNS = [
-    ("STT", 7),
-    ("Mã", 9),
-    ("Chỉ tiêu", 60),
-    ("Đơn vị tính", 12),
-    ("Kế hoạch", 18),
-    ("Kết quả thực hiện", 18),
-    ("Tỷ lệ TH/KH (%)", 11),
-    ("Đánh giá", 16),
-    ("Cơ quan chủ trì", 30),
-    ("Cơ quan theo dõi", 24),
-    ("Đơn vị đã báo cáo", 12),
-    ("Ghi chú", 40),
-]
-
-
-def write_summary(view: Overview, catalog: Catalog, values: dict[str, list[AgencyValue]], target: Path) -> Path:
+def write_summary(
+    view: Overview,
+    catalog: Catalog,
+    values: dict[str, list[AgencyValue]],
+    target: Path,
+    style: SummaryStyle = DEFAULT_STYLE,
+) -> Path:
+    """The Excel summary in the look of ``style`` (read from templates/xlsx/bieu-tong-hop.xlsx)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     # constant_memory: rows are written in order and flushed, so memory stays flat at any scale.
     workbook = xlsxwriter.Workbook(
@@ -332,43 +374,49 @@ def write_summary(view: Overview, catalog: Catalog, values: dict[str, list[Agenc
             "default_format_properties": {"font_name": "Times New Roman", "font_size": 11},
         },
     )
-    base = {"border": 1, "valign": "top", "text_wrap": True}
+    columns = {name: style.column(name) for name in FIELDS}
     fmt = {
-        "title": workbook.add_format({"bold": True, "font_size": 14}),
-        "head": workbook.add_format({**base, "bold": True, "align": "center", "bg_color": "#D9E1F2"}),
-        "text": workbook.add_format(base),
-        "quoted": workbook.add_format({**base, "quote_prefix": True}),
+        "title": workbook.add_format(style.title),
+        "head": workbook.add_format(style.head),
+        "heads": [workbook.add_format(style.header(name)) for name in FIELDS],
+        "section": workbook.add_format(style.section),
         "quoted_plain": workbook.add_format({"quote_prefix": True}),
-        "number": workbook.add_format({**base, "num_format": "#,##0.##"}),
-        "section": workbook.add_format({**base, "bold": True, "bg_color": "#EDEDED"}),
     }
-    status_fmt = {s: workbook.add_format({**base, "bg_color": c, "bold": s in BAD}) for s, c in _STATUS_FILL.items()}
+    cells = {name: workbook.add_format(props) for name, props in columns.items()}
+    quoted = {name: workbook.add_format({**props, "quote_prefix": True}) for name, props in columns.items()}
+    status_fmt = {
+        s: workbook.add_format({**columns["status"], "bg_color": c, "bold": s in BAD}) for s, c in _STATUS_FILL.items()
+    }
     items = {(i.plan, i.code): i for p in view.plans for i in p.items}
     names = view.names
     used: set[str] = set()
+    look = _Look(fmt, cells, quoted, status_fmt, style)
     for plan in view.plans:
         rows = [s for s in view.statuses if s.plan == plan.id]
         sheet = workbook.add_worksheet(_sheet_name(plan.id, used))
-        _summary_sheet(sheet, f"{plan.name} — {view.period.label}", plan, rows, items, names, fmt, status_fmt)
+        _summary_sheet(sheet, f"{plan.name} — {view.period.label}", plan, rows, items, names, look)
     by_monitor: dict[str, list[Status]] = {}
     for s in view.statuses:
         if s.monitor:
             by_monitor.setdefault(s.monitor, []).append(s)
     for monitor in sorted(by_monitor):
         sheet = workbook.add_worksheet(_sheet_name(f"TD-{monitor}", used))
-        _summary_sheet(
-            sheet,
-            f"Chỉ tiêu do {names.get(monitor, monitor)} theo dõi — {view.period.label}",
-            None,
-            by_monitor[monitor],
-            items,
-            names,
-            fmt,
-            status_fmt,
-        )
+        title = f"Chỉ tiêu do {names.get(monitor, monitor)} theo dõi — {view.period.label}"
+        _summary_sheet(sheet, title, None, by_monitor[monitor], items, names, look)
     _values_sheet(workbook.add_worksheet(_sheet_name("SoLieu", used)), view, values, names, fmt)
     workbook.close()
     return target
+
+
+@dataclass
+class _Look:
+    """The formats of one summary workbook, by kind of cell."""
+
+    fmt: dict
+    cells: dict
+    quoted: dict
+    status: dict
+    style: SummaryStyle
 
 
 def _sheet_name(wanted: str, used: set[str]) -> str:
@@ -382,50 +430,59 @@ def _sheet_name(wanted: str, used: set[str]) -> str:
     return name
 
 
-def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, fmt, status_fmt) -> None:
-    sheet.write_string(0, 0, title, fmt["title"])
-    for col, (header, width) in enumerate(SUMMARY_COLUMNS):
-        sheet.set_column(col, col, width)
-        sheet.write_string(2, col, header, fmt["head"])
+def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, look: _Look) -> None:
+    sheet.write_string(0, 0, title, look.fmt["title"])
+    width = len(FIELDS)
+    for col, (header, size) in enumerate(look.style.headers):
+        sheet.set_column(col, col, size)
+        sheet.write_string(2, col, header, look.fmt["heads"][col])
+
+    def text(r: int, name: str, value) -> None:
+        _safe_text(sheet, r, FIELDS.index(name), value, look.cells[name], look.quoted[name])
+
+    def number(r: int, name: str, value: float | None) -> None:
+        if value is None:
+            sheet.write_blank(r, FIELDS.index(name), None, look.cells[name])
+        else:
+            sheet.write_number(r, FIELDS.index(name), value, look.cells[name])
+
     r = 3
     current_section = None
     for index, s in enumerate(rows, start=1):
         if plan is not None and s.section != current_section:
             current_section = s.section
-            sheet.merge_range(
-                r, 0, r, len(SUMMARY_COLUMNS) - 1, f"{s.section}. {plan.sections.get(s.section, '')}", fmt["section"]
-            )
+            heading = f"{s.section}. {plan.sections.get(s.section, '')}"
+            sheet.merge_range(r, 0, r, width - 1, heading, look.fmt["section"])
             r += 1
         item = items.get((s.plan, s.code))
-        sheet.write_number(r, 0, index, fmt["number"])
-        sheet.write_string(r, 1, s.code, fmt["text"])
-        _safe_text(sheet, r, 2, s.name, fmt["text"], fmt["quoted"])
-        _safe_text(sheet, r, 3, s.unit, fmt["text"], fmt["quoted"])
-        _safe_text(sheet, r, 4, s.target_text if s.kind == "indicator" else s.governing, fmt["text"], fmt["quoted"])
+        number(r, "stt", index)
+        text(r, "code", s.code)
+        text(r, "name", s.name)
+        text(r, "unit", s.unit)
+        text(r, "target", s.target_text if s.kind == "indicator" else s.governing)
         if s.value is not None:
-            sheet.write_number(r, 5, round(s.value, 4), fmt["number"])
+            number(r, "value", round(s.value, 4))
         else:
-            _safe_text(sheet, r, 5, s.value_text if s.status != CHUA_CO_SO_LIEU else "", fmt["text"], fmt["quoted"])
-        if s.completion_pct is not None:
-            sheet.write_number(r, 6, round(s.completion_pct, 1), fmt["number"])
-        else:
-            sheet.write_blank(r, 6, None, fmt["text"])
-        sheet.write_string(r, 7, s.status, status_fmt.get(s.status, fmt["text"]))
-        _safe_text(sheet, r, 8, _lead(item, s, names), fmt["text"], fmt["quoted"])
-        _safe_text(sheet, r, 9, names.get(s.monitor or "", ""), fmt["text"], fmt["quoted"])
-        sheet.write_string(r, 10, f"{s.reporters_received}/{s.reporters_expected}", fmt["text"])
+            text(r, "value", s.value_text if s.status != CHUA_CO_SO_LIEU else "")
+        number(r, "pct", round(s.completion_pct, 1) if s.completion_pct is not None else None)
+        sheet.write_string(r, FIELDS.index("status"), s.status, look.status.get(s.status, look.cells["status"]))
+        text(r, "lead", _lead(item, s, names))
+        text(r, "monitor", names.get(s.monitor or "", ""))
+        text(r, "reporters", f"{s.reporters_received}/{s.reporters_expected}")
         note = (
             "tạm tính; chưa báo cáo: " + ", ".join(names.get(a, a) for a in s.missing_agencies)
             if s.provisional
             else s.note
         )
-        _safe_text(sheet, r, 11, note, fmt["text"], fmt["quoted"])
+        text(r, "note", note)
         r += 1
-    sheet.autofilter(2, 0, max(r - 1, 2), len(SUMMARY_COLUMNS) - 1)
+    sheet.autofilter(2, 0, max(r - 1, 2), width - 1)
     sheet.freeze_panes(3, 3)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    if look.style.landscape:
+        sheet.set_landscape()
+    sheet.set_paper(look.style.paper)
+    if look.style.fit_width:
+        sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(2)
 
 
@@ -501,6 +558,7 @@ def make_report(
     number: str | None = None,
     pdf: bool = False,
     plans: tuple[str, ...] = (),
+    style: SummaryStyle = DEFAULT_STYLE,
 ) -> ReportFiles:
     """The report files of a period; a report on chosen ``plans`` is named after them, so that
     it sits beside the full report instead of replacing it."""
@@ -515,8 +573,8 @@ def make_report(
             path.write_bytes(png)
             saved.append(path)
     context = build_context(view, catalog, settings, today, number, titled=bool(plans))
-    docx = render_docx(template, context, pictures, folder / f"{report_stem(period, plans)}.docx")
-    xlsx = write_summary(view, catalog, values, folder / summary_file(period, plans))
+    docx = render_docx(template, context, pictures, folder / f"{report_stem(period, plans)}.docx", today)
+    xlsx = write_summary(view, catalog, values, folder / summary_file(period, plans), style)
     files = ReportFiles(docx=docx, xlsx=xlsx, charts=saved)
     if pdf:
         files.pdf = to_pdf(docx, folder)

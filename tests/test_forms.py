@@ -316,3 +316,42 @@ def test_last_periods_value_is_shown(workspace, tmp_path):
     assert rows["ninh-binh-2025-2045|IV.10"][COLUMNS["previous"]].value == "12"
     assert rows["ninh-binh-2026|I.4.2"][COLUMNS["previous"]].value == "95"
     assert rows["ninh-binh-2026|I.4.1"][COLUMNS["previous"]].value is None
+
+
+def test_a_row_behind_last_period_asks_for_the_cause(workspace, tmp_path):
+    from .helpers import fill, in_cycle, run_collect
+
+    october = in_cycle(
+        workspace, Period.parse("2026-10"), datetime(2026, 10, 1, 8, tzinfo=VN), "make_forms", agencies=["p-hoa-lu"]
+    )
+    behind = "ninh-binh-2026|I.4.2"  # 5/10 = 50 % against at least 95 %: not met
+    filled = fill(
+        Path(october.written[0].path),
+        {behind: {"numerator": 5, "denominator": 10}, "ninh-binh-2026|I.4.1": {"numerator": 10, "denominator": 10}},
+        target=tmp_path / "2026-10_p-hoa-lu.xlsx",
+    )
+    run_collect(workspace, [filled], period="2026-10")
+    november = in_cycle(workspace, Period.parse("2026-11"), NOW, "make_forms", agencies=["p-hoa-lu"], workers=1)
+    workbook = openpyxl.load_workbook(november.written[0].path)
+    sheet = workbook["BaoCao"]
+    assert sheet.cell(HEADER_ROW + 1, COLUMNS["cause"] + 1).value == "Nguyên nhân, giải pháp (khi chậm, chưa đạt)"
+    rows = _data_rows(sheet)
+    asked, met = rows[behind][COLUMNS["cause"]], rows["ninh-binh-2026|I.4.1"][COLUMNS["cause"]]
+    assert asked.fill.fgColor.rgb.endswith("FCE4D6") and not asked.protection.locked
+    assert not met.fill.fgColor.rgb.endswith("FCE4D6")
+    prompts = [v for v in sheet.data_validations.dataValidation if asked.coordinate in str(v.sqref)]
+    assert any(v.promptTitle == "Nguyên nhân, giải pháp" for v in prompts)
+    guide = "\n".join(str(c.value) for row in workbook["HuongDan"].iter_rows() for c in row if c.value)
+    assert "Các dòng I.4.2 chậm tiến độ hoặc chưa đạt ở kỳ trước" in guide
+    # the cause typed comes back and is kept with the figure
+    cause = "Thiếu máy quét; đã đề xuất mua bổ sung."
+    again = fill(Path(november.written[0].path), {behind: {"numerator": 6, "denominator": 10, "cause": cause}})
+    run_collect(workspace, [again], period="2026-11")
+    from reportgen.store import Store
+
+    store = Store.open(workspace)
+    try:
+        [value] = [v for v in store.values_as_of(Period.parse("2026-11").month_number, "p-hoa-lu") if v.key == behind]
+    finally:
+        store.close()
+    assert value.cause == cause and value.numerator == 6

@@ -13,6 +13,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from reportgen import charts, narrative, ooxml
 from reportgen.cli import cli
 from reportgen.layout import COLUMNS
 from reportgen.overview import build_overview
@@ -44,7 +45,16 @@ def _report(workspace, tmp_path, plans=(), today=date(2026, 11, 20), number=None
             edit=_typed_as_text("ninh-binh-2026|I.4.2", '=HYPERLINK("http://x") & <5 ca>'),
         )
         hoa_lu = make_form(workspace, "p-hoa-lu", tmp_path / "sent")
-        fill(hoa_lu, {"ninh-binh-2026|I.4.2": {"numerator": 5, "denominator": 10}})
+        fill(
+            hoa_lu,
+            {
+                "ninh-binh-2026|I.4.2": {
+                    "numerator": 5,
+                    "denominator": 10,
+                    "cause": "Thiếu máy quét tài liệu; đã đề xuất mua bổ sung trong tháng 12.",
+                }
+            },
+        )
         run_collect(workspace, [khcn, hoa_lu])
     store = Store.open(workspace)
     selected = workspace.select_plans(plans)
@@ -156,12 +166,11 @@ def test_header_table_texts_sizes_and_lines(report, workspace):
     national, motto = right.paragraphs[0].runs[0], right.paragraphs[1].runs[0]
     assert _size(national) in (24, 26) and national.bold
     assert _size(motto) in (26, 28) and motto.bold
-    # the short lines: a bottom border 1/3-1/2 of the issuer's width, and as long as the motto
-    for cell, low, high in ((left, 0.3, 0.55), (right, 0.55, 0.75)):
+    # the short lines: 1/3-1/2 of the issuer's text line, and as long as the motto
+    for cell, low, high in ((left, 1 / 3, 1 / 2), (right, 0.95, 1.05)):
         line = cell.paragraphs[2]
         assert line._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:val")) == "single"
-        width = cell.width.twips - line.paragraph_format.left_indent.twips - line.paragraph_format.right_indent.twips
-        assert low <= width / cell.width.twips <= high
+        assert low <= ooxml.rule_share(line._p, cell.paragraphs[1]._p) <= high
     for paragraph in list(left.paragraphs) + list(right.paragraphs):
         assert paragraph.alignment == 1
 
@@ -174,7 +183,7 @@ def test_number_and_date_lines(workspace, tmp_path):
     assert not number_cell.paragraphs[0].runs[0].bold
     assert date_cell.text == "Ninh Bình, ngày 05 tháng 02 năm 2026"
     assert date_cell.paragraphs[0].runs[0].italic
-    files, _ = _report(workspace, tmp_path / "b", today=date(2026, 3, 5), number="05", collected=False)
+    files, _ = _report(workspace, tmp_path / "b", today=date(2026, 3, 5), number="5", collected=False)
     number_cell, date_cell = Document(files.docx).tables[0].rows[1].cells
     assert number_cell.text == "Số: 05/BC-SKHCN"
     assert date_cell.text == "Ninh Bình, ngày 05 tháng 3 năm 2026"
@@ -189,15 +198,14 @@ def test_title_recipient_body_and_closing(report):
     for paragraph in document.paragraphs[title : title + 2]:
         assert paragraph.runs[0].bold and _size(paragraph.runs[0]) == 28 and paragraph.alignment == 1
     assert "Kính gửi: Ủy ban nhân dân tỉnh Ninh Bình." in texts
-    for heading in (
-        "I. KẾT QUẢ ĐẠT ĐƯỢC",
-        "II. TỒN TẠI, HẠN CHẾ",
-        "III. NHIỆM VỤ, GIẢI PHÁP TRONG THỜI GIAN TỚI",
-        "IV. ĐỀ XUẤT, KIẾN NGHỊ",
-    ):
+    for heading in ("I. KẾT QUẢ ĐẠT ĐƯỢC", "II. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN", "III. ĐỀ XUẤT, KIẾN NGHỊ"):
         assert heading in texts
+    for paragraph in document.paragraphs:
+        if paragraph.text in ("I. KẾT QUẢ ĐẠT ĐƯỢC", "1. Khái quát chung"):
+            assert paragraph.paragraph_format.keep_with_next and paragraph.runs[0].bold
     assert texts[[i for i, t in enumerate(texts) if t.endswith("./.")][0]].startswith("Trên đây là báo cáo")
     body = [p for p in document.paragraphs if p.text.startswith(("Thực hiện", "Kỳ báo cáo", "- "))]
+    assert len(body) >= 8
     for paragraph in body:
         fmt = paragraph.paragraph_format
         assert paragraph.alignment == 3  # justified
@@ -207,22 +215,164 @@ def test_title_recipient_body_and_closing(report):
         assert all(_size(r) == 28 for r in paragraph.runs if r.text.strip())
 
 
+def _body(document) -> str:
+    texts = _texts(document.paragraphs)
+    return "\n".join(texts[: texts.index("Phụ lục")])
+
+
 def test_figures_match_the_evaluated_status(report):
     files, view = report
-    text = "\n".join(_texts(Document(files.docx).paragraphs))
+    text = _body(Document(files.docx))
     summary = view.summary
     assert f"theo dõi {summary['indicators']} chỉ tiêu và {summary['tasks']} nhiệm vụ" in text
-    assert f"{summary['agencies_reported']}/{summary['agencies_expected']} cơ quan" in text
-    for status, count in summary["statuses"].items():
-        assert f"- {status}: {count} (" in text
+    assert f"báo cáo của {summary['agencies_reported']}/{summary['agencies_expected']} cơ quan" in text
+    indicators = [s for s in view.statuses if s.kind == "indicator"]
+    for _, label, members in narrative.GROUPS:  # grouped as a leader reads them, not status by status
+        if n := sum(1 for s in indicators if s.status in members):
+            assert f"{n} {label}" in text or f"{n} chỉ tiêu {label}" in text
+    assert "- Đã đạt:" not in text and "Đúng tiến độ: " not in text
+    tasks = [s for s in view.statuses if s.kind != "indicator"]
+    assert f"về nhiệm vụ, {sum(1 for s in tasks if s.status == 'Đã hoàn thành')} nhiệm vụ đã hoàn thành" in text
     # met: the digital transformation index 0,72 against "≥ 0.70"; ratio 24/30 = 80 % behind 95 %
-    assert "Chỉ số chuyển đổi số cấp tỉnh (I.5.1): 0,72 so với chỉ tiêu Đạt tối thiểu 0.70" in text
-    assert "(I.4.2) (chủ trì: Các sở, ban, ngành; UBND các xã, phường): 80% so với chỉ tiêu Đạt tối thiểu 95%" in text
+    assert "- Chỉ số chuyển đổi số cấp tỉnh (I.5.1): 0,72, đã đạt mục tiêu tối thiểu 0.70 (tháng 12/2026)." in text
     assert (
-        "Quyết định ban hành Khung kiến trúc dữ liệu tỉnh Ninh Bình (II.4) (văn bản 125/QĐ-UBND ngày "
-        "31/03/2026)" in text
+        "(I.4.2): 80%, bằng 84,2% mục tiêu, chưa đạt mục tiêu tối thiểu 95% (thường xuyên); cơ quan chủ trì: "
+        "Văn phòng UBND tỉnh." in text
     )
+    task = "- Quyết định ban hành Khung kiến trúc dữ liệu tỉnh Ninh Bình (II.4): văn bản 125/QĐ-UBND ngày 31/03/2026."
+    assert task in text
     assert "Chưa gửi báo cáo (33):" in text
+    assert "(chi tiết tại Phụ lục kèm theo)" in text  # the body refers to the appendix
+
+
+def test_every_indicator_behind_is_named_with_its_lead_and_cause(report):
+    files, view = report
+    text = _body(Document(files.docx))
+    behind = [s for s in view.statuses if s.kind == "indicator" and s.status in ("Chậm tiến độ", "Chưa đạt")]
+    assert behind
+    names = view.names
+    for s in behind[: narrative.BEHIND_SHOWN]:
+        line = next(t for t in text.splitlines() if f"({s.code}):" in t and t.startswith("- "))
+        assert f"cơ quan chủ trì: {names[s.monitor]}" in line
+    cause = "theo báo cáo của UBND phường Hoa Lư: thiếu máy quét tài liệu; đã đề xuất mua bổ sung trong tháng 12)"
+    assert cause in next(t for t in text.splitlines() if "(I.4.2):" in t)
+    assert "Chưa có cơ quan nào báo cáo nguyên nhân của chỉ tiêu III.4." in text
+    assert "12 chỉ tiêu" not in text  # tasks are counted as tasks
+
+
+def test_proposals_come_from_the_findings(report, workspace):
+    files, view = report
+    texts = _texts(Document(files.docx).paragraphs)
+    start = texts.index("III. ĐỀ XUẤT, KIẾN NGHỊ")
+    proposals = [t for t in texts[start + 1 : start + 6] if t.startswith("- ")]
+    assert proposals
+    assert any("Văn phòng UBND tỉnh (chỉ tiêu I.4.2)" in t for t in proposals)
+    # the template holds no sentence of its own between the parts
+    from docxtpl import DocxTemplate
+
+    template = DocxTemplate(str(workspace.template("docx", "bao-cao.docx")))
+    fixed = [p.text for p in template.get_docx().paragraphs if p.text and "{" not in p.text]
+    assert not any(t.startswith(("Đề nghị", "1.", "2.", "3.", "I.", "II.")) for t in fixed), fixed
+    # nothing behind, every agency reported: no proposal at all
+    items = {(i.plan, i.code): i for p in view.plans for i in p.items}
+    found = narrative.findings(_quiet(view), items, workspace.settings, date(2026, 1, 1))
+    assert found.proposals == [] and found.behind == [] and found.overdue == []
+    assert found.reporting == ["Các cơ quan, đơn vị đều gửi báo cáo đầy đủ, đúng hạn."]
+
+
+def _quiet(view):
+    """The view with only the indicators met and every agency on time."""
+    import dataclasses
+
+    statuses = [s for s in view.statuses if s.status in ("Đạt", "Vượt", "Đã đạt")]
+    agencies = [dataclasses.replace(a, unfilled=0, problems=0) for a in view.agencies if a.submitted_at]
+    return dataclasses.replace(view, statuses=statuses, agencies=agencies)
+
+
+def test_the_office_itself_is_never_listed_as_not_reporting(workspace, tmp_path):
+    files, view = _report(workspace, tmp_path, collected=False)
+    assert any(a.code == "so-khcn" and a.missing for a in view.agencies)
+    text = _body(Document(files.docx))
+    missing = next(t for t in text.splitlines() if t.startswith("Chưa gửi báo cáo"))
+    assert "Sở Khoa học và Công nghệ" not in missing
+    assert "Đề nghị Sở Khoa học và Công nghệ" not in text
+
+
+def test_plans_without_a_number_are_cited_by_their_title(report):
+    files, _ = report
+    text = _body(Document(files.docx))
+    assert "số /KH" not in text and "ngày / /" not in text
+    assert "Kế hoạch giai đoạn 2025-2045 của UBND tỉnh Ninh Bình" in text
+
+
+def test_xml_follows_the_schema_order(report, workspace):
+    import zipfile
+
+    from lxml import etree
+
+    for path in (report[0].docx, workspace.template("docx", "bao-cao.docx")):
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.startswith("word/") and name.endswith(".xml"):
+                    root = etree.fromstring(archive.read(name))
+                    assert ooxml.out_of_order(root) == [], (path.name, name)
+    # the check can fail: python-docx's own output breaks it, and tidy mends it
+    document = Document()
+    table = document.add_table(rows=1, cols=1)
+    table.autofit = False
+    table._tbl.tblPr.append(table._tbl.tblPr.makeelement(qn("w:tblLayout"), {qn("w:type"): "fixed"}))
+    paragraph = document.add_paragraph("x")
+    paragraph.paragraph_format.alignment = 1
+    paragraph._p.get_or_add_pPr().append(paragraph._p.makeelement(qn("w:pBdr"), {}))
+    assert len(ooxml.out_of_order(document.element)) >= 2
+    assert ooxml.tidy(document.element) and ooxml.out_of_order(document.element) == []
+
+
+def test_document_properties(report):
+    import zipfile
+
+    files, _ = report
+    props = Document(files.docx).core_properties
+    assert props.author == "Sở Khoa học và Công nghệ" and props.language == "vi-VN"
+    assert props.created.date() == date(2026, 11, 20) and props.last_modified_by == "Sở Khoa học và Công nghệ"
+    assert props.title.startswith("Báo cáo Kết quả thực hiện các chỉ tiêu")
+    styles = zipfile.ZipFile(files.docx).read("word/styles.xml").decode()
+    assert 'w:val="vi-VN"' in styles and "en-US" not in styles
+
+
+def test_the_line_under_the_subject_fits_its_text(report):
+    document = Document(report[0].docx)
+    paragraphs = document.paragraphs
+    subject = next(i for i, p in enumerate(paragraphs) if p.text == "BÁO CÁO") + 1
+    rule = paragraphs[subject + 1]
+    assert rule._p.pPr.find(qn("w:pBdr")) is not None
+    assert 1 / 3 <= ooxml.rule_share(rule._p, paragraphs[subject]._p) <= 1 / 2
+
+
+def test_appendix_group_rows_keep_with_the_next(report):
+    files, _ = report
+    table = Document(files.docx).tables[-1]
+    groups = [r for r in table.rows[1:] if r.cells[1].text == r.cells[-1].text]
+    assert groups
+    for row in groups:
+        assert all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs)
+
+
+def test_charts_print_readable_and_fitted():
+    scale = charts.PRINT_WIDTH_MM / 25.4 / charts.WIDTH  # the figure's inches per printed inch
+    long = "Tỷ lệ hồ sơ, kết quả giải quyết thủ tục hành chính được số hóa và tái sử dụng trên toàn tỉnh"
+    items = [(f"Kế hoạch 2026, I.{i}: {long}", 40.0 + i) for i in range(12)] + [("Kế hoạch 2025-2045, I.1: x", 89.0)]
+    figure = charts.draw_behind(items)
+    figure.canvas.draw()
+    texts = [t for t in figure.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))]
+    shown = [t for t in texts if t.get_text().strip() and t.get_visible()]
+    assert shown and min(t.get_fontsize() * scale for t in shown) >= 9
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert not any("…" in label for label in labels)
+    assert all(label.replace("\n", " ").endswith("số hóa và tái sử dụng trên toàn tỉnh") for label in labels[:-1])
+    low, high = figure.axes[0].get_xlim()
+    assert 100 <= high <= 100 * 1.2  # highest 89 %: the axis ends just past the target line
+    assert figure.get_size_inches()[1] <= charts.MAX_HEIGHT
 
 
 def test_appendix_table(report):
@@ -303,7 +453,7 @@ def test_renders_with_nothing_collected_single_plan_and_all_plans(workspace, tmp
     empty, view = _report(workspace, tmp_path / "empty", plans=("ninh-binh-2026",), collected=False)
     text = "\n".join(_texts(Document(empty.docx).paragraphs))
     assert {s.status for s in view.statuses} <= {"Chưa có số liệu", "Quá hạn"}
-    assert "Chưa có chỉ tiêu nào được đánh giá đạt hoặc vượt" in text
+    assert "Trong kỳ chưa có chỉ tiêu nào được đánh giá đạt hoặc vượt mục tiêu." in text
     everything, view = _report(
         workspace,
         tmp_path / "all",
@@ -392,3 +542,28 @@ def test_pdf_is_produced_with_a_sane_page_count(report, tmp_path):
         else len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     )
     assert 6 <= pages <= 60
+
+
+def test_the_excel_summary_takes_the_look_of_its_template(runner, workspace):
+    template = workspace.root / "templates" / "xlsx" / "bieu-tong-hop.xlsx"
+    assert template.exists()  # the workspace has its own copy to restyle
+    workbook = openpyxl.load_workbook(template)
+    sheet = workbook["Mau"]
+    sheet["C3"] = "Tên chỉ tiêu"  # the office renames a header,
+    sheet["C3"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFC000")  # colours it,
+    sheet["G5"].number_format = "0.00"  # and shows the completion with two decimals
+    sheet.column_dimensions["C"].width = 45
+    workbook.save(template)
+    result = runner.invoke(cli, ["-w", str(workspace.root), "report", "--period", "2026-11"])
+    assert result.exit_code == 0, result.output
+    summary = openpyxl.load_workbook(workspace.root / "output" / "2026-11" / "bieu-tong-hop_2026-11.xlsx")
+    plan = summary["ninh-binh-2026"]
+    assert plan["C3"].value == "Tên chỉ tiêu" and plan.column_dimensions["C"].width == pytest.approx(45, abs=1)
+    data = [r for r in plan.iter_rows(min_row=4) if r[1].value and r[0].value]
+    assert data and all(r[6].number_format == "0.00" for r in data)
+    assert plan["C3"].fill.fgColor.rgb.endswith("FFC000") and plan["D3"].fill.fgColor.rgb.endswith("D9E1F2")
+    assert plan.page_setup.orientation == "landscape"
+    # a damaged template stops the report with a message naming it
+    template.write_bytes(b"not a workbook")
+    result = runner.invoke(cli, ["-w", str(workspace.root), "report", "--period", "2026-11"])
+    assert result.exit_code != 0 and "bieu-tong-hop.xlsx" in result.output and "Traceback" not in result.output

@@ -1,4 +1,5 @@
-"""Build templates/docx/bao-cao.docx, the report template (Nghị định 30/2020).
+"""Build templates/docx/bao-cao.docx, the report template (Nghị định 30/2020), and
+templates/xlsx/bieu-tong-hop.xlsx, the Excel summary's look.
 
     python tools/make_templates.py
 
@@ -14,6 +15,7 @@ and a landscape appendix section whose table header repeats on every page.
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 from docx import Document
@@ -24,8 +26,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, Twips
 
+from reportgen import ooxml
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "templates" / "docx" / "bao-cao.docx"
+SUMMARY = ROOT / "templates" / "xlsx" / "bieu-tong-hop.xlsx"
 FONT = "Times New Roman"
 SLOTS = ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs")
 THEME_SLOTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
@@ -36,14 +41,14 @@ PORTRAIT = {"width": 11906, "height": 16838, "top": 1418, "bottom": 1134, "left"
 LANDSCAPE = {"width": 16838, "height": 11906, "top": 1134, "bottom": 1134, "left": 1701, "right": 851}
 APPENDIX_COLUMNS = [
     ("STT", 700),
-    ("Chỉ tiêu", 3900),
-    ("Đơn vị tính", 1100),
+    ("Chỉ tiêu", 3500),
+    ("Đơn vị tính", 1000),
     ("Kế hoạch", 1500),
     ("Kết quả thực hiện", 1400),
-    ("Tỷ lệ TH/KH (%)", 1100),
+    ("Tỷ lệ TH/KH (%)", 1000),
     ("Đánh giá", 1300),
-    ("Cơ quan chủ trì", 2286),
-    ("Ghi chú", 1000),
+    ("Cơ quan chủ trì", 2086),
+    ("Ghi chú", 1800),
 ]
 
 
@@ -295,122 +300,41 @@ def title_block(document) -> None:
     para(document, "", 14)
 
 
-def listing(document, items: str, line: str, heading: str | None = None) -> None:
-    """ "heading" then one body line per element of ``items``, only when there are some."""
-    tag(document, f"{{%p if {items} %}}")
-    if heading:
-        para(document, heading, body=True)
-    tag(document, f"{{%p for x in {items} %}}")
-    para(document, line, body=True)
-    tag(document, "{%p endfor %}")
-    tag(document, "{%p endif %}")
-
-
 def chart(document, name: str, caption: str) -> None:
-    """A chart picture (an InlineImage variable) with its caption, when there is one."""
+    """A chart picture (an InlineImage variable) on its own page, kept with its caption."""
     tag(document, f"{{%p if {name} %}}")
     picture = para(document, f"{{{{ {name} }}}}", 14)
     picture.paragraph_format.keep_with_next = True
+    picture.paragraph_format.page_break_before = True
     para(document, caption, 13, italic=True, after=6)
     tag(document, "{%p endif %}")
 
 
 def body_text(document) -> None:
+    """The body: every sentence comes from reportgen.narrative; the template lays out its parts
+    (I., II., …) and their numbered blocks, and the closing sentence."""
     b = {"body": True}
     para(
         document,
-        "Thực hiện {{ basis }}, {{ issuer_name }} báo cáo kết quả thực hiện các chỉ tiêu {{ period_text }} như sau:",
+        "Thực hiện {{ basis }}, {{ issuer_name }} báo cáo kết quả thực hiện các chỉ tiêu {{ period_text }} "
+        "({{ sources }}) như sau:",
         **b,
     )
-    para(document, "I. KẾT QUẢ ĐẠT ĐƯỢC", bold=True, keep=True, **b)
-    para(document, "1. Tình hình chung", bold=True, keep=True, **b)
+    tag(document, "{%p for part in parts %}")
+    para(document, "{{ part.title }}", bold=True, keep=True, **b)
+    tag(document, "{%p for block in part.blocks %}")
+    tag(document, "{%p if block.title %}")
+    para(document, "{{ block.title }}", bold=True, keep=True, **b)
+    tag(document, "{%p endif %}")
+    tag(document, "{%p for line in block.lines %}")
+    para(document, "{{ line }}", **b)
+    tag(document, "{%p endfor %}")
+    tag(document, "{%p endfor %}")
+    tag(document, "{%p endfor %}")
     para(
         document,
-        "Kỳ báo cáo ({{ period_range }}) theo dõi {{ total }} chỉ tiêu và {{ tasks_total }} "
-        "nhiệm vụ của {{ plans_text }}; {{ reported }}/{{ expected }} cơ quan, đơn vị đã gửi "
-        "báo cáo, trong đó {{ on_time }} đúng hạn. Kết quả đánh giá:",
-        **b,
-    )
-    listing(document, "status_counts", "- {{ x.status }}: {{ x.count }} ({{ x.share }}).")
-    listing(
-        document,
-        "section_counts",
-        "- {{ x.title }}: {{ x.total }} chỉ tiêu, trong đó {{ x.summary }}.",
-        "Theo từng lĩnh vực:",
-    )
-    chart(document, "chart_sections", "Biểu đồ 1. Kết quả đánh giá chỉ tiêu theo lĩnh vực")
-    para(document, "2. Các chỉ tiêu đã đạt, vượt kế hoạch", bold=True, keep=True, **b)
-    listing(
-        document,
-        "met",
-        "- {{ x.name }}: {{ x.value }} so với chỉ tiêu {{ x.target }} ({{ x.status }}"
-        "{% if x.pct %}, đạt {{ x.pct }} kế hoạch{% endif %}{% if x.trend %}; {{ x.trend }}{% endif %}).",
-    )
-    tag(document, "{%p if not met %}")
-    para(document, "Chưa có chỉ tiêu nào được đánh giá đạt hoặc vượt trong kỳ này.", **b)
-    tag(document, "{%p endif %}")
-    listing(document, "tasks_done", "- {{ x.name }} (văn bản {{ x.note }}).", "Các nhiệm vụ đã hoàn thành:")
-
-    para(document, "II. TỒN TẠI, HẠN CHẾ", bold=True, keep=True, **b)
-    para(document, "1. Các chỉ tiêu chậm tiến độ, chưa đạt", bold=True, keep=True, **b)
-    listing(
-        document,
-        "behind",
-        "- {{ x.name }} (chủ trì: {{ x.lead }}): {{ x.value }} so với chỉ tiêu {{ x.target }} ({{ x.status }}"
-        "{% if x.trend %}; {{ x.trend }}{% endif %}).",
-    )
-    tag(document, "{%p if not behind %}")
-    para(document, "Không có chỉ tiêu nào chậm tiến độ hoặc chưa đạt trong số các chỉ tiêu đã có số liệu.", **b)
-    tag(document, "{%p endif %}")
-    chart(document, "chart_behind", "Biểu đồ 2. Mức độ hoàn thành các chỉ tiêu chậm tiến độ, chưa đạt")
-    chart(
-        document, "chart_trend", "Biểu đồ 3. Diễn biến hằng tháng của các chỉ tiêu chính so với lộ trình đến mục tiêu"
-    )
-    listing(
-        document, "overdue", "- {{ x.name }} (chủ trì: {{ x.lead }}; thời hạn {{ x.target }}).", "Các nhiệm vụ quá hạn:"
-    )
-    listing(
-        document,
-        "questioned",
-        "- {{ x.name }}: {{ x.value }} so với chỉ tiêu {{ x.target }}. {{ x.doubt }}",
-        "Số liệu cần xác minh trước khi đánh giá (chưa tính là đạt):",
-    )
-    para(document, "{{ no_data }} chỉ tiêu chưa có số liệu.", **b)
-    para(document, "2. Tình hình báo cáo của các cơ quan, đơn vị", bold=True, keep=True, **b)
-    tag(document, "{%p if missing %}")
-    para(document, "Chưa gửi báo cáo ({{ missing|length }}): {{ missing|join(', ') }}.", **b)
-    tag(document, "{%p endif %}")
-    tag(document, "{%p if late %}")
-    para(document, "Gửi báo cáo muộn ({{ late|length }}): {{ late|join(', ') }}.", **b)
-    tag(document, "{%p endif %}")
-    tag(document, "{%p if not missing and not late %}")
-    para(document, "Các cơ quan, đơn vị đều gửi báo cáo đúng hạn.", **b)
-    tag(document, "{%p endif %}")
-
-    para(document, "III. NHIỆM VỤ, GIẢI PHÁP TRONG THỜI GIAN TỚI", bold=True, keep=True, **b)
-    para(
-        document,
-        "1. Các cơ quan chủ trì tập trung chỉ đạo thực hiện các chỉ tiêu chậm tiến độ, chưa đạt; "
-        "xác định rõ nguyên nhân, giải pháp và thời hạn hoàn thành.",
-        **b,
-    )
-    para(
-        document,
-        "2. Các cơ quan, đơn vị chưa gửi báo cáo khẩn trương hoàn thành, gửi về {{ issuer_name }} để tổng hợp.",
-        **b,
-    )
-    para(document, "3. Tiếp tục rà soát, cập nhật số liệu, bảo đảm chính xác, kịp thời, có minh chứng.", **b)
-    para(document, "IV. ĐỀ XUẤT, KIẾN NGHỊ", bold=True, keep=True, **b)
-    para(
-        document,
-        "Đề nghị Ủy ban nhân dân tỉnh chỉ đạo các cơ quan, đơn vị liên quan thực hiện nghiêm chế "
-        "độ báo cáo và tập trung hoàn thành các chỉ tiêu chậm tiến độ.",
-        **b,
-    )
-    para(
-        document,
-        "Trên đây là báo cáo kết quả thực hiện các chỉ tiêu {{ period_text }}; {{ issuer_name }} "
-        "kính báo cáo {{ report_to }} xem xét, chỉ đạo./.",
+        "Trên đây là báo cáo kết quả thực hiện các chỉ tiêu {{ period_text }} ({{ appendix_note }}); "
+        "{{ issuer_name }} kính báo cáo {{ report_to }} xem xét, chỉ đạo./.",
         **b,
     )
 
@@ -479,7 +403,9 @@ def appendix(document) -> None:
                 _cell_text(row.cells[0], "{{ section.code }}", 12, bold=True)
             start = 0 if kind == "plan" else 1
             merged = row.cells[start].merge(row.cells[len(widths) - 1])
-            _cell_text(merged, text, 12, bold=True, italic=kind == "plan", align=WD_ALIGN_PARAGRAPH.LEFT)
+            heading = _cell_text(merged, text, 12, bold=True, italic=kind == "plan", align=WD_ALIGN_PARAGRAPH.LEFT)
+            for paragraph in [heading, *row.cells[0].paragraphs]:
+                paragraph.paragraph_format.keep_with_next = True  # a group heading never ends a page
             _cant_split(row)
         else:
             fields = ["r.stt", "r.name", "r.unit", "r.target", "r.value", "r.pct", "r.status", "r.lead", "r.note"]
@@ -487,6 +413,12 @@ def appendix(document) -> None:
                 align = WD_ALIGN_PARAGRAPH.LEFT if index in (1, 7, 8) else WD_ALIGN_PARAGRAPH.CENTER
                 _cell_text(cell, f"{{{{ {name} }}}}", 12, align=align)
             _cant_split(row)
+    para(document, "", 12)
+    chart(document, "chart_behind", "Biểu đồ 1. Mức độ hoàn thành các chỉ tiêu chậm tiến độ, chưa đạt")
+    chart(document, "chart_sections", "Biểu đồ 2. Kết quả đánh giá chỉ tiêu theo lĩnh vực")
+    chart(
+        document, "chart_trend", "Biểu đồ 3. Diễn biến hằng tháng của các chỉ tiêu chính so với lộ trình đến mục tiêu"
+    )
 
 
 def build(target: Path = TARGET) -> Path:
@@ -506,13 +438,65 @@ def build(target: Path = TARGET) -> Path:
     para(document, "", 14)
     signature(document)
     appendix(document)
-    document.core_properties.title = "Báo cáo kết quả thực hiện chỉ tiêu"
-    document.core_properties.author = "reportgen"
+    ooxml.fit_rules(document.element.body)
+    for part in document.part.package.iter_parts():  # body, styles, headers: as Word expects them
+        if hasattr(part, "element"):
+            ooxml.tidy(part.element)
+    ooxml.stamp(document, author="", title="Báo cáo kết quả thực hiện chỉ tiêu", day=date(2026, 1, 1))
     target.parent.mkdir(parents=True, exist_ok=True)
     document.save(target)
+    return target
+
+
+def build_summary(target: Path = SUMMARY) -> Path:
+    """templates/xlsx/bieu-tong-hop.xlsx: the Excel summary's look, one row of each kind
+    (see reportgen.xlsxstyle); an office restyles it in Excel."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    from reportgen.xlsxstyle import DEFAULT_HEADERS, FIELDS, TEMPLATE_SHEET
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = TEMPLATE_SHEET
+    thin = Side(style="thin", color="000000")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    font = Font(name=FONT, size=11)
+    sheet["A1"] = "Tên biểu (thay bằng tên kế hoạch và kỳ báo cáo)"
+    sheet["A1"].font = Font(name=FONT, size=14, bold=True)
+    sheet["A2"] = "Dòng 3: tiêu đề cột; dòng 4: dòng mục; dòng 5: định dạng từng cột của dòng số liệu."
+    sheet["A2"].font = Font(name=FONT, size=10, italic=True)
+    numbers = {"stt": "0", "value": "#,##0.##", "pct": "#,##0.0"}
+    for index, (name, (header, width)) in enumerate(zip(FIELDS, DEFAULT_HEADERS, strict=True), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        head = sheet.cell(3, index, header)
+        head.font = Font(name=FONT, size=11, bold=True)
+        head.fill = PatternFill("solid", fgColor="D9E1F2")
+        head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        head.border = box
+        section = sheet.cell(4, index, "I. Tên mục" if index == 1 else None)
+        section.font = Font(name=FONT, size=11, bold=True)
+        section.fill = PatternFill("solid", fgColor="EDEDED")
+        section.border = box
+        data = sheet.cell(5, index)
+        data.font = font
+        data.border = box
+        data.alignment = Alignment(
+            vertical="top", wrap_text=True, horizontal="center" if name in ("stt", "code", "reporters") else None
+        )
+        data.number_format = numbers.get(name, "General")
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(target)
     return target
 
 
 if __name__ == "__main__":
     path = build(Path(sys.argv[1]) if len(sys.argv) > 1 else TARGET)
     print(f"written {path}")
+    if len(sys.argv) == 1:
+        print(f"written {build_summary()}")
