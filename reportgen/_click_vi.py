@@ -40,12 +40,13 @@ VI = {
     "{value!r} is not a valid {number_type}.": "{value!r} không phải là {number_type} hợp lệ.",
     "integer": "số nguyên",
     "float": "số thực",
-    "{value} is not in the range {range}.": "{value} nằm ngoài khoảng {range}.",
-    "{name} {filename!r} does not exist.": "{name} {filename!r} không tồn tại.",
-    "{name} {filename!r} is a directory.": "{name} {filename!r} là một thư mục.",
-    "{name} {filename!r} is a file.": "{name} {filename!r} là một tệp.",
-    "{name} {filename!r} is not readable.": "{name} {filename!r} không đọc được.",
-    "{name} {filename!r} is not writable.": "{name} {filename!r} không ghi được.",
+    "{value} is not in the range {range}.": "{value} không hợp lệ: cần một số {range}.",
+    # click capitalises {name} with str.title() ("Đường Dẫn"): the sentences do without it
+    "{name} {filename!r} does not exist.": "Không tìm thấy {filename!r}.",
+    "{name} {filename!r} is a directory.": "{filename!r} là một thư mục, cần một tệp.",
+    "{name} {filename!r} is a file.": "{filename!r} là một tệp, cần một thư mục.",
+    "{name} {filename!r} is not readable.": "Không đọc được {filename!r}.",
+    "{name} {filename!r} is not writable.": "Không ghi được vào {filename!r}.",
     "file": "tệp",
     "directory": "thư mục",
     "path": "đường dẫn",
@@ -75,7 +76,20 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return VI_PLURAL.get(singular, singular if n == 1 else plural)
 
 
+def _describe_range(self) -> str:
+    """ "từ 1 đến 64" where click writes "1<=x<=64"."""
+    low, high = self.min, self.max
+    if low is not None and high is not None:
+        return f"từ {low} đến {high}"
+    if low is not None:
+        return f"từ {low} trở lên"
+    return f"không quá {high}"
+
+
 def install() -> None:
+    import click.types
+
+    click.types._NumberRangeBase._describe_range = _describe_range  # type: ignore[method-assign]
     for name in ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui"):
         try:
             module = importlib.import_module(f"click.{name}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ import click
 
 from . import __version__, _click_vi
 from . import messages as M
-from .errors import ProblemsFound, ReportgenError, UsageError
+from .errors import Interrupted, ProblemsFound, ReportgenError, UsageError
 from .workspace import Workspace, find_workspace, init_workspace
 
 _click_vi.install()
@@ -59,12 +60,15 @@ class Group(click.Group):
             return super().invoke(ctx)
         except ReportgenError as error:
             log.warning("%s: %s", ctx.invoked_subcommand, error.detail)
-            raise VietnameseError(M.describe(error), int(error.exit_code)) from error
+            raise VietnameseError(with_workspace(M.describe(error)), int(error.exit_code)) from error
         except OSError as error:  # a folder that cannot be written, a file another program holds open
             log.warning("%s: %s", ctx.invoked_subcommand, error)
             where = error.filename or ""
             raise VietnameseError(M.OUT_OS_ERROR.format(file=where, why=error.strerror or error), 2) from error
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:  # Ctrl+C outside a step that says what it had done
+            log.warning("%s: interrupted", ctx.invoked_subcommand)
+            raise VietnameseError(M.describe(Interrupted()), int(Interrupted.exit_code)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as error:  # a defect of ours: never a bare traceback, always a trace kept
             if os.environ.get("REPORTGEN_DEBUG"):
@@ -93,10 +97,54 @@ class State:
         from .cycle import Cycle
 
         with Cycle(self.workspace, _period(period_text)) as cycle:
+            cycle.check_period()
             yield cycle
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def quote(arg: object) -> str:
+    """An argument as it pastes back into PowerShell, cmd or a Unix shell: in double quotes
+    when it holds a space or a character a shell reads.
+
+    >>> quote("2026-11"), quote("/srv/Sổ theo dõi 2026")
+    ('2026-11', '"/srv/Sổ theo dõi 2026"')
+    """
+    text = str(arg)
+    if text and re.fullmatch(r"[\w@%+=:,./\\-]+", text):
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _typed_workspace() -> Path | None:
+    """The workspace the user named with -w, to repeat it in every command we suggest."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    root = ctx.find_root()
+    if root.get_parameter_source("workspace") != click.core.ParameterSource.COMMANDLINE:
+        return None
+    state = ctx.find_object(State)
+    try:
+        return state.workspace.root if state else None
+    except ReportgenError:
+        return None
+
+
+def hint(*args: object, workspace: Path | None = None) -> str:
+    """A command to suggest, ready to paste: quoted, with the same -w as the user typed."""
+    where = workspace or _typed_workspace()
+    prefix = ["reportgen", "-w", quote(where)] if where else ["reportgen"]
+    return " ".join(prefix + [quote(a) for a in args])
+
+
+def with_workspace(text: str) -> str:
+    """A message's suggested commands ("Chạy trước: reportgen forms …") with the -w the user typed."""
+    where = _typed_workspace()
+    if where is None:
+        return text
+    return re.sub(r"\breportgen (?=(?!init\b)[a-z])", f"reportgen -w {quote(where)} ", text)
 
 
 def _keep_trace(ctx: click.Context) -> str:
@@ -146,6 +194,7 @@ def _setup_logging(ctx: click.Context, verbose: int, log_file: str | None) -> No
     _HANDLERS.append(stderr)
     if log_file:
         try:
+            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
             kept = logging.FileHandler(log_file, encoding="utf-8")
         except OSError as error:
             why = M.OUT_OS_ERROR.format(file=log_file, why=error.strerror)
@@ -165,13 +214,13 @@ def _setup_logging(ctx: click.Context, verbose: int, log_file: str | None) -> No
 @click.option(
     "--workspace",
     "-w",
-    metavar="DIR",
+    metavar="THƯ_MỤC",
     envvar="REPORTGEN_WORKSPACE",
     help="Thư mục làm việc (chứa config/, templates/, output/). Mặc định: biến "
     "REPORTGEN_WORKSPACE, sau đó thư mục hiện tại.",
 )
 @click.option("--verbose", "-v", count=True, help="Ghi nhật ký chi tiết hơn (-v, -vv).")
-@click.option("--log-file", metavar="FILE", help="Ghi nhật ký vào tệp.")
+@click.option("--log-file", metavar="TỆP", help="Ghi nhật ký vào tệp.")
 @click.version_option(__version__, prog_name="reportgen")
 @click.pass_context
 def cli(ctx: click.Context, workspace: str | None, verbose: int, log_file: str | None) -> None:
@@ -198,9 +247,11 @@ def init(directory: Path, force: bool) -> None:
     """
     workspace = init_workspace(directory, force=force)
     click.echo(M.OUT_INIT_DONE.format(root=workspace.root))
+    if workspace.backup is not None:
+        click.echo(M.OUT_INIT_BACKUP.format(folder=workspace.backup))
     for line in M.OUT_INIT_FILES:
         click.echo(line)
-    click.echo(M.OUT_NEXT.format(command=f"reportgen -w {workspace.root} catalog check"))
+    click.echo(M.OUT_NEXT.format(command=hint("catalog", "check", workspace=workspace.root)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -255,7 +306,7 @@ def catalog_import(
         )
     )
     click.echo(M.OUT_IMPORTED_FINDINGS.format(notes=len(findings) - len(problems), problems=len(problems)))
-    click.echo(M.OUT_SEE_DETAILS.format(command=f"reportgen catalog check --plan {plan_id}"))
+    click.echo(M.OUT_SEE_DETAILS.format(command=hint("catalog", "check", "--plan", plan_id)))
 
 
 @catalog.command(name="check")
@@ -469,10 +520,10 @@ def collect(state: State, paths, period_text: str, agency_code: str | None, as_j
 
     workspace = state.workspace
     if agency_code:
-        workspace.check_agencies([agency_code])
+        agency_code = workspace.agency_code(agency_code)
     files = gather(paths)
     if not files:
-        raise ProblemsFound("no-files")
+        raise ProblemsFound("no-files", paths=", ".join(quote(p) for p in paths))
     with state.cycle(period_text) as cycle, _Progress(f"Thu thập {cycle.period.label}", len(files)) as bar:
         receipts = cycle.collect(files, agency_code, workers=workers, progress=bar.advance)
     if as_json:
@@ -530,7 +581,7 @@ def history(state: State, agency_code: str, period_text: str | None, as_json: bo
     from .text import format_moment
 
     workspace = state.workspace
-    workspace.check_agencies([agency_code])
+    agency_code = workspace.agency_code(agency_code)
     period = _period(period_text) if period_text else None
     store = Store.open(workspace, create=False)
     try:
@@ -695,7 +746,7 @@ def _print_status(view, troubles: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .text import format_number, format_percent
+    from .text import format_moment, format_number, format_percent
 
     console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)
     if view.provisional:
@@ -741,7 +792,8 @@ def _print_status(view, troubles: dict) -> None:
     problems = [a for a in view.agencies if a.problems]
     if late:
         console.print(
-            f"\n[bold]{M.OUT_STATUS_LATE}[/bold] " + ", ".join(f"{a.name} ({a.submitted_at[:10]})" for a in late)
+            f"\n[bold]{M.OUT_STATUS_LATE}[/bold] "
+            + ", ".join(f"{a.name} ({format_moment(a.submitted_at)})" for a in late)
         )
     if missing:
         console.print(
@@ -1122,4 +1174,37 @@ def demo(target: Path, force: bool) -> None:
             click.echo(f"    {workspace.relative(path)}")
     if result.pdf_problem is not None:
         click.echo(M.OUT_DEMO_NO_PDF.format(reason=M.describe(result.pdf_problem)))
-    click.echo(M.OUT_DEMO_NEXT.format(command=f"reportgen -w {workspace.root} status --period 2026-11"))
+    click.echo(M.OUT_DEMO_NEXT.format(command=hint("status", "--period", "2026-11", workspace=workspace.root)))
+
+
+# ---------------------------------------------------------------------------------------
+# The entry point
+# ---------------------------------------------------------------------------------------
+def safe_streams() -> None:
+    """Output that can never crash a command.
+
+    On Windows Python writes to files and pipes in the ANSI code page (cp1258 has no "ế"): a
+    redirected ``status > ra.txt`` would end in UnicodeEncodeError. Files and pipes get UTF-8;
+    a console that cannot show a letter shows a replacement, never an exception.
+    """
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name, None)
+        if stream is None or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            console = stream.isatty()
+        except (ValueError, OSError):
+            console = False
+        try:
+            if console:
+                stream.reconfigure(errors="replace")
+            else:
+                stream.reconfigure(encoding="utf-8", errors="replace")
+        except (ValueError, OSError):  # a closed or detached stream: leave it
+            continue
+
+
+def main(args: list[str] | None = None) -> None:
+    """``reportgen`` as installed (and ``python -m reportgen``)."""
+    safe_streams()
+    cli.main(args=args, prog_name="reportgen")

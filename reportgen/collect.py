@@ -19,10 +19,11 @@ from pathlib import Path
 
 from . import messages as msg
 from . import sandbox
+from .atomic import write_whole
 from .catalog import Catalog
 from .clock import VN, to_vn
 from .duties import Duties
-from .errors import FileRejected
+from .errors import FileRejected, Interrupted
 from .forms import FormMaker, Listed, Marks, write_form
 from .intake import Expectation, Reading, question, read_form
 from .layout import RETURNS_DIR, return_file
@@ -221,10 +222,8 @@ class Collector:
         folder = self.output / str(self.period) / RETURNS_DIR
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / return_file(str(self.period), reading.agency)
-        temp = target.with_suffix(f".{os.getpid()}.tmp")
         marks = Marks(reading.entered, flags, listed=listed, formats=reading.formats)
-        write_form(spec, temp, self.key, marks=marks)
-        os.replace(temp, target)
+        write_whole(target, lambda temp: write_form(spec, temp, self.key, marks=marks))
         return str(target)
 
 
@@ -260,12 +259,30 @@ def collect(
         collector.period.submission_deadline(collector.submission_day), time(23, 59, 59), tzinfo=VN
     )
     stamp = to_vn(received_at).isoformat(timespec="seconds")
-    receipts = []
-    for outcome in _outcomes(collector, files, workers, timeout):
-        receipts.append(_store(collector, store, outcome, stamp, deadline, relative))
-        if progress:
-            progress(1)
+    receipts: list[Receipt] = []
+    started = datetime.now(VN).timestamp() - 1
+    try:
+        for outcome in _outcomes(collector, files, workers, timeout):
+            receipts.append(_store(collector, store, outcome, stamp, deadline, relative))
+            if progress:
+                progress(1)
+    except KeyboardInterrupt:
+        # Each file is stored in its own transaction: those before the stop are kept whole. Files
+        # read and archived but not yet recorded leave no archive behind; a re-run finds the
+        # stored ones by their content (no duplicate) and goes on with the rest.
+        _drop_unrecorded(collector.output / "archive", store, started)
+        raise Interrupted("interrupted-collect", stored=len(receipts), total=len(files)) from None
     return receipts
+
+
+def _drop_unrecorded(folder: Path, store: Store, since: float) -> None:
+    """Remove the archives this run wrote whose file has no record (a stop between the two)."""
+    if not folder.is_dir():
+        return
+    recorded = {Path(f.archive).name for f in store.files()}
+    for path in folder.rglob("*"):
+        if path.is_file() and path.name not in recorded and path.stat().st_mtime >= since:
+            path.unlink(missing_ok=True)
 
 
 def _store(

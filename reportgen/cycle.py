@@ -24,7 +24,7 @@ from . import clock
 from .collect import Collector, Receipt, collect, gather
 from .dispatch import Delivery, deliver, plan_remind, plan_send_forms
 from .duties import Duties
-from .errors import ReportgenError, UsageError
+from .errors import ProblemsFound, ReportgenError, UsageError
 from .forms import FormMaker, Written, write_forms
 from .layout import FORMS_DIR, SUMMARY_TEMPLATE
 from .overview import Overview, build_overview
@@ -168,6 +168,18 @@ class Cycle:
             for part in ([p.part for p in s.parts] or [None])
         )
 
+    def check_period(self) -> None:
+        """Refuse a period no plan covers, or one later than next month: a typo ("2062-11",
+        "2025-11") would otherwise give an empty report, which the scheduler would mail."""
+        plans = self.workspace.select_plans(())
+        years = [y for p in plans for y in (p.years or ([p.start.year] if p.start else []))]
+        if years and not min(years) <= self.period.year <= max(years):
+            raise UsageError("period-outside-plans", period=self.period.label, first=min(years), last=max(years))
+        today = self.now.date()
+        next_month = Period(today.year + today.month // 12, "month", today.month % 12 + 1)
+        if self.period.start > next_month.cutoff:
+            raise UsageError("period-future", period=self.period.label, today=f"{today:%d/%m/%Y}")
+
     # -- collect ----------------------------------------------------------------------------
     def collector(self, agency: str | None = None) -> Collector:
         w = self.workspace
@@ -238,7 +250,7 @@ class Cycle:
         problem = None
         if pdf:
             try:
-                files.pdf = to_pdf(files.docx, folder)
+                files.pdf = to_pdf(files.docx, folder, self.workspace.settings["office.libreoffice"])
             except ReportgenError as error:
                 problem = error
         return files, problem
@@ -340,6 +352,9 @@ class Cycle:
         return self.remind()
 
     def report_job(self) -> list:
+        self.check_period()  # a scheduled report is never mailed for a period no plan covers,
+        if not self.overview().values:  # nor before any agency has sent a figure
+            raise ProblemsFound("no-data-yet", period=self.period.label)
         files, problem = self.report(pdf=True)
         if problem is not None:
             log.warning("report %s without PDF: %s", self.period, problem.detail or problem)

@@ -28,6 +28,8 @@ __all__ = [
     "ToolMissing",
     "ReportError",
     "ProblemsFound",
+    "Interrupted",
+    "FileLocked",
 ]
 
 
@@ -54,6 +56,13 @@ class ReportgenError(Exception):
         self.facts = facts
         for key, value in facts.items():
             setattr(self, key, value)
+
+    def __reduce__(self):  # raised in a worker process, it reaches the parent with its facts
+        return (_rebuild, (type(self), self.reason, self.facts))
+
+
+def _rebuild(cls, reason, facts):
+    return cls(reason, **facts)
 
 
 class UsageError(ReportgenError):
@@ -141,6 +150,19 @@ class ToolMissing(ReportgenError):
 
 class ReportError(ReportgenError):
     """The report template cannot be rendered."""
+
+
+class FileLocked(ReportgenError):
+    """An output file is held open by another program (Word, Excel on Windows)."""
+
+    reason = "file-locked"
+
+
+class Interrupted(ReportgenError):
+    """Stopped with Ctrl+C; ``facts`` say what was done before (exit 130)."""
+
+    exit_code = ExitStatus.INTERRUPTED
+    reason = "interrupted"
 
 
 class ProblemsFound(ReportgenError):

@@ -11,6 +11,7 @@ identity block in a hidden sheet.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import uuid
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from .atomic import write_whole
 from .duties import Duties, FormRow, FormSection
 from .fit import row_height
 from .layout import (
@@ -685,15 +687,17 @@ def _init_worker(maker: FormMaker, folder: str, key: bytes, password: str) -> No
     _WORKER.update(maker=maker, folder=folder, key=key, password=password)
 
 
+def _write_spec(spec: FormSpec, temp: Path) -> None:
+    write_form(spec, temp, _WORKER["key"], _WORKER["password"])
+
+
 def _write_batch(batch: list[tuple[str, dict[str, str]]]) -> list[Written]:
     maker, folder = _WORKER["maker"], Path(_WORKER["folder"])
     out = []
     for agency, previous in batch:
         spec = maker.spec(agency, previous)
         path = folder / spec.file_name
-        temp = path.with_suffix(".tmp")
-        write_form(spec, temp, _WORKER["key"], _WORKER["password"])
-        os.replace(temp, path)
+        write_whole(path, functools.partial(_write_spec, spec))
         out.append(
             Written(
                 agency=spec.agency,

@@ -142,6 +142,9 @@ def read_form(data: bytes, name: str, expect: Expectation, *, fast: bool = True)
     if fmt == "corrupt":
         raise FileRejected("corrupt", why="tệp nén hỏng")
     if fmt not in ("xlsx", "xls", "ods"):
+        suffix = Path(name).suffix.lower().lstrip(".")
+        if suffix and suffix == fmt:  # a PDF that says it is one: a file of another kind, not a renamed one
+            raise FileRejected("other-kind", actual=msg.FORMAT_NAMES.get(fmt, msg.FORMAT_NAMES["unknown"]))
         raise FileRejected(
             "renamed",
             ext=Path(name).suffix or "(không đuôi)",

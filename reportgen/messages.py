@@ -150,7 +150,11 @@ SOURCE = {
 
 CONFIG = {
     "not-a-mapping": "Tệp {file} phải là một danh mục dạng khoá: giá trị (YAML mapping).",
-    "yaml": "Tệp {file} có lỗi cú pháp YAML ở dòng {line}: {problem}. Sửa lại rồi chạy lại lệnh.",
+    "yaml": "Tệp {file}, dòng {line}, cột {column}: {problem}. Sửa lại rồi chạy lại lệnh.",
+    "encoding": (
+        "Tệp {file} không lưu ở dạng UTF-8 (dòng {line} có chữ không đọc được, thường do lưu kiểu ANSI). Mở tệp "
+        "bằng Notepad, chọn Tệp → Lưu thành (File → Save As), ở ô Mã hóa (Encoding) chọn UTF-8, lưu rồi chạy lại."
+    ),
     "missing-field": 'Tệp {file}: một mục thiếu trường "{field}" ({entry}).',
     "duplicate-code": 'Tệp {file}: mã "{code}" xuất hiện hai lần; mỗi mã phải là duy nhất.',
     "bad-plan-id": (
@@ -162,7 +166,7 @@ CONFIG = {
         "gạch nối giữa các phần, ví dụ so-khcn, p-hoa-lu."
     ),
     "unknown-member": 'Tệp {file}: nhóm/cơ quan "{code}" tham chiếu mã không tồn tại "{member}".',
-    "bad-value": 'Tệp {file}: giá trị "{value}" của trường {field} không hợp lệ; {hint}',
+    "bad-value": 'Tệp {file}, dòng {line}: giá trị "{value}" của trường {field} không hợp lệ; {hint}',
     "missing-file": 'Thiếu tệp cấu hình {file}. Chạy "reportgen init" để tạo thư mục làm việc mới.',
 }
 
@@ -216,14 +220,17 @@ GENERAL = {
     # usage
     "workspace-not-found": (
         "Không tìm thấy thư mục làm việc tại {path} (thiếu thư mục config/). Dùng --workspace DIR, "
-        'biến REPORTGEN_WORKSPACE, hoặc tạo mới bằng "reportgen init DIR".'
+        'biến REPORTGEN_WORKSPACE, hoặc tạo mới bằng "reportgen init THƯ_MỤC".'
     ),
-    "workspace-exists": "Thư mục {path} đã có thư mục làm việc (config/). Chọn thư mục khác hoặc thêm --force.",
+    "workspace-exists": (
+        "Thư mục {path} đã có thư mục làm việc (config/). Chọn thư mục khác, hoặc thêm --force để ghi lại cấu "
+        "hình mẫu (các tệp đã sửa được giữ lại trong thư mục config-cu-<ngày giờ>)."
+    ),
     "unknown-plan": 'Không có kế hoạch "{plan}". Các kế hoạch hiện có: {known}.',
     "unknown-agency": 'Không có cơ quan mã "{agency}" trong config/agencies.yaml. {hint}',
     "bad-period": (
-        'Kỳ báo cáo "{period}" không hợp lệ. Viết theo dạng 2026-11 (tháng), 2026-Q4 (quý), '
-        "2026-H1 (6 tháng) hoặc 2026 (năm)."
+        'Kỳ báo cáo "{period}" không hợp lệ. Viết theo dạng 2026-11 hoặc "Tháng 11/2026" (tháng), 2026-Q4 hoặc '
+        '"Quý 4/2026" (quý), 2026-H1 hoặc "6 tháng đầu năm 2026" (6 tháng), 2026 hoặc "Năm 2026" (năm).'
     ),
     "plan-id": "Mã kế hoạch chỉ gồm chữ thường không dấu, số và dấu gạch, ví dụ: {suggestion}",
     "plan-exists": "Đã có {file}. Thêm --force để ghi đè (các chỉnh sửa tay sẽ mất).",
@@ -242,12 +249,36 @@ GENERAL = {
     ),
     # problems in the user's data (exit 1)
     "catalog-problems": "Danh mục còn {count} lỗi cần sửa (xem danh sách trên).",
+    "no-data-yet": (
+        "Chưa có số liệu nào đến kỳ {period} (chưa cơ quan nào gửi báo cáo): không lập báo cáo trống. Thu thập "
+        "biểu mẫu trước (reportgen collect), hoặc kiểm tra lại kỳ báo cáo."
+    ),
     "nothing-owed": "Không có cơ quan nào phải báo cáo trong kỳ {period} với lựa chọn này.",
-    "no-files": "Không có tệp nào để thu thập trong các đường dẫn đã cho.",
+    "no-files": (
+        "Không có tệp bảng tính nào (.xlsx, .xls, .ods, .zip) để thu thập trong {paths}. Kiểm tra lại thư mục, "
+        "hoặc lưu các tệp đính kèm vào đó rồi chạy lại."
+    ),
     "files-with-problems": "{count} tệp có lỗi hoặc bị từ chối (xem biên nhận ở trên).",
     "no-forms": "Chưa có biểu mẫu kỳ {period}. Chạy trước: reportgen forms --period {period}",
     "mail-failed": 'Có thư gửi lỗi; sẽ thử lại ở lần chạy sau (xem "reportgen status").',
     # the machine
+    "interrupted": "Đã dừng theo yêu cầu (Ctrl+C). Chạy lại lệnh khi cần: lệnh làm lại từ đầu, không ghi trùng.",
+    "interrupted-collect": (
+        "Đã dừng theo yêu cầu (Ctrl+C): {stored}/{total} tệp đã được lưu đầy đủ vào cơ sở dữ liệu (kèm biên "
+        "nhận). Chạy lại đúng lệnh này: các tệp đã lưu được nhận ra và không ghi trùng, các tệp còn lại được "
+        "thu thập tiếp."
+    ),
+    "file-locked": (
+        "Không ghi được {file}: tệp đang mở trong chương trình khác (Word, Excel…). Đóng tệp {name} trong "
+        "Word/Excel rồi chạy lại lệnh. Không tệp nào bị ghi dở."
+    ),
+    "period-outside-plans": (
+        "Kỳ {period} nằm ngoài thời gian của các kế hoạch ({first}–{last}): không có chỉ tiêu nào để báo cáo. "
+        "Kiểm tra lại năm của kỳ báo cáo."
+    ),
+    "period-future": (
+        "Kỳ {period} chưa đến (hôm nay {today}): chỉ lập biểu mẫu, báo cáo từ kỳ hiện tại đến tháng sau."
+    ),
     "scheduler-running": (
         'Bộ lập lịch đã chạy ở một tiến trình khác (khoá {path}). Chỉ chạy một "reportgen schedule run".'
     ),
@@ -298,6 +329,8 @@ REJECTIONS = {
     "gửi lại đúng tệp biểu mẫu.",
     "corrupt": "Tệp bị hỏng hoặc không phải bảng tính Excel ({why}). Mở lại biểu mẫu bằng Excel, "
     "LibreOffice hoặc WPS, lưu dạng .xlsx rồi gửi lại.",
+    "other-kind": "Đây là {actual}, không phải biểu mẫu bảng tính. Hãy gửi lại chính tệp biểu mẫu Excel đã điền "
+    "(.xlsx, .xls hoặc .ods); bản PDF, ảnh chụp chỉ dùng làm minh chứng kèm theo.",
     "renamed": "Tệp có đuôi {ext} nhưng thực chất là {actual}. Hãy mở biểu mẫu gốc, điền và lưu dạng "
     ".xlsx (Excel Workbook).",
     "password": "Tệp được đặt mật khẩu nên không đọc được. Hãy bỏ mật khẩu (File > Info > Protect "
@@ -439,6 +472,7 @@ OUT_INIT_FILES = (
     "  config/plans/*.yaml    danh mục chỉ tiêu đã nhập",
 )
 OUT_NEXT = "Tiếp theo: {command}"
+OUT_INIT_BACKUP = "Các tệp cấu hình đã sửa được giữ lại trong {folder} trước khi ghi đè."
 OUT_IMPORTED = "Đã nhập {source} vào {target}:"
 OUT_IMPORTED_COUNTS = "  {indicators} chỉ tiêu, {tasks} nhiệm vụ, {sections} mục, {groups} nhóm"
 OUT_IMPORTED_FINDINGS = "  {notes} ghi chú cần rà soát, {problems} lỗi"

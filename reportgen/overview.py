@@ -96,7 +96,9 @@ class Overview:
         }
 
     def find(self, code: str, plan: str | None = None) -> list[Status]:
-        return [s for s in self.statuses if s.code == code and (plan is None or s.plan == plan)]
+        """The indicators or tasks of ``code``, in any case ("i.2.1")."""
+        wanted = code.strip().upper()
+        return [s for s in self.statuses if s.code.upper() == wanted and (plan is None or s.plan == plan)]
 
 
 def collection_period(period: Period, today: date) -> Period:

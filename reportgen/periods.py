@@ -35,6 +35,26 @@ def _last_day(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+_QUARTERS = {"I": "1", "II": "2", "III": "3", "IV": "4"}
+
+
+def _as_written(text: str) -> str:
+    """A period as staff write it, in the form :meth:`Period.parse` reads: "Tháng 11/2026" →
+    "2026-11", "Quý IV năm 2026" → "2026-Q4", "6 tháng đầu năm 2026" → "2026-H1"."""
+    raw = fold(clean(text)).upper()
+    raw = re.sub(r"\s+", " ", raw).strip()
+    raw = re.sub(r"^(?:THANG|T)\s*(\d{1,2})\s*(?:/|-|\s|NAM)\s*(?:NAM\s*)?(\d{4})$", r"\2-\1", raw)
+    raw = re.sub(r"^(\d{1,2})\s*[/.]\s*(\d{4})$", r"\2-\1", raw)
+    raw = re.sub(r"^(\d{1,2})-(\d{4})$", r"\2-\1", raw)
+    quarter = re.fullmatch(r"(?:QUY|Q)\s*(IV|III|II|I|[1-4])\s*(?:/|-|\s)\s*(?:NAM\s*)?(\d{4})", raw)
+    if quarter:
+        return f"{quarter[2]}-Q{_QUARTERS.get(quarter[1], quarter[1])}"
+    half = re.fullmatch(r"6 THANG (DAU|CUOI)(?: NAM)? (\d{4})", raw)
+    if half:
+        return f"{half[2]}-H{1 if half[1] == 'DAU' else 2}"
+    return re.sub(r"^NAM\s*(\d{4})$", r"\1", raw)
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     """A reporting period. ``kind`` is month, quarter, half or year."""
@@ -55,8 +75,15 @@ class Period:
         Traceback (most recent call last):
         ...
         reportgen.errors.BadPeriod: bad-period
+
+        Staff write periods in words too:
+
+        >>> [str(Period.parse(t)) for t in ("11/2026", "Tháng 11/2026", "T11/2026", "Quý 4/2026", "quý IV năm 2026")]
+        ['2026-11', '2026-11', '2026-11', '2026-Q4', '2026-Q4']
+        >>> [str(Period.parse(t)) for t in ("6 tháng đầu năm 2026", "6 tháng cuối năm 2026", "Năm 2026")]
+        ['2026-H1', '2026-H2', '2026']
         """
-        raw = clean(text).upper()
+        raw = _as_written(text)
         patterns = (
             (r"(\d{4})-(\d{1,2})", "month", 12),
             (r"(\d{4})-Q([1-4])", "quarter", 4),

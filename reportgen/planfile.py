@@ -14,11 +14,11 @@ from .catalog import INDICATOR, Item, Plan
 from .errors import ConfigError
 from .targets import Target
 from .text import clean, is_code
+from .yamlfile import read_yaml
 
 # libyaml's loader when PyYAML has it: ten times faster on the catalog files.
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-__all__ = ["dump_plan", "load_plan", "SafeLoader"]
+__all__ = ["dump_plan", "load_plan"]
 
 
 class _Flow(dict):
@@ -98,16 +98,7 @@ def _item_dict(item: Item) -> dict:
 
 def load_plan(path: Path) -> Plan:
     """Read ``config/plans/ID.yaml``; every string is NFC-normalised."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            "yaml",
-            file=str(path),
-            line=(mark.line + 1) if mark else "?",
-            problem=getattr(exc, "problem", str(exc)),
-        ) from exc
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError("not-a-mapping", file=str(path))
     plan_id = clean(data.get("plan") or path.stem)

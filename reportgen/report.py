@@ -16,6 +16,7 @@ from pathlib import Path
 import xlsxwriter
 
 from . import charts, narrative
+from .atomic import write_whole
 from .catalog import Catalog, Item
 from .errors import ReportError, ToolMissing
 from .evaluate import (
@@ -328,13 +329,12 @@ def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None]
         title=f"Báo cáo {context.get('subject', '')}".strip(),
         day=day,
     )
-    final.save(str(target))
-    return target
+    return write_whole(target, lambda temp: final.save(str(temp)))
 
 
-def to_pdf(docx: Path, folder: Path) -> Path:
-    """Convert with LibreOffice (soffice); ToolMissing when it is not installed."""
-    pdf = convert(docx, folder, "pdf")
+def to_pdf(docx: Path, folder: Path, libreoffice: str = "") -> Path:
+    """Convert with LibreOffice (soffice, or the configured path); ToolMissing when it is not installed."""
+    pdf = convert(docx, folder, "pdf", configured=libreoffice)
     if pdf is None:
         raise ToolMissing("libreoffice")
     return pdf
@@ -361,7 +361,10 @@ def write_summary(
     style: SummaryStyle = DEFAULT_STYLE,
 ) -> Path:
     """The Excel summary in the look of ``style`` (read from templates/xlsx/bieu-tong-hop.xlsx)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    return write_whole(target, lambda temp: _write_summary(view, values, temp, style))
+
+
+def _write_summary(view: Overview, values: dict[str, list[AgencyValue]], target: Path, style: SummaryStyle) -> None:
     # constant_memory: rows are written in order and flushed, so memory stays flat at any scale.
     workbook = xlsxwriter.Workbook(
         str(target),
@@ -405,7 +408,6 @@ def write_summary(
         _summary_sheet(sheet, title, None, by_monitor[monitor], items, names, look)
     _values_sheet(workbook.add_worksheet(_sheet_name("SoLieu", used)), view, values, names, fmt)
     workbook.close()
-    return target
 
 
 @dataclass

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import secrets
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from . import clock
 from .agencies import Registry
 from .catalog import Catalog, Plan
 from .errors import ConfigError, UnknownAgency, UnknownPlan, WorkspaceExists, WorkspaceNotFound
-from .planfile import SafeLoader, load_plan
-from .text import clean, nfc
+from .planfile import load_plan
+from .text import clean, fold, nfc
+from .yamlfile import read_yaml
 
 __all__ = ["Workspace", "find_workspace", "init_workspace", "bundled_root", "SETTINGS", "Setting"]
 
@@ -46,6 +48,11 @@ SETTINGS = [
     Setting("office.issuer_short", "SKHCN", "Chữ viết tắt tên cơ quan (Số: …/BC-SKHCN)"),
     Setting("office.issuer_code", "so-khcn", "Mã cơ quan của văn phòng trong agencies.yaml"),
     Setting("office.place", "Ninh Bình", "Địa danh ghi trước ngày tháng"),
+    Setting(
+        "office.libreoffice",
+        "",
+        r"Đường dẫn soffice.exe khi LibreOffice cài ở nơi khác (ví dụ D:\LibreOffice\program\soffice.exe)",
+    ),
     Setting("office.drafting_unit", "VP", "Đơn vị soạn thảo ghi ở dòng Lưu"),
     Setting("report.recipients", ["Ủy ban nhân dân tỉnh Ninh Bình"], "Kính gửi"),
     Setting("report.copies_to", ["Như trên", "Giám đốc Sở (để b/c)", "Các Phó Giám đốc Sở"], "Nơi nhận"),
@@ -110,43 +117,47 @@ def bundled_root() -> Path:
 
 def find_workspace(option: str | os.PathLike | None = None) -> Workspace:
     raw = option or os.environ.get(ENV_WORKSPACE) or os.getcwd()
-    root = Path(nfc(str(raw))).expanduser().resolve()
+    # The path as the system gives it: a folder named in NFD (macOS, some copy tools) is only
+    # found under that name. Names are normalised to compare them, never to open them.
+    root = Path(raw).expanduser().resolve()
     if not (root / "config").is_dir():
         raise WorkspaceNotFound(path=str(root))
     return Workspace(root)
 
 
-def init_workspace(target: Path, force: bool = False) -> Workspace:
+def init_workspace(target: Path, force: bool = False, now: datetime | None = None) -> Workspace:
+    """A new workspace with the bundled configuration. With ``force`` over an existing one,
+    every file that would be replaced and differs from the bundled one is first copied to
+    ``config-cu-YYYYMMDD-HHMMSS/`` (see :attr:`Workspace.backup`): nothing the office edited
+    is ever lost."""
     target = Path(target).expanduser().resolve()
     if (target / "config").exists() and not force:
         raise WorkspaceExists(path=str(target))
     source = bundled_root()
-    (target / "config" / "plans").mkdir(parents=True, exist_ok=True)
-    for name in ("agencies.yaml", "settings.yaml"):
-        shutil.copy2(source / "config" / name, target / "config" / name)
-    for plan in sorted((source / "config" / "plans").glob("*.yaml")):
-        shutil.copy2(plan, target / "config" / "plans" / plan.name)
-    shutil.copytree(source / "templates", target / "templates", dirs_exist_ok=True)
+    copies = [(source / "config" / name, target / "config" / name) for name in ("agencies.yaml", "settings.yaml")]
+    copies += [(p, target / "config" / "plans" / p.name) for p in sorted((source / "config" / "plans").glob("*.yaml"))]
+    copies += [(p, target / p.relative_to(source)) for p in sorted((source / "templates").rglob("*")) if p.is_file()]
+    stamp = (now or clock.now()).strftime("%Y%m%d-%H%M%S")
+    backup = target / f"config-cu-{stamp}"
+    kept = []
+    for origin, destination in copies:
+        if destination.is_file() and destination.read_bytes() != origin.read_bytes():
+            saved = backup / destination.relative_to(target)
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(destination, saved)
+            kept.append(saved)
+    for origin, destination in copies:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(origin, destination)
     (target / "output").mkdir(exist_ok=True)
     workspace = Workspace(target)
+    workspace.backup = backup if kept else None
     workspace.form_key()
     return workspace
 
 
 def _load_yaml(path: Path) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
-    except FileNotFoundError as exc:
-        raise ConfigError("missing-file", file=str(path)) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        msg = "yaml"
-        raise ConfigError(
-            msg,
-            file=str(path),
-            line=(mark.line + 1) if mark else "?",
-            problem=getattr(exc, "problem", None) or str(exc),
-        ) from exc
+    return read_yaml(path)
 
 
 def _normalise(value: Any) -> Any:
@@ -159,9 +170,61 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+_KINDS = {
+    str: "chữ",
+    int: "số nguyên",
+    float: "số",
+    bool: "true hoặc false",
+    list: 'danh sách (mỗi dòng một mục bắt đầu bằng "- ")',
+}
+_YES = {"true", "yes", "y", "on", "1", "có", "co"}
+_NO = {"false", "no", "n", "off", "0", "không", "khong"}
+
+
+def _coerce(value: Any, setting: Setting, path: Path) -> Any:
+    """A setting's value as its kind, read the way the office wrote it: "7" for a number,
+    "có"/"không" (or yes/no) for a switch; otherwise a message naming the file, field and line."""
+    kind = type(setting.default)
+    if kind is int and isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if kind is bool and isinstance(value, str | int) and str(value).strip().lower() in _YES | _NO:
+        return str(value).strip().lower() in _YES
+    if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    section, _, key = setting.name.partition(".")
+    raise ConfigError(
+        "bad-value",
+        file=str(path),
+        field=setting.name,
+        value=value,
+        line=_line_of(path, section, key),
+        hint=f"cần {_KINDS.get(kind, kind.__name__)} ({setting.help}).",
+    )
+
+
+def _line_of(path: Path, section: str, key: str) -> int | str:
+    """The line where ``section.key`` is written, for messages."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    except OSError:
+        return "?"
+    inside = False
+    for number, line in enumerate(lines, start=1):
+        if re.match(rf"^{re.escape(section)}\s*:", line):
+            inside = True
+        elif inside and re.match(r"^\S", line):
+            inside = False
+        elif inside and re.match(rf"^\s+{re.escape(key)}\s*:", line):
+            return number
+    return "?"
+
+
 class Workspace:
     def __init__(self, root: Path):
         self.root = Path(root)
+        self.backup: Path | None = None  # where init --force kept the files it replaced
 
     @property
     def config_dir(self) -> Path:
@@ -204,17 +267,7 @@ class Workspace:
             section, _, key = setting.name.partition(".")
             value = (data.get(section) or {}).get(key, copy.deepcopy(setting.default))
             if setting.default is not None and not isinstance(value, type(setting.default)):
-                if isinstance(setting.default, int) and isinstance(value, str) and value.isdigit():
-                    value = int(value)
-                else:
-                    msg = "bad-value"
-                    raise ConfigError(
-                        msg,
-                        file=str(path),
-                        field=setting.name,
-                        value=value,
-                        hint=f"cần giá trị kiểu {type(setting.default).__name__} ({setting.help}).",
-                    )
+                value = _coerce(value, setting, path)
             merged[setting.name] = value
         return merged
 
@@ -259,11 +312,37 @@ class Workspace:
         return [p for p in self.catalog.plans.values() if not p.province or p.province == home]
 
     def check_agencies(self, codes: tuple[str, ...] | list[str]) -> list[str]:
-        for code in codes:
-            if code not in self.registry:
-                known = ", ".join(a.code for a in self.registry.agencies()[:8])
-                raise UnknownAgency(agency=code, hint=f"Ví dụ các mã hiện có: {known}…")
-        return list(codes)
+        """The agency codes meant: a code in any case ("SO-Y-TE"), or an agency's name where it
+        is unique ("Sở Y tế"); a near miss is refused with "Có phải ý bạn là …?"."""
+        return [self.agency_code(code) for code in codes]
+
+    def agency_code(self, text: str) -> str:
+        import difflib
+
+        registry = self.registry
+        wanted = nfc(clean(text))
+        if wanted in registry:
+            return wanted
+        by_case = {code.lower(): code for code in registry.entries}
+        if wanted.lower() in by_case:
+            return by_case[wanted.lower()]
+        by_name: dict[str, set[str]] = {}
+        for entry in registry.entries.values():
+            for name in (entry.name, *entry.aliases):
+                by_name.setdefault(fold(name), set()).add(entry.code)
+        named = by_name.get(fold(wanted), set())
+        if len(named) > 1:  # "Sở Y tế" of this province and of another: this province's
+            named = {c for c in named if registry.entries[c].province == registry.home}
+        if len(named) == 1:
+            return next(iter(named))
+        near = difflib.get_close_matches(wanted.lower(), list(by_case), n=3, cutoff=0.75)
+        near += [c for n in difflib.get_close_matches(fold(wanted), list(by_name), n=3, cutoff=0.8) for c in by_name[n]]
+        near = list(dict.fromkeys(by_case.get(c, c) for c in near))
+        if near:
+            hint = "Có phải ý bạn là " + " hoặc ".join(f"{c} ({registry.name(c)})" for c in near[:3]) + "?"
+        else:
+            hint = 'Xem danh sách mã cơ quan trong config/agencies.yaml hoặc bằng "reportgen catalog show".'
+        raise UnknownAgency(agency=text, hint=hint)
 
     # -- secrets -----------------------------------------------------------------------
     @property

@@ -149,7 +149,8 @@ def test_broken_yaml_names_file_and_line(runner, workspace_dir):
     path.write_text("agencies:\n  - {code: a, name: [unclosed\n", encoding="utf-8")
     result = runner.invoke(cli, ["-w", str(workspace_dir), "catalog", "check"])
     assert result.exit_code == 2  # a configuration error, like a usage error
-    assert "agencies.yaml có lỗi cú pháp YAML ở dòng" in result.output
+    assert 'agencies.yaml, dòng 3, cột 1: thiếu dấu "]" đóng danh sách' in result.output
+    assert "did not find" not in result.output
 
 
 def test_forms_loads_neither_charts_nor_word(workspace_dir):

@@ -254,6 +254,7 @@ def test_nan_in_the_file_is_refused(workspace, tmp_path):
 
 def test_huge_sums_never_reach_the_report(workspace, tmp_path, runner):
     files = [_filled(workspace, tmp_path, a, {SUMMED: {"value": 9e307}}) for a in ("p-hoa-lu", "p-tam-diep")]
+    files.append(_filled(workspace, tmp_path, "so-khcn", {"ninh-binh-2026|I.5.1": {"value": 0.72}}))
     run_collect(workspace, files)
     from reportgen.evaluate import AgencyValue, aggregate
 

@@ -473,12 +473,18 @@ def test_crash_in_the_middle_leaves_the_database_consistent(workspace, tmp_path,
         return original(self, db, file_id, sub, values)
 
     monkeypatch.setattr(store_module.Store, "_add_submission", crash)
-    with pytest.raises(KeyboardInterrupt):
+    from reportgen.errors import Interrupted
+
+    with pytest.raises(Interrupted) as stopped:
         run_collect(workspace, files)
+    assert stopped.value.facts == {"stored": 1, "total": 3} and stopped.value.exit_code == 130
     monkeypatch.setattr(store_module.Store, "_add_submission", original)
     store = Store.open(workspace)
     assert store.counts()["files"] == 1 and store.counts()["submissions"] == 1
+    recorded = {Path(f.archive).name for f in store.files()}
     store.close()
+    archived = {p.name for p in (workspace.root / "output" / "archive").rglob("*") if p.is_file()}
+    assert archived == recorded  # no archived file without its record
     receipts = run_collect(workspace, files)
     assert [r.status for r in receipts] == ["duplicate", "accepted", "accepted"]
     store = Store.open(workspace)

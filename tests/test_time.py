@@ -235,7 +235,7 @@ def test_quarterly_forms_explain_where_the_figures_come_from(walked, runner):
     result = runner.invoke(cli, ["-w", str(walked.root), "forms", "--period", "2026-Q4"])
     assert result.exit_code == 2
     assert "tổng hợp từ số liệu hằng tháng" in result.output and "14/12/2026" in result.output
-    assert "reportgen forms --period 2026-12" in result.output
+    assert f"reportgen -w {walked.root} forms --period 2026-12" in result.output  # the -w the user typed
 
 
 def test_a_quarter_before_its_end_is_provisional(walked):
