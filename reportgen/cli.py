@@ -715,11 +715,16 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
         view = cycle.overview(plan_ids)
         store = cycle.existing_store
         sends = store.sends(period=str(view.period)) if store else []
+        mails = store.mails(since=view.period.start.isoformat()) if store else []
     troubles = {kind: [s for s in sends if s.status == kind] for kind in ("failed", "unknown")}
+    incoming: dict[str, int] = {}
+    for mail in mails:
+        incoming[mail.kind] = incoming.get(mail.kind, 0) + 1
     if as_json:
         _echo_json(
             view.to_json()
             | {
+                "incoming": incoming,
                 "mail": {"sent": sum(1 for s in sends if s.status == "sent")}
                 | {
                     kind: [
@@ -735,11 +740,14 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
                         for s in records
                     ]
                     for kind, records in troubles.items()
-                }
+                },
             }
         )
         return
     _print_status(view, troubles)
+    if incoming:
+        parts = ", ".join(f"{n} {M.MAIL_KINDS.get(kind, kind)}" for kind, n in sorted(incoming.items()))
+        click.echo(M.OUT_STATUS_INCOMING.format(count=sum(incoming.values()), parts=parts))
 
 
 def _print_status(view, troubles: dict) -> None:
@@ -1007,6 +1015,42 @@ def _echo_deliveries(workspace: Workspace, results, dry_run: bool, as_json: bool
             click.echo(M.OUT_OUTBOX.format(folder=workspace.relative(workspace.output_dir / "outbox")), err=True)
     if any(r.status in ("failed", "unknown") for r in results):
         raise ProblemsFound("mail-failed")
+
+
+@cli.command()
+@json_option
+@pass_state
+def fetch(state: State, as_json: bool) -> None:
+    """Đọc hộp thư của Sở (IMAP, mục imap: trong config/settings.yaml): thu thập biểu mẫu
+    các cơ quan gửi lại, như lệnh collect, và trả lời từng thư bằng biên nhận.
+
+    Mỗi thư chỉ được xử lý một lần (theo Message-ID); thư đã xử lý được gắn nhãn
+    Reportgen hoặc chuyển sang imap.done_folder. Thư tự động (vắng mặt, báo lỗi gửi)
+    được ghi nhận, không trả lời.
+    """
+    from .clock import now
+    from .replies import fetch as fetch_mail
+
+    outcomes = fetch_mail(state.workspace, now())
+    if as_json:
+        _echo_json([o.to_json() for o in outcomes])
+    else:
+        for outcome in outcomes:
+            sent = sum(1 for a in outcome.answers if a.status in ("sent", "written"))
+            click.echo(
+                M.OUT_FETCH_LINE.format(
+                    sender=outcome.sender,
+                    subject=outcome.subject,
+                    kind=M.MAIL_KINDS.get(outcome.kind, outcome.kind),
+                    answered=M.OUT_FETCH_ANSWERED.format(count=sent) if sent else "",
+                )
+            )
+            for receipt in outcome.receipts:
+                _echo_receipt(receipt)
+        click.echo(M.OUT_FETCH_TOTAL.format(count=len(outcomes)), err=True)
+    bad = sum(1 for o in outcomes if not o.ok)
+    if bad:
+        raise ProblemsFound("mail-problems", count=bad)
 
 
 @cli.command(name="send-forms")

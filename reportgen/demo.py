@@ -212,6 +212,34 @@ def run_demo(
     return result
 
 
+def _by_mail(workspace: Workspace, paths: list[Path], now: datetime) -> list:
+    """The first replies arrive by mail: each agency answers the form mail with its file, and
+    the loop of ``reportgen fetch`` collects them and writes each receipt to the outbox."""
+    from .mailbox import Incoming, MemoryMailbox
+    from .replies import fetch
+
+    registry = workspace.registry
+    messages = []
+    for index, path in enumerate(paths, start=1):
+        code = path.stem.partition("_")[2]
+        entry = registry.get(code)
+        sender = getattr(entry, "email", "") or f"{code}@ninh-binh.example"
+        messages.append(
+            Incoming(
+                uid=str(index),
+                message_id=f"<demo-{now:%Y%m%d}-{index}-{code}@ninh-binh.example>",
+                sender=sender,
+                subject=f"Re: [Biểu mẫu báo cáo] {path.stem}",
+                sent_at=now.isoformat(),
+                references=(),
+                automatic=False,
+                files=[(path.name, path.read_bytes())],
+            )
+        )
+    outcomes = fetch(workspace, now, mailbox=MemoryMailbox(messages))
+    return [receipt for outcome in outcomes for receipt in outcome.receipts]
+
+
 def _at(period: Period, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(period.year, period.index, day, hour, minute, tzinfo=VN)
 
@@ -256,9 +284,8 @@ def _run_month(workspace: Workspace, month: _Month, rng: random.Random, result: 
         advance(1)
     result.filled = len(senders)
     result.receipts = []
-    stage(f"Thu thập đợt 1 (ngày 12/{label})", len(files["early"]))
-    with cycle(_at(period, 12, 9)) as c:
-        result.receipts += c.collect(files["early"], workers=1)
+    stage(f"Đọc thư trả lời, thu thập và gửi biên nhận đợt 1 (ngày 12/{label})", len(files["early"]))
+    result.receipts += _by_mail(workspace, files["early"], _at(period, 12, 9))
     stage(f"Nhắc các cơ quan chưa nộp (ngày 14/{label})", 0)
     with cycle(_at(period, 14, 8, 10)) as c:
         result.mails += len(c.remind())

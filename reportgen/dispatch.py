@@ -31,6 +31,7 @@ from .remind import (
     ItemDue,
     Planned,
     Recipient,
+    merge_daily,
     plan_forms,
     plan_item_reminders,
     plan_overdue_tasks,
@@ -80,16 +81,22 @@ def context(workspace, view: Overview) -> Context:
 
 
 def _monitors(workspace, plans) -> dict[str, tuple[Recipient, ...]]:
+    """Whom each agency answers to for its report: the monitoring agency of each figure the
+    agency alone holds (a figure summed over every department does not make its monitor the
+    department's superior), and the office that runs the cycle (``remind.cc_office``)."""
     catalog = workspace.catalog
     found: dict[str, dict[str, Recipient]] = {}
     for plan in plans:
         for item in plan.items:
             monitor = _recipient(catalog.registry, item.monitor) if item.monitor else None
-            if monitor is None:
+            reporters = catalog.reporters(item)
+            if monitor is None or len(reporters) != 1 or reporters[0] == monitor.code:
                 continue
-            for agency in catalog.reporters(item):
-                if agency != monitor.code:
-                    found.setdefault(agency, {})[monitor.code] = monitor
+            found.setdefault(reporters[0], {})[monitor.code] = monitor
+    office = _recipient(catalog.registry, workspace.setting("office.issuer_code"))
+    if office is not None and workspace.setting("remind.cc_office"):
+        for agency in {a.code for a in catalog.registry.agencies()} - {office.code}:
+            found.setdefault(agency, {})[office.code] = office
     return {a: tuple(m.values()) for a, m in found.items()}
 
 
@@ -175,7 +182,15 @@ def plan_remind(workspace, view: Overview, store: Store | None) -> list[Planned]
     leads = item_leads(workspace, view)
     planned += plan_item_reminders(view.today, leads, ctx, s["remind.days_before"])
     planned += plan_overdue_tasks(view.today, leads, ctx)
-    return planned
+    if store is None:
+        return planned
+    done = [p for p in planned if _sent(store, p.dedupe)]  # shown as already sent, never again
+    return done + merge_daily([p for p in planned if p not in done], view.today, ctx)
+
+
+def _sent(store: Store, dedupe: str) -> bool:
+    record = store.send_record(dedupe)
+    return record is not None and record.status == "sent"
 
 
 def deliver(
@@ -272,6 +287,24 @@ def deliver(
             last_error=None,
             next_try=None,
         )
+        for part in plan.parts:  # the reminders a merged mail carried: each sent, never again
+            part_record, _ = store.claim_send(
+                {
+                    "dedupe": part,
+                    "kind": part.partition("|")[0],
+                    "agency": plan.agency.code,
+                    "recipients": ", ".join(message.to + message.cc),
+                    "period": str(period) if period else None,
+                    "ref": plan.dedupe,
+                    "due": None,
+                    "subject": message.subject,
+                    "message_id": sent_id,
+                    "status": "sent",
+                    "attempts": 0,
+                    "created_at": stamp,
+                }
+            )
+            store.update_send(part_record.id, status="sent", message_id=sent_id, sent_at=stamp)
         results.append(Delivery(plan, "written" if outbox else "sent", sent_id))
         log.info("mail %s to %s: %s %s", plan.kind, ", ".join(message.to), "written" if outbox else "sent", sent_id)
     return results

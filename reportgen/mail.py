@@ -51,6 +51,7 @@ class Message:
     html: str
     cc: tuple[str, ...] = ()
     attachments: tuple[tuple[Path, str], ...] = ()  # (file, the name shown to the recipient)
+    headers: tuple[tuple[str, str], ...] = ()  # In-Reply-To, References, Auto-Submitted of an answer
 
 
 class Mailer(Protocol):
@@ -104,6 +105,8 @@ def build(
     email["Date"] = format_datetime(when) if when else format_datetime(datetime.now().astimezone())
     domain = sender.rpartition("@")[2] or "reportgen.local"
     email["Message-ID"] = message_id or make_msgid(domain=domain)
+    for name, value in message.headers:
+        email[name] = value
     email.set_content(message.text)
     email.add_alternative(message.html, subtype="html")
     for path, shown in message.attachments:

@@ -206,6 +206,16 @@ MAIL = {
         "Dùng ssl (cổng 465) hoặc starttls (cổng 587); chỉ khi máy chủ nằm trong mạng nội bộ tin cậy mới ghi "
         "mail.allow_plain_auth: true trong config/settings.yaml."
     ),
+    "no-imap-host": "Chưa khai báo hộp thư nhận: ghi imap.host (và imap.username) trong config/settings.yaml.",
+    "no-imap-password": (
+        "Chưa đặt mật khẩu hộp thư nhận: đặt biến môi trường {variable} (không ghi mật khẩu vào tệp cấu hình)."
+    ),
+    "bad-imap-security": 'imap.security là "{value}": chỉ dùng ssl (cổng 993) hoặc starttls (cổng 143).',
+    "imap-login": "Máy chủ {host} từ chối đăng nhập hộp thư {user}: kiểm tra imap.username và mật khẩu (Gmail, "
+    "Outlook: dùng mật khẩu ứng dụng).",
+    "imap-tls": "Không kết nối được hộp thư {host}: lỗi TLS/chứng chỉ ({error}). Máy chủ dùng chứng chỉ nội bộ thì "
+    "ghi tệp CA vào imap.ca_file.",
+    "imap-connect": "Không kết nối được hộp thư {host}:{port} ({error}). Kiểm tra imap.host, imap.port và mạng.",
 }
 
 REPORT = {
@@ -259,6 +269,7 @@ GENERAL = {
         "hoặc lưu các tệp đính kèm vào đó rồi chạy lại."
     ),
     "files-with-problems": "{count} tệp có lỗi hoặc bị từ chối (xem biên nhận ở trên).",
+    "mail-problems": "{count} thư có tệp lỗi, không kèm biểu mẫu hoặc chưa xử lý được (xem ở trên).",
     "no-forms": "Chưa có biểu mẫu kỳ {period}. Chạy trước: reportgen forms --period {period}",
     "mail-failed": 'Có thư gửi lỗi; sẽ thử lại ở lần chạy sau (xem "reportgen status").',
     # the machine
@@ -493,6 +504,18 @@ OUT_RECEIPT_AGAIN = " [đã nhận trước đó lúc {when}, không thay đổi
 OUT_RECEIPT_KEPT = "    Giữ nguyên {count} số liệu đã nhận trước trong kỳ (ô để trống không xoá số liệu):"
 OUT_RECEIPT_KEPT_LINE = "      = {code}: {value} (tệp {file})"
 OUT_RECEIPT_RETURN = "    Tệp gửi trả để sửa: {file}"
+OUT_FETCH_LINE = "• Thư của {sender} ({subject}): {kind}{answered}"
+OUT_FETCH_ANSWERED = "; đã trả lời {count} thư"
+OUT_STATUS_INCOMING = "Thư đến: {count} thư từ đầu kỳ ({parts})."
+OUT_FETCH_TOTAL = "Đã xử lý {count} thư mới trong hộp thư."
+MAIL_KINDS = {
+    "forms": "có biểu mẫu",
+    "no-attachment": "không có tệp đính kèm",
+    "wrong-file": "tệp đính kèm không phải biểu mẫu",
+    "auto-reply": "thư tự động (không trả lời)",
+    "already": "đã xử lý trước đó",
+    "error": "chưa xử lý được, sẽ thử lại lần sau (xem nhật ký)",
+}
 OUT_COLLECT_TOTAL = "Tổng cộng {count} tệp: {good} hợp lệ, {bad} có vấn đề hoặc bị từ chối."
 OUT_HISTORY_HEAD = "{name} ({agency}): {count} lần nộp"
 OUT_HISTORY_LINE = "  {period}  nhận {received}  {file}  {values} dòng, {problems} lỗi"

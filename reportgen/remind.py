@@ -17,8 +17,9 @@ only the most recent one is planned.
 
 from __future__ import annotations
 
+import hashlib
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -81,6 +82,9 @@ class Planned:
     dedupe: str
     ref: str = ""
     due: date | None = None
+    parts: tuple[str, ...] = ()  # a merged mail: the dedupe keys of the messages it carries
+    body: tuple[str, ...] = ()  # the message's own paragraphs (no greeting, no closing), to merge
+    rows: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,7 @@ def plan_submission_reminders(
                     f"reminder|{due.agency.code}|{period}|{before}",
                     ref=f"-{before}",
                     due=deadline,
+                    body=tuple(p for p in paragraphs if p),
                 )
             )
         elif after is not None:
@@ -269,6 +274,7 @@ def plan_submission_reminders(
                     f"overdue|{due.agency.code}|{period}|{after}",
                     ref=f"+{after}",
                     due=deadline,
+                    body=tuple(p for p in paragraphs if p),
                 )
             )
     return out
@@ -305,6 +311,8 @@ def plan_item_reminders(
                     f"deadline|{agency.code}|{due.isoformat()}|{offset}",
                     ref=f"-{offset}",
                     due=due,
+                    body=tuple(paragraphs),
+                    rows=tuple(tuple(r) for r in rows),
                 )
             )
     return out
@@ -333,6 +341,139 @@ def plan_overdue_tasks(today: date, leads: dict[Recipient, list[ItemDue]], ctx: 
                     f"task-overdue|{agency.code}|{item.key}",
                     ref=item.key,
                     due=item.due,
+                    body=tuple(paragraphs),
                 )
             )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Answers to the mail agencies send
+# ---------------------------------------------------------------------------------------
+def _reply_headers(message_id: str, references: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Threaded under the agency's mail, and marked as written by a program (RFC 3834), so
+    that the agency's own out-of-office robot does not answer it."""
+    chain = " ".join(dict.fromkeys([*references, message_id]))
+    return (("In-Reply-To", message_id), ("References", chain), ("Auto-Submitted", "auto-replied"))
+
+
+def _re(subject: str) -> str:
+    return subject if subject.lower().startswith(("re:", "tl:", "trả lời:")) else f"Re: {subject or 'Biểu mẫu'}"
+
+
+def plan_receipt(
+    to: Recipient,
+    receipt: dict,
+    mail: dict,
+    ctx: Context,
+    returned: Path | None = None,
+    sender_warning: str = "",
+) -> Planned:
+    """The answer to one file an agency mailed: what was accepted, each cell to fix and how,
+    with the marked workbook attached when there is something to fix. ``mail`` holds the
+    incoming message's message_id, references and subject."""
+    name = receipt.get("file", "").rpartition("/")[2]
+    status = receipt.get("status")
+    problems = receipt.get("problems") or []
+    doubts = receipt.get("doubts") or []
+    period = receipt.get("period") or ""
+    if status == "rejected":
+        lines = [f'Tệp "{name}" chưa được nhận: {receipt.get("reason") or ""}']
+    elif status == "duplicate":
+        lines = [
+            f'Tệp "{name}" trùng với tệp đơn vị đã gửi lúc {receipt.get("duplicate_of") or ""}: số liệu đã được '
+            "ghi nhận từ lần trước, không cần gửi lại."
+        ]
+    else:
+        lines = [
+            f'{ctx.issuer} đã nhận tệp "{name}" của đơn vị{f" (kỳ {period})" if period else ""}: ghi nhận '
+            f"{receipt.get('accepted', 0)} số liệu."
+        ]
+        if problems:
+            lines.append(
+                f"Còn {len(problems)} ô cần sửa (dưới đây; trong tệp đính kèm các ô này được tô đỏ, danh sách ở "
+                'trang "CanSua"). Đơn vị sửa ngay trên tệp đính kèm rồi gửi lại; các số liệu đúng đã được ghi nhận.'
+            )
+        else:
+            lines.append("Số liệu hợp lệ, đơn vị không cần làm gì thêm.")
+        if doubts:
+            lines.append(f"Có {len(doubts)} số liệu cần xác minh lại (dưới đây); nếu đúng, không cần sửa.")
+        if receipt.get("late"):
+            lines.append("Báo cáo gửi sau hạn.")
+    if sender_warning:
+        lines.append(sender_warning)
+    rows = [[p.get("cell", ""), p.get("code", ""), p.get("message", "")] for p in problems + doubts]
+    subject = _re(mail.get("subject", ""))
+    message = message_to(
+        to,
+        subject,
+        lines,
+        ctx,
+        attachments=[(returned, returned.name)] if returned is not None else [],
+        rows=rows or None,
+        header=["Ô", "Chỉ tiêu", "Cần sửa / xác minh"],
+    )
+    message = replace(message, headers=_reply_headers(mail["message_id"], tuple(mail.get("references") or ())))
+    key = receipt.get("archived") or name
+    return Planned("receipt", to, message, f"receipt|{mail['message_id']}|{key}", ref=mail["message_id"])
+
+
+def plan_mail_note(to: Recipient, kind: str, others: list[str], mail: dict, ctx: Context) -> Planned:
+    """The answer to a mail without a form: no attachment, or a file of another kind."""
+    if kind == "wrong-file":
+        what = f"Tệp đính kèm ({', '.join(others)}) không phải biểu mẫu bảng tính."
+    else:
+        what = "Thư của đơn vị không có tệp đính kèm."
+    lines = [
+        what + " Đề nghị đơn vị gửi lại chính tệp biểu mẫu Excel đã điền (.xlsx, .xls hoặc .ods); bản PDF, ảnh "
+        "chụp chỉ dùng làm minh chứng kèm theo."
+    ]
+    message = message_to(to, _re(mail.get("subject", "")), lines, ctx)
+    message = replace(message, headers=_reply_headers(mail["message_id"], tuple(mail.get("references") or ())))
+    return Planned("mail-note", to, message, f"mail-note|{mail['message_id']}", ref=mail["message_id"])
+
+
+def merge_daily(planned: list[Planned], today: date, ctx: Context) -> list[Planned]:
+    """One mail per agency per day: the reminders, overdue notices and deadlines an agency is
+    due today travel together as numbered parts of one message, with every attachment and copy."""
+    by_agency: dict[str, list[Planned]] = {}
+    for plan in planned:
+        by_agency.setdefault(plan.agency.code, []).append(plan)
+    out = []
+    for group in by_agency.values():
+        if len(group) == 1:
+            out += group
+            continue
+        agency = group[0].agency
+        kinds = "; ".join(dict.fromkeys(p.message.subject.partition("]")[0].lstrip("[") for p in group))
+        subject = f"[Nhắc việc ngày {today:%d/%m/%Y}] {len(group)} nội dung ({kinds}) — {agency.name}"
+        paragraphs = [f"{ctx.issuer} gửi đơn vị {len(group)} nội dung cần thực hiện:"]
+        rows: list[list[str]] = []
+        for index, plan in enumerate(group, start=1):
+            title = plan.message.subject.rpartition(" — ")[0] or plan.message.subject
+            paragraphs.append(f"{index}. {title}: " + " ".join(plan.body))
+            rows += [list(r) for r in plan.rows]
+        message = message_to(
+            agency,
+            subject,
+            paragraphs,
+            ctx,
+            cc=[Recipient("", "", c) for c in dict.fromkeys(c for p in group for c in p.message.cc)],
+            attachments=list(dict.fromkeys(a for p in group for a in p.message.attachments)),
+            rows=rows or None,
+            header=_HEADER if rows else None,
+        )
+        keys = tuple(p.dedupe for p in group)
+        digest = hashlib.sha256("|".join(keys).encode("utf-8")).hexdigest()[:12]
+        out.append(
+            Planned(
+                "daily",
+                agency,
+                message,
+                f"daily|{agency.code}|{today.isoformat()}|{digest}",
+                ref=", ".join(p.kind for p in group),
+                due=min((p.due for p in group if p.due), default=None),
+                parts=keys,
+            )
+        )
     return out

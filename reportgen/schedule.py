@@ -204,12 +204,29 @@ def next_runs(workspace, now: datetime) -> list[tuple[JobSpec, datetime | None, 
 # ---------------------------------------------------------------------------------------
 # The jobs (module-level, plain arguments: they are pickled into the job store)
 # ---------------------------------------------------------------------------------------
+def fetch_replies(workspace, now) -> None:
+    """The daily fetch of the office mailbox; a mail server that is down is logged, never fatal."""
+    from .replies import fetch
+
+    try:
+        outcomes = fetch(workspace, now)
+        log.info("fetched %d message(s)", len(outcomes))
+    except ReportgenError as error:
+        from .messages import describe
+
+        log.error("fetch failed: %s", describe(error))
+    except Exception:  # noqa: BLE001 - log and keep the scheduler alive
+        log.exception("fetch crashed")
+
+
 def run_job(root: str, action: str) -> None:
     from . import clock, cycle
     from .workspace import Workspace
 
     workspace = Workspace(Path(root))
     now = clock.now()
+    if action == "collect" and workspace.setting("imap.host"):
+        fetch_replies(workspace, now)  # the replies in the office mailbox, then the inbox folder
     try:
         cycle.run_job(workspace, action, now)
     except ReportgenError as error:  # a bad file or a mail server down must not stop the scheduler

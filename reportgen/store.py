@@ -83,6 +83,11 @@ CREATE TABLE IF NOT EXISTS sends (
     message_id TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT, created_at TEXT NOT NULL, sent_at TEXT, next_try TEXT
 );
+CREATE TABLE IF NOT EXISTS mails (
+    message_id TEXT PRIMARY KEY, sender TEXT NOT NULL, subject TEXT NOT NULL, sent_at TEXT,
+    received_at TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, folder TEXT NOT NULL,
+    files TEXT NOT NULL DEFAULT '[]', detail TEXT NOT NULL DEFAULT '', done_at TEXT
+);
 """
 
 VALUE_FIELDS = FIELDS
@@ -868,6 +873,66 @@ class Store:
     def sends(self, period: str | None = None, status: str | None = None) -> list[SendRecord]:
         sql, args = _where("SELECT * FROM sends", period=period, status=status)
         return [SendRecord(**dict(r)) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    # -- mail received --------------------------------------------------------------------------
+    def mail(self, message_id: str) -> MailRecord | None:
+        row = self.db.execute("SELECT * FROM mails WHERE message_id = ?", (message_id,)).fetchone()
+        return _mail(row) if row else None
+
+    def record_mail(self, record: MailRecord) -> None:
+        """Keep a message fetched from the mailbox (its files are already saved on disk)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO mails (message_id, sender, subject, sent_at, received_at, kind, status,"
+                " folder, files, detail, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.message_id,
+                    record.sender,
+                    record.subject,
+                    record.sent_at,
+                    record.received_at,
+                    record.kind,
+                    record.status,
+                    record.folder,
+                    json.dumps(record.files, ensure_ascii=False),
+                    record.detail,
+                    record.done_at,
+                ),
+            )
+
+    def mails(self, kind: str | None = None, since: str | None = None) -> list[MailRecord]:
+        sql, args = _where("SELECT * FROM mails", kind=kind)
+        if since:
+            sql += (" AND" if args else " WHERE") + " received_at >= ?"
+            args.append(since)
+        try:
+            rows = self.db.execute(sql + " ORDER BY received_at, message_id", args).fetchall()
+        except sqlite3.OperationalError:  # a read-only database made before mail was fetched
+            return []
+        return [_mail(r) for r in rows]
+
+
+@dataclass
+class MailRecord:
+    """A message fetched from the office mailbox, kept once by its Message-ID."""
+
+    message_id: str
+    sender: str
+    subject: str
+    received_at: str
+    kind: str  # forms | no-attachment | wrong-file | auto-reply
+    status: str  # saved (files on disk, not yet collected) | done
+    folder: str  # where its attachments were saved, relative to the workspace
+    sent_at: str | None = None
+    files: list[str] = field(default_factory=list)
+    detail: str = ""
+    done_at: str | None = None
+
+
+def _mail(row) -> MailRecord:
+    data = dict(row)
+    data["files"] = json.loads(data["files"] or "[]")
+    return MailRecord(**data)
 
 
 def _span_row(agency: str, value: NewValue, span: Span) -> tuple:

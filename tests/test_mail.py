@@ -103,9 +103,12 @@ def test_reminders_go_only_to_those_who_have_not_submitted_and_never_twice(month
     inbox, port = smtp
     workspace = _use_smtp(month, port)
     results = in_cycle(workspace, PERIOD, BEFORE, "remind")
-    reminders = [r for r in results if r.planned.kind == "reminder"]
+    reminders = [
+        r for r in results if r.planned.kind == "reminder" or any(p.startswith("reminder|") for p in r.planned.parts)
+    ]
     assert all(r.status == "sent" for r in results)
     recipients = {r.planned.agency.code for r in reminders}
+    assert len({r.planned.agency.code for r in results}) == len(results)  # one mail per agency today
     assert recipients == _expected_agencies(workspace) - {"p-hoa-lu"}  # p-tam-diep: problems to fix
     assert not inbox.to("p-hoa-lu@ninh-binh.example")
     [message] = [m for m in inbox.to("so-y-te@ninh-binh.example") if "Nhắc báo cáo" in m["Subject"]]
@@ -341,3 +344,35 @@ def test_a_dropped_connection_never_sends_a_message_twice_blindly(month, runner)
         assert "Thư chưa rõ đã đến hay chưa (1)" in text
     finally:
         controller.stop()
+
+
+def test_one_mail_per_agency_per_day(month, smtp):
+    inbox, port = smtp
+    workspace = _use_smtp(month, port)
+    results = in_cycle(workspace, PERIOD, AFTER, "remind")
+    agencies = [r.planned.agency.code for r in results]
+    assert len(agencies) == len(set(agencies))
+    [daily] = [r for r in results if r.planned.agency.code == "so-khcn"]
+    kinds = {p.partition("|")[0] for p in daily.planned.parts}
+    assert daily.planned.kind == "daily" and {"overdue", "task-overdue"} <= kinds
+    [message] = [m for m in inbox.to("so-khcn@ninh-binh.example") if "so-khcn@" in m["To"]]
+    body = message.get_body(("plain",)).get_content()
+    assert message["Subject"].startswith("[Nhắc việc ngày 17/11/2026]")
+    assert all(f"{i}. " in body for i in range(1, len(daily.planned.parts) + 1))
+    tasks = [p.rpartition("|")[2] for p in daily.planned.parts if p.startswith("task-overdue|")]
+    assert tasks and all(code in body for code in tasks)
+    count = len(inbox.messages)
+    again = in_cycle(workspace, PERIOD, AFTER.replace(hour=15), "remind")
+    assert {r.status for r in again} == {"already-sent"} and len(inbox.messages) == count
+
+
+def test_an_overdue_notice_is_copied_only_to_whom_the_agency_answers(month, smtp):
+    inbox, port = smtp
+    workspace = _use_smtp(month, port)
+    in_cycle(workspace, PERIOD, AFTER, "remind")
+    [notice] = [m for m in inbox.to("cong-an@ninh-binh.example") if "cong-an@" in m["To"]]
+    copies = {c.strip() for c in (notice["Cc"] or "").split(",") if c.strip()}
+    registry = workspace.registry
+    assert registry.get("so-khcn").email in copies  # the office that runs the cycle
+    assert registry.get("so-du-lich").email not in copies
+    assert len(copies) <= 3, copies
