@@ -29,13 +29,22 @@ log = logging.getLogger("reportgen")
 
 
 class VietnameseError(click.ClickException):
-    """Prints "Lỗi: …" on stderr and exits with the error's own code."""
+    """Prints "Lỗi: …" on stderr and exits with the error's own code; under --json, a JSON
+    object on stdout instead, so that a script reading the output always gets JSON."""
 
-    def __init__(self, message: str, exit_code: int = 1):
+    def __init__(self, message: str, exit_code: int = 1, reason: str = "", as_json: bool = False):
         super().__init__(message)
         self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
+        self.reason = reason
+        self.as_json = as_json
 
     def show(self, file=None) -> None:
+        if self.as_json:
+            if not _JSON_PRINTED:  # the command's own JSON already says it (collect, catalog check)
+                _echo_json(
+                    {"error": {"reason": self.reason, "message": self.format_message(), "exit_code": self.exit_code}}
+                )
+            return
         click.echo(M.OUT_ERROR.format(message=self.format_message()), err=True)
 
 
@@ -56,11 +65,17 @@ class Group(click.Group):
         super().__init__(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
+        # the words after the command name (click 8.2 renamed protected_args and deprecates the old name)
+        protected = vars(ctx).get("_protected_args", vars(ctx).get("protected_args", []))
+        as_json = "--json" in (*protected, *ctx.args)
+        if ctx.parent is None:
+            _JSON_PRINTED.clear()  # a new command (tests and the scheduler run many in one process)
         try:
             return super().invoke(ctx)
         except ReportgenError as error:
             log.warning("%s: %s", ctx.invoked_subcommand, error.detail)
-            raise VietnameseError(with_workspace(M.describe(error)), int(error.exit_code)) from error
+            message = with_workspace(M.describe(error))
+            raise VietnameseError(message, int(error.exit_code), error.reason, as_json) from error
         except OSError as error:  # a folder that cannot be written, a file another program holds open
             log.warning("%s: %s", ctx.invoked_subcommand, error)
             where = error.filename or ""
@@ -173,8 +188,12 @@ def _keep_trace(ctx: click.Context) -> str:
     return "(không ghi được)"
 
 
+_JSON_PRINTED: list[bool] = []
+
+
 def _echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    _JSON_PRINTED.append(True)
 
 
 _HANDLERS: list[logging.Handler] = []
@@ -312,8 +331,9 @@ def catalog_import(
 @catalog.command(name="check")
 @click.option("--plan", "plan_ids", multiple=True, metavar="ID", help="Chỉ kiểm tra kế hoạch này.")
 @click.option("--notes/--no-notes", default=True, help="Liệt kê cả các ghi chú cần rà soát.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @pass_state
-def catalog_check(state: State, plan_ids: tuple[str, ...], notes: bool) -> None:
+def catalog_check(state: State, plan_ids: tuple[str, ...], notes: bool, as_json: bool) -> None:
     """Kiểm tra danh mục: mã trùng, cơ quan chưa nhận ra, chỉ tiêu chưa đọc được.
 
     Thoát với mã 0 khi danh mục sạch, 1 khi còn lỗi phải sửa.
@@ -327,10 +347,25 @@ def catalog_check(state: State, plan_ids: tuple[str, ...], notes: bool) -> None:
         else list(workspace.catalog.plans.values())
     )
     total_problems = 0
+    report = []
     for plan in plans:
         findings = check_plan(plan, workspace.registry)
         problems = [f for f in findings if f.problem]
         total_problems += len(problems)
+        if as_json:
+            report.append(
+                {
+                    "plan": plan.id,
+                    "version": plan.version,
+                    "indicators": len(plan.indicators),
+                    "tasks": len(plan.tasks),
+                    "problems": [{"code": f.code, "message": f.message} for f in problems],
+                    "notes": [{"code": f.code, "message": f.message} for f in findings if not f.problem]
+                    if notes
+                    else [],
+                }
+            )
+            continue
         click.echo(
             M.OUT_CHECK_PLAN.format(
                 plan=plan.id,
@@ -347,9 +382,12 @@ def catalog_check(state: State, plan_ids: tuple[str, ...], notes: bool) -> None:
             for finding in findings:
                 if not finding.problem:
                     click.echo(M.OUT_CHECK_NOTE.format(plan=plan.id, code=finding.code, message=finding.message))
+    if as_json:
+        _echo_json({"plans": report, "problems": total_problems})
     if total_problems:
         raise ProblemsFound("catalog-problems", count=total_problems)
-    click.echo(M.OUT_CATALOG_OK)
+    if not as_json:
+        click.echo(M.OUT_CATALOG_OK)
 
 
 @catalog.command(name="show")
@@ -477,7 +515,7 @@ def forms(state: State, period_text: str, plan_ids, agency_codes, as_json: bool,
             [
                 {
                     "agency": w.agency,
-                    "name": w.agency_name,
+                    "agency_name": w.agency_name,
                     "form_id": w.form_id,
                     "file": workspace.relative(Path(w.path)),
                     "rows": w.rows,
@@ -756,7 +794,9 @@ def _print_status(view, troubles: dict) -> None:
 
     from .text import format_moment, format_number, format_percent
 
-    console = Console(width=None if sys.stdout.isatty() else 150, highlight=False)
+    width = os.environ.get("REPORTGEN_WIDTH")  # tests: the width of a small console window
+    console = Console(width=int(width) if width else None if sys.stdout.isatty() else 150, highlight=False)
+    narrow = console.width < 110
     if view.provisional:
         console.print(M.OUT_PERIOD_OPEN.format(label=view.period.label, cutoff=f"{view.period.cutoff:%d/%m/%Y}"))
     for plan in view.plans:
@@ -765,15 +805,18 @@ def _print_status(view, troubles: dict) -> None:
             if not part:
                 continue
             table = Table(title=f"{plan.short} — {section_code}. {section_title}", title_justify="left", expand=True)
-            for header, kwargs in (
+            columns: list[tuple[str, dict]] = [
                 ("Mã", {"no_wrap": True}),
-                ("Chỉ tiêu", {"ratio": 5}),
-                ("Chỉ tiêu kỳ", {"ratio": 1}),
-                ("Kết quả", {"justify": "right"}),
+                ("Chỉ tiêu", {"ratio": 3 if narrow else 5}),
+                ("Chỉ tiêu kỳ", {"ratio": 2 if narrow else 1, "min_width": 10}),
+                ("Kết quả", {"justify": "right", "min_width": 7}),
                 ("% HT", {"justify": "right"}),
-                ("Đánh giá", {"no_wrap": True}),
+                ("Đánh giá", {"min_width": 8} if narrow else {"no_wrap": True}),
                 ("Báo cáo", {"justify": "right", "no_wrap": True}),
-            ):
+            ]
+            if narrow:  # an 80-column window: the reporting count goes, the target stays
+                columns = columns[:-1]
+            for header, kwargs in columns:
                 table.add_column(header, **kwargs)
             for s in part:
                 value = (
@@ -791,7 +834,7 @@ def _print_status(view, troubles: dict) -> None:
                     + (M.OUT_CARRIED.format(month=s.as_of_label) if s.carried else ""),
                     format_percent(s.completion_pct, 0) if s.completion_pct is not None else "",
                     f"[{colour}]{s.status}[/{colour}]" if colour else s.status,
-                    f"{s.reporters_received}/{s.reporters_expected}",
+                    *([] if narrow else [f"{s.reporters_received}/{s.reporters_expected}"]),
                 )
             console.print(table)
     late = [a for a in view.agencies if a.late]
@@ -862,11 +905,12 @@ def _print_status(view, troubles: dict) -> None:
     help="Mã chỉ tiêu, ví dụ I.2.1 (thêm --plan nếu mã có ở nhiều kế hoạch).",
 )
 @plan_option
+@json_option
 @pass_state
-def explain(state: State, period_text: str, code: str, plan_ids) -> None:
+def explain(state: State, period_text: str, code: str, plan_ids, as_json: bool) -> None:
     """Giải thích đánh giá một chỉ tiêu: mức chỉ tiêu, số liệu từng đơn vị, cách tổng hợp."""
     from .layout import parse_row_key
-    from .text import format_number
+    from .text import format_moment, format_number
 
     with state.cycle(period_text) as cycle:
         view = cycle.overview(plan_ids)
@@ -878,6 +922,9 @@ def explain(state: State, period_text: str, code: str, plan_ids) -> None:
         s = found[0]
         store = cycle.existing_store
         files = store.figure_files(s.contributions, view.period.month_number) if store else {}
+    if as_json:
+        _echo_json(_explained(s, view, files))
+        return
     click.echo(M.OUT_EXPLAIN_HEAD.format(plan=s.plan, code=s.code, name=s.name))
     click.echo(M.OUT_EXPLAIN_STATUS.format(period=view.period.label, status=s.status))
     if s.carried:
@@ -920,8 +967,47 @@ def explain(state: State, period_text: str, code: str, plan_ids) -> None:
             flag = "" if v.ok else M.OUT_EXPLAIN_NOT_USED
             suffix = f" ({part})" if part else ""
             came = files.get((agency, key))
-            source = M.OUT_EXPLAIN_SOURCE.format(file=came[0], when=came[1][:16].replace("T", " ")) if came else ""
+            source = M.OUT_EXPLAIN_SOURCE.format(file=came[0], when=format_moment(came[1])) if came else ""
             click.echo(f"  {name}{suffix}: {'; '.join(parts) or M.OUT_EMPTY_VALUE}{flag}{source}")
+
+
+def _explained(s, view, files) -> dict:
+    """``explain --json``: the status, and every agency's figure with the file it came in."""
+    from .layout import parse_row_key
+
+    contributions = []
+    for key, values in s.contributions.items():
+        part = parse_row_key(key).part
+        reported = {v.agency: v for v in values}
+        for agency in sorted(set(reported) | set(s.missing_agencies)):
+            v = reported.get(agency)
+            came = files.get((agency, key))
+            contributions.append(
+                {
+                    "agency": agency,
+                    "agency_name": view.names.get(agency, agency),
+                    "part": part,
+                    "reported": v is not None,
+                }
+                | (
+                    {
+                        "value": v.value,
+                        "numerator": v.numerator,
+                        "denominator": v.denominator,
+                        "assessment": v.assessment,
+                        "evidence": v.evidence,
+                        "doc_number": v.doc_number,
+                        "doc_date": v.doc_date,
+                        "cause": v.cause,
+                        "ok": v.ok,
+                        "file_name": came[0] if came else None,
+                        "received_at": came[1] if came else None,
+                    }
+                    if v is not None
+                    else {}
+                )
+            )
+    return s.to_json() | {"explanation": list(s.explanation), "contributions": contributions}
 
 
 # ---------------------------------------------------------------------------------------

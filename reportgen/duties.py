@@ -264,8 +264,8 @@ class AgencyState:
 
     def to_json(self) -> dict:
         return {
-            "code": self.code,
-            "name": self.name,
+            "agency": self.code,
+            "agency_name": self.name,
             "state": self.state,
             "submitted_at": self.submitted_at,
             "late": self.late,

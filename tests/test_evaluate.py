@@ -301,10 +301,10 @@ def test_status_and_explain_commands(workspace, tmp_path, runner):
     ):
         assert key in indicator
     assert indicator["value"] == 95.0 and indicator["provisional"] is True
-    agency = next(a for a in data["agencies"] if a["code"] == "p-hoa-lu")
-    assert set(agency) >= {"code", "name", "submitted_at", "late", "problems"}
+    agency = next(a for a in data["agencies"] if a["agency"] == "p-hoa-lu")
+    assert set(agency) >= {"agency", "agency_name", "submitted_at", "late", "problems"}
     assert agency["late"] is False
-    assert next(a for a in data["agencies"] if a["code"] == "so-khcn")["missing"] is True
+    assert next(a for a in data["agencies"] if a["agency"] == "so-khcn")["missing"] is True
     table = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11"])
     assert table.exit_code == 0
     assert "Về Phát triển Dữ liệu số" not in table.output  # sections are the plan's parts

@@ -594,7 +594,7 @@ def test_round_trip_through_libreoffice_end_to_end(workspace, tmp_path, runner):
     data = json.loads(status.stdout)
     indicator = next(i for i in data["indicators"] if i["code"] == "I.4.2")
     assert indicator["value"] == 90.0 and indicator["provisional"] is True
-    agency = next(a for a in data["agencies"] if a["code"] == "p-tam-diep")
+    agency = next(a for a in data["agencies"] if a["agency"] == "p-tam-diep")
     assert agency["submitted_at"] and not agency["missing"]
 
 
@@ -671,7 +671,7 @@ def test_a_refused_or_faulty_file_is_not_shown_as_missing(workspace, form, tmp_p
     result = runner.invoke(cli, ["-w", str(workspace.root), "collect", str(form), str(target), "--period", "2026-11"])
     assert result.exit_code == 1
     status = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11", "--json"])
-    agencies = {a["code"]: a for a in json.loads(status.output)["agencies"]}
+    agencies = {a["agency"]: a for a in json.loads(status.output)["agencies"]}
     assert agencies[AGENCY]["state"] == "problems" and agencies[AGENCY]["problems"] == 1
     assert agencies["p-tam-diep"]["state"] == "rejected" and agencies["p-tam-diep"]["rejected_files"] == 1
     assert agencies["p-phu-ly"]["state"] == "missing"

@@ -74,7 +74,7 @@ def test_a_partial_resend_merges_and_says_what_it_kept(workspace, tmp_path, runn
     history = runner.invoke(cli, ["-w", str(workspace.root), "history", "--agency", AGENCY]).output
     assert "(trống)" not in history and "đã thay thế" not in history
     explain = runner.invoke(cli, ["-w", str(workspace.root), "explain", "--period", "2026-11", "--indicator", "III.4"])
-    assert "Sở Khoa học và Công nghệ: 320  — tệp 2026-11_so-khcn.xlsx, nhận 2026-11-10 09:00" in explain.output
+    assert "Sở Khoa học và Công nghệ: 320  — tệp 2026-11_so-khcn.xlsx, nhận 10/11/2026 09:00" in explain.output
 
 
 def test_clearing_is_an_explicit_choice(workspace, tmp_path):
@@ -113,7 +113,7 @@ def test_a_partial_submission_is_shown_and_reminded_for_the_rest(workspace, tmp_
     status = json.loads(
         runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11", "--json"]).stdout
     )
-    [hoa_lu] = [a for a in status["agencies"] if a["code"] == "p-hoa-lu"]
+    [hoa_lu] = [a for a in status["agencies"] if a["agency"] == "p-hoa-lu"]
     asked = len(in_cycle(workspace, "2026-11", NOW, "duties").rows("p-hoa-lu"))
     assert hoa_lu["state"] == "partial" and hoa_lu["unfilled"] == asked - 1
     text = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11"]).output

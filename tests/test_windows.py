@@ -356,3 +356,32 @@ def test_click_messages_are_vietnamese(runner, workspace, tmp_path):
     kept = tmp_path / "khong-co" / "nhat-ky.txt"  # a folder that does not exist yet is made
     log = runner.invoke(cli, ["--log-file", str(kept), "-w", str(workspace.root), "catalog", "show"])
     assert log.exit_code == 0 and "catalog" in kept.read_text(encoding="utf-8")
+
+
+def test_status_fits_a_small_console_with_its_targets(runner, collected):
+    result = runner.invoke(
+        cli, ["-w", str(collected.root), "status", "--period", "2026-11"], env={"REPORTGEN_WIDTH": "80"}
+    )
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert all(len(line) <= 80 for line in lines if line.startswith(("┃", "│", "┏")))
+    start = next(i for i, line in enumerate(lines) if line.startswith("│ I.5.1"))
+    row = " ".join(lines[start : start + 3])
+    assert "0.70" in row and "0,72" in row  # the target column is not dropped
+
+
+def test_json_everywhere_and_errors_as_json(runner, collected):
+    w = ["-w", str(collected.root)]
+    explained = runner.invoke(cli, [*w, "explain", "--period", "2026-11", "--indicator", "I.5.1", "--json"])
+    data = json.loads(explained.output)
+    assert data["code"] == "I.5.1" and data["contributions"][0]["agency"] == "so-khcn"
+    assert data["contributions"][0]["agency_name"] == "Sở Khoa học và Công nghệ"
+    checked = runner.invoke(cli, [*w, "catalog", "check", "--json"])
+    report = json.loads(checked.output)
+    assert {p["plan"] for p in report["plans"]} >= {"ninh-binh-2026"} and checked.exit_code in (0, 1)
+    status = json.loads(runner.invoke(cli, [*w, "status", "--period", "2026-11", "--json"]).output)
+    assert {"agency", "agency_name"} <= set(status["agencies"][0])  # one name for one thing
+    wrong = runner.invoke(cli, [*w, "status", "--period", "2099-01", "--json"])
+    assert wrong.exit_code == 2
+    error = json.loads(wrong.stdout)["error"]
+    assert error["exit_code"] == 2 and error["reason"] == "period-outside-plans" and "2099" in error["message"]
