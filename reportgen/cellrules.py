@@ -257,12 +257,17 @@ def _plausible_date(when: str, since: date | None, received: date | None, issues
 
 
 _CLEARING = fold(CLEAR_CHOICE)
+_SHORTEST = len(_CLEARING)  # "khong co so lieu": NFD or spaced, never shorter
 
 
 def clears(typed: dict[str, object]) -> bool:
     """Whether the agency chose "Không có số liệu" in a cell of the row: its earlier figures are
     withdrawn (a blank cell only keeps them)."""
-    return any(type(v) is str and v[:1] in "Kk" and fold(v) == _CLEARING for v in typed.values())
+    # fold only what can be it: most cells are numbers or empty ("" in "Kk" would be True)
+    return any(
+        type(v) is str and len(v) >= _SHORTEST and v.lstrip()[:1] in ("K", "k") and fold(v) == _CLEARING
+        for v in typed.values()
+    )
 
 
 def read_text(raw) -> str | None:
