@@ -9,6 +9,7 @@ its place, has the same metrics), wrapped word by word at the column's width.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
@@ -41,6 +42,7 @@ def _char(ch: str) -> float:
     return 600.0  # anything else: a wide guess
 
 
+@functools.lru_cache(maxsize=65536)  # the same words recur on every form
 def text_width(text: str) -> float:
     """The width of ``text`` in em.
 
@@ -57,6 +59,7 @@ def _room(width_chars: float) -> float:
     return pixels / (POINT * 96 / 72)
 
 
+@functools.lru_cache(maxsize=65536)  # the same names, targets and scopes recur on every agency's form
 def lines(text: str, width_chars: float) -> int:
     """How many lines ``text`` wraps to in a column ``width_chars`` wide.
 

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from .errors import BadPeriod
 from .layout import form_file, return_file
 from .mail import Message
+from .periods import Period
 
 __all__ = [
     "Recipient",
@@ -377,6 +379,12 @@ def plan_receipt(
     problems = receipt.get("problems") or []
     doubts = receipt.get("doubts") or []
     period = receipt.get("period") or ""
+    if period:
+        try:
+            label = Period.parse(period).label
+            period = label[:1].lower() + label[1:]
+        except BadPeriod:
+            pass
     if status == "rejected":
         lines = [f'Tệp "{name}" chưa được nhận: {receipt.get("reason") or ""}']
     elif status == "duplicate":
@@ -386,7 +394,7 @@ def plan_receipt(
         ]
     else:
         lines = [
-            f'{ctx.issuer} đã nhận tệp "{name}" của đơn vị{f" (kỳ {period})" if period else ""}: ghi nhận '
+            f'{ctx.issuer} đã nhận tệp "{name}" của đơn vị{f" ({period})" if period else ""}: ghi nhận '
             f"{receipt.get('accepted', 0)} số liệu."
         ]
         if problems:

@@ -99,13 +99,15 @@ def _folder(workspace, message: Incoming, now: datetime) -> Path:
 
 
 def _save(folder: Path, files: list[tuple[str, bytes]]) -> list[Path]:
-    """The attachments on disk, under safe names (two of one name are both kept)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """The attachments on disk under the names the agency gave them (receipts quote them), one
+    folder each so that two of one name are both kept; anything a path could abuse is dropped."""
     out = []
     for index, (name, data) in enumerate(files, start=1):
-        stem, dot, suffix = name.rpartition(".")
-        safe = f"{index:02d}_{slugify(stem or name)[:60] or 'tep'}{'.' + suffix.lower()[:8] if dot else ''}"
-        path = folder / safe
+        shown = "".join(c for c in name.replace("\\", "/").rpartition("/")[2] if c.isprintable() and c not in '<>:"|?*')
+        stem, dot, suffix = shown.strip(". ").rpartition(".")
+        safe = (stem[:80] + dot + suffix[:8]) if dot and stem else slugify(shown)[:80] or "tep-dinh-kem"
+        path = folder / f"{index:02d}" / safe
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         out.append(path)
     return out

@@ -288,3 +288,20 @@ def test_a_month_runs_unattended(loop, monkeypatch):
     run_job(root, "report")
     [report] = [m for _, m in sent.messages[before:] if m["Subject"].startswith("[Báo cáo]")]
     assert any(a.get_filename().endswith(".docx") for a in report.iter_attachments())
+
+
+def test_processed_messages_can_be_moved_to_a_folder(loop, tmp_path):
+    workspace, box, sent = loop
+    path = workspace.config_dir / "settings.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["imap"]["done_folder"] = "Da-xu-ly"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    workspace = Workspace(workspace.root)
+    box.append(_mail(_address(workspace, "so-y-te"), [_form(workspace, tmp_path, "so-y-te", GOOD)]), "INBOX")
+    box.append(_mail(_address(workspace, "so-noi-vu")), "INBOX")
+    assert [o.kind for o in fetch(workspace, NOW)] == ["forms", "no-attachment"]
+    box.folder.set("INBOX")
+    assert list(box.fetch(mark_seen=False)) == []  # the inbox is left clean
+    box.folder.set("Da-xu-ly")
+    assert len(list(box.fetch(mark_seen=False))) == 2
+    assert fetch(workspace, NOW) == []
