@@ -162,7 +162,7 @@ def handle(workspace, message: Incoming, now: datetime) -> MailOutcome:
     if outcome.kind == "forms":
         outcome.receipts = _collect(workspace, paths, now)
         for receipt in outcome.receipts:
-            to = _answer_to(receipt, agency, message, senders, workspace)
+            to = _answer_to(receipt, agency, message, workspace)
             if to is None:
                 continue
             warning = _sender_warning(receipt, message, workspace)
@@ -229,7 +229,7 @@ def _collect(workspace, paths: list[Path], now: datetime) -> list[Receipt]:
     return receipts
 
 
-def _answer_to(receipt: Receipt, agency: Recipient | None, message: Incoming, senders, workspace):
+def _answer_to(receipt: Receipt, agency: Recipient | None, message: Incoming, workspace) -> Recipient | None:
     """Whom the answer goes to: the sender, named as the agency the form belongs to; a sender
     who is no agency is answered only when the form itself was accepted as an agency's."""
     if receipt.agency:
