@@ -25,7 +25,7 @@ from .catalog import INDICATOR, Item
 from .layout import ratio_percent, row_key
 from .periods import Deadline, Governing, Period, governing, month_index, parse_deadline
 from .targets import DIRECTIVE, NUMERIC, QUALITATIVE, TREND, Target
-from .text import format_number, format_percent
+from .text import format_number, format_percent, mid
 
 __all__ = [
     "AgencyValue",
@@ -639,7 +639,7 @@ def judge_item(
 
 def _label_in_sentence(period: Period) -> str:
     """A period's name inside a sentence: "tháng 10/2026", "quý III năm 2026", "năm 2025"."""
-    return period.label[:1].lower() + period.label[1:]
+    return mid(period.label)
 
 
 def target_line(item: Item, period: Period, history: History) -> tuple[tuple[int, float], tuple[int, float]] | None:

@@ -34,9 +34,9 @@ from .evaluate import (
     Status,
 )
 from .overview import Overview
-from .text import format_number, format_percent
+from .text import format_number, format_percent, mid
 
-__all__ = ["Findings", "findings", "GROUPS", "mid", "figure"]
+__all__ = ["Findings", "findings", "GROUPS", "figure"]
 
 # The statuses as a leader reads them, in this order (tasks are counted apart).
 GROUPS = (
@@ -72,18 +72,6 @@ class Findings:
     overdue: list[str] = field(default_factory=list)
     reporting: list[str] = field(default_factory=list)
     proposals: list[str] = field(default_factory=list)
-
-
-def mid(text: str) -> str:
-    """A label as it reads inside a sentence: "Tháng 3/2026" → "tháng 3/2026", "Cán bộ" → "cán bộ";
-    acronyms ("GRDP", "HDI") and proper names stay.
-
-    >>> mid("Tháng 3/2026"), mid("Cán bộ"), mid("GRDP"), mid("Đạt")
-    ('tháng 3/2026', 'cán bộ', 'GRDP', 'đạt')
-    """
-    if len(text) > 1 and text[0].isupper() and (text[1].islower() or not text[1].isalpha()):
-        return text[0].lower() + text[1:]
-    return text
 
 
 def figure(s: Status) -> str:

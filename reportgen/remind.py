@@ -27,6 +27,7 @@ from .errors import BadPeriod
 from .layout import form_file, return_file
 from .mail import Message
 from .periods import Period
+from .text import mid
 
 __all__ = [
     "Recipient",
@@ -381,8 +382,7 @@ def plan_receipt(
     period = receipt.get("period") or ""
     if period:
         try:
-            label = Period.parse(period).label
-            period = label[:1].lower() + label[1:]
+            period = mid(Period.parse(period).label)
         except BadPeriod:
             pass
     if status == "rejected":

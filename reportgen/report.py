@@ -31,7 +31,7 @@ from .layout import CHARTS_DIR, chart_file, report_stem, row_key, summary_file
 from .office import convert
 from .overview import Overview
 from .periods import Period
-from .text import format_number, vn_date_line
+from .text import format_number, mid, vn_date_line
 from .xlsxstyle import DEFAULT as DEFAULT_STYLE
 from .xlsxstyle import FIELDS, SummaryStyle
 
@@ -55,10 +55,6 @@ def _lead(item: Item | None, status: Status, names: dict[str, str]) -> str:
     if item is not None and item.reporters_text:
         return item.reporters_text
     return names.get(status.monitor or "", "") or names.get(status.lead or "", "")
-
-
-def _period_text(label: str) -> str:
-    return label[:1].lower() + label[1:]
 
 
 def document_number(number: str) -> str:
@@ -157,7 +153,7 @@ def build_context(
         "recipients": list(settings["report.recipients"]),
         "report_to": settings["report.report_to"],
         "basis": settings["report.basis"],
-        "period_text": _period_text(view.period.label),
+        "period_text": mid(view.period.label),
         "period_upper": view.period.label.upper(),
         "period_range": f"từ ngày {view.period.start:%d/%m/%Y} đến ngày {view.period.cutoff:%d/%m/%Y}",
         "sources": sources,
@@ -174,7 +170,7 @@ def build_context(
 
 
 def _subject(view: Overview, settings: dict, titled: bool) -> str:
-    period = _period_text(view.period.label)
+    period = mid(view.period.label)
     if titled:
         return f"Kết quả thực hiện các chỉ tiêu của {'; '.join(p.name for p in view.plans)} {period}"
     return f"{settings['report.subject']} {period}"

@@ -23,6 +23,7 @@ __all__ = [
     "slugify",
     "vn_date_line",
     "format_moment",
+    "mid",
 ]
 
 
@@ -243,3 +244,15 @@ def vn_date_line(day: date) -> str:
     """
     month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
     return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def mid(text: str) -> str:
+    """A label as it reads inside a sentence: "Tháng 3/2026" → "tháng 3/2026", "Cán bộ" → "cán bộ";
+    acronyms ("GRDP", "HDI") and proper names stay.
+
+    >>> mid("Tháng 3/2026"), mid("Cán bộ"), mid("GRDP"), mid("Đạt")
+    ('tháng 3/2026', 'cán bộ', 'GRDP', 'đạt')
+    """
+    if len(text) > 1 and text[0].isupper() and (text[1].islower() or not text[1].isalpha()):
+        return text[0].lower() + text[1:]
+    return text
