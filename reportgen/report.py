@@ -430,6 +430,15 @@ def _sheet_name(wanted: str, used: set[str]) -> str:
 
 def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, look: _Look) -> None:
     sheet.write_string(0, 0, title, look.fmt["title"])
+    for row, col, data, width, height in look.style.images:  # the logo, at the size the office gave it
+        from PIL import Image
+
+        native = Image.open(io.BytesIO(data)).size
+        options = {"image_data": io.BytesIO(data), "object_position": 3}
+        options |= {"x_scale": width / native[0], "y_scale": height / native[1]} if all(native) else {}
+        sheet.insert_image(row, col, "logo.png", options)
+        if row < 2:
+            sheet.set_row(row, max(15.0, height * 0.75))  # its row as tall as the logo (points)
     width = len(FIELDS)
     for col, (header, size) in enumerate(look.style.headers):
         sheet.set_column(col, col, size)

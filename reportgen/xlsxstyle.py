@@ -25,6 +25,7 @@ from .errors import ReportError
 __all__ = ["SummaryStyle", "read_style", "DEFAULT", "TEMPLATE_SHEET", "FIELDS"]
 
 TEMPLATE_SHEET = "Mau"
+EMU_PER_PIXEL = 9525
 # The summary's columns, in the template's order (row 3 gives their header texts).
 FIELDS = ("stt", "code", "name", "unit", "target", "value", "pct", "status", "lead", "monitor", "reporters", "note")
 DEFAULT_HEADERS = (
@@ -58,6 +59,7 @@ class SummaryStyle:
     paper: int = 9  # A4
     fit_width: bool = True
     source: Path | None = None  # the template the style came from; None: built in
+    images: list[tuple[int, int, bytes, float, float]] = field(default_factory=list)  # logo: row, col, data, size
 
     def header(self, name: str) -> dict:
         return self.heads.get(name, self.head)
@@ -133,7 +135,18 @@ def read_style(path: Path) -> SummaryStyle:
             width = sheet.column_dimensions[get_column_letter(index)].width or DEFAULT_HEADERS[index - 1][1]
             headers.append((str(text).strip() if text else DEFAULT_HEADERS[index - 1][0], float(width)))
         setup = sheet.page_setup
+        images = []
+        for image in getattr(sheet, "_images", []):  # the office's logo, where it put it
+            start = getattr(image.anchor, "_from", None)
+            if start is None:
+                continue
+            width, height = float(image.width), float(image.height)  # the picture's own size, in pixels
+            extent = getattr(image.anchor, "ext", None)
+            if extent is not None and extent.cx and extent.cy:  # the size the office gave it in Excel
+                width, height = extent.cx / EMU_PER_PIXEL, extent.cy / EMU_PER_PIXEL
+            images.append((start.row, start.col, image._data(), width, height))
         return SummaryStyle(
+            images=images,
             title=_properties(sheet.cell(1, 1)),
             head=_properties(sheet.cell(3, 1)),
             section=_properties(sheet.cell(4, 1)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -553,6 +554,14 @@ def test_the_excel_summary_takes_the_look_of_its_template(runner, workspace):
     sheet["C3"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFC000")  # colours it,
     sheet["G5"].number_format = "0.00"  # and shows the completion with two decimals
     sheet.column_dimensions["C"].width = 45
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    logo = io.BytesIO()
+    Picture.new("RGB", (120, 80), (200, 0, 0)).save(logo, "PNG")
+    picture = Image(io.BytesIO(logo.getvalue()))
+    picture.width, picture.height = 60, 40  # the office shrank its logo to half size
+    sheet.add_image(picture, "K1")
     workbook.save(template)
     result = runner.invoke(cli, ["-w", str(workspace.root), "report", "--period", "2026-11"])
     assert result.exit_code == 0, result.output
@@ -563,6 +572,14 @@ def test_the_excel_summary_takes_the_look_of_its_template(runner, workspace):
     assert data and all(r[6].number_format == "0.00" for r in data)
     assert plan["C3"].fill.fgColor.rgb.endswith("FFC000") and plan["D3"].fill.fgColor.rgb.endswith("D9E1F2")
     assert plan.page_setup.orientation == "landscape"
+    [logo_in_summary] = plan._images
+    assert (logo_in_summary.anchor._from.row, logo_in_summary.anchor._from.col) == (0, 10)
+    import zipfile
+
+    with zipfile.ZipFile(workspace.root / "output" / "2026-11" / "bieu-tong-hop_2026-11.xlsx") as archive:
+        drawing = next(n for n in archive.namelist() if n.startswith("xl/drawings/drawing") and n.endswith(".xml"))
+        extent = re.search(rb'<a:ext cx="(\d+)" cy="(\d+)"', archive.read(drawing))
+    assert extent and abs(int(extent[1]) / 9525 - 60) <= 2 and abs(int(extent[2]) / 9525 - 40) <= 2
     # a damaged template stops the report with a message naming it
     template.write_bytes(b"not a workbook")
     result = runner.invoke(cli, ["-w", str(workspace.root), "report", "--period", "2026-11"])
