@@ -64,6 +64,7 @@ class Item:
     note: str = ""
     review: list[str] = field(default_factory=list)
     confirmed: list[str] = field(default_factory=list)  # checks a reviewer confirmed as what the plan says
+    same_as: str = ""  # "plan|code" of the same measure in another plan: an agency owing both is asked once
     source: str = ""
 
     @property

@@ -325,14 +325,16 @@ def _store(
         rows = collector.duties(reading.plan_ids).accepted_rows(reading.agency)
         question(reading, rows, store.figures_before(reading.agency, month))
         sent = {v.key for v in reading.values}
+        # a measure also filled from another plan's row is the agency's one figure, said once
+        echoes = {key for row in rows.values() for key in row.also}
         receipt.kept = [
             {"code": rows[key].code if key in rows else key, "value": shown, "file": file}
             for key, (shown, file) in store.month_figures(reading.agency, month).items()
-            if key not in sent
+            if key not in sent and key not in echoes
         ]
         receipt.agency, receipt.agency_name = reading.agency, names.name(reading.agency)
         receipt.form_id = reading.form_id
-        receipt.accepted = sum(1 for v in reading.values if v.ok)
+        receipt.accepted = sum(1 for v in reading.values if v.ok and v.key not in echoes)
         receipt.problems = [p.to_dict() for p in reading.errors]
         receipt.notes = [p.to_dict() for p in reading.notes]
         receipt.doubts = [p.to_dict() for p in reading.doubts]

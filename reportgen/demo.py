@@ -16,7 +16,7 @@ import random
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -149,7 +149,9 @@ def _fill(
     rows = [r for r in known.duties.rows(agency) if r.key in cells_of]
     values = [r for r in rows if r.input == "value"]
     first_percent = next((r.key for r in values if r.percent), values[0].key if values else None)
+    accepted = known.duties.accepted_rows(agency)
     for row in rows:
+        row = _nearest_target(row, accepted)
         wrong = bad and row.key == first_percent
         if rng.random() < 0.1 and not wrong:
             continue  # left empty: not every figure is known
@@ -163,6 +165,16 @@ def _fill(
     target.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(target)
     return target
+
+
+def _nearest_target(row: FormRow, accepted: dict[str, FormRow]) -> FormRow:
+    """A row that also fills the same measure of another plan: the clerk's figure is near the
+    nearer of the two targets (the 2026 plan's, not the 2030 one)."""
+    targets = [accepted[k].figure.target for k in row.also if k in accepted] + [row.figure.target]
+    known = [t for t in targets if t is not None]
+    if not known or min(known) == row.figure.target:
+        return row
+    return replace(row, figure=replace(row.figure, target=min(known)))
 
 
 def _libreoffice(path: Path) -> bool:

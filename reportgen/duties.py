@@ -47,6 +47,7 @@ class FormRow:
     since: date | None = None  # the plan's start: no document of it is older
     scope: str = ""  # what the figure covers: as of when, since when, whose
     behind: bool = False  # behind or not met at the last period: the form asks for the cause
+    also: tuple[str, ...] = ()  # row keys of the same measure in another plan, filled from this row
 
     @cached_property
     def plain(self) -> bool:
@@ -164,6 +165,7 @@ class Duties:
         self.by_agency: dict[str, list[int]] = {}
         self._done_by_agency: dict[str, list[FormRow]] = {}
         self._accepted: dict[str, dict[str, FormRow]] = {}
+        aliases: list[tuple[Item, int, set[str]]] = []
         for plan in plans:
             start = plan.start
             for item in plan.items:
@@ -180,6 +182,31 @@ class Duties:
                 index = len(self.blocks) - 1
                 for agency in reporters:
                     self.by_agency.setdefault(agency, []).append(index)
+                if item.same_as:
+                    aliases.append((item, index, set(reporters)))
+        self.also: dict[str, dict[str, tuple[str, ...]]] = {}  # agency → row key → the rows it also fills
+        self._link(aliases)
+
+    def _link(self, aliases: list[tuple[Item, int, set[str]]]) -> None:
+        """An agency that owes a measure under two plans is asked it once, on the row of the plan
+        it names (``same_as``); the value fills both. The other row stays accepted from old forms."""
+        blocks_of = {
+            rows[0].key.rpartition("|")[0] if rows[0].key.count("|") > 1 else rows[0].key: i
+            for i, (_, rows) in enumerate(self.blocks)
+        }
+        for item, index, reporters in aliases:
+            target = blocks_of.get(item.same_as)
+            if target is None:
+                continue
+            primary, alias = self.blocks[target][1], self.blocks[index][1]
+            if len(primary) != len(alias):  # parts that do not line up: both stay asked
+                continue
+            for agency in reporters & {a for a, owed in self.by_agency.items() if target in owed}:
+                self.by_agency[agency].remove(index)
+                linked = self.also.setdefault(agency, {})
+                for main, other in zip(primary, alias, strict=True):
+                    linked[main.key] = (*linked.get(main.key, ()), other.key)
+                    self._done_by_agency.setdefault(agency, []).append(other)
 
     @property
     def stamp(self) -> str:
@@ -195,7 +222,11 @@ class Duties:
 
     def rows(self, agency: str) -> list[FormRow]:
         """The rows ``agency``'s form asks for, in form order."""
-        return [row for i in self.by_agency.get(agency, ()) for row in self.blocks[i][1]]
+        rows = [row for i in self.by_agency.get(agency, ()) for row in self.blocks[i][1]]
+        linked = self.also.get(agency)
+        if not linked:
+            return rows
+        return [replace(row, also=linked[row.key]) if row.key in linked else row for row in rows]
 
     def accepted_rows(self, agency: str) -> dict[str, FormRow]:
         """The rows a returned form of ``agency`` may carry: those asked and its done tasks."""
@@ -206,14 +237,23 @@ class Duties:
             self._accepted[agency] = out
         return self._accepted[agency]
 
+    def _also(self, row: FormRow, keys: tuple[str, ...]) -> FormRow:
+        """The row that also fills the same measure of another plan, saying so on the form."""
+        shorts = {p.id: p.short for p in self.plans}
+        named = ", ".join(f"{k.split('|')[1]} ({shorts.get(k.split('|')[0], k.split('|')[0])})" for k in keys)
+        return replace(row, also=keys, scope=f"{row.scope} · {msg.SCOPE_ALSO.format(rows=named)}")
+
     def sections(
         self, agency: str, previous: dict[str, str] | None = None, behind: frozenset[str] = frozenset()
     ) -> tuple[FormSection, ...]:
         """``agency``'s rows grouped by plan and section, with last period's values filled in and the
         rows ``behind`` (their cause is asked for) marked."""
         grouped: dict[tuple[str, str], list[FormRow]] = {}
+        linked = self.also.get(agency, {})
         for index in self.by_agency.get(agency, ()):
             title, rows = self.blocks[index]
+            if linked:
+                rows = tuple(self._also(r, linked[r.key]) if r.key in linked else r for r in rows)
             if previous or behind:
                 rows = tuple(
                     replace(r, previous=previous.get(r.key, "") if previous else "", behind=r.key in behind)

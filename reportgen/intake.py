@@ -341,8 +341,9 @@ def _read_rows(
             continue
         seen[key] = number
         reader.read(cells, row, number, fast)
+    echoes = {key for row in expected.values() for key in row.also}  # filled from another plan's row
     for key, row in expected.items():
-        if key not in seen:
+        if key not in seen and key not in echoes:
             reading.problems.append(Problem(sheet, "", row.code, msg.ROW_MISSING.format(code=row.code), level="note"))
 
 
@@ -416,7 +417,9 @@ class _RowReader:
         if entered and clears(typed):
             self._report([Issue("value", msg.NOTE_CLEARED, "note")], row, number)
             self.reading.entered[row.key] = entered
-            self.reading.values.append(_new_value(row, self.value_letter + str(number), True, cleared=True))
+            cleared = _new_value(row, self.value_letter + str(number), True, cleared=True)
+            self.reading.values.append(cleared)
+            self._also(row, cleared)
             return
         issues: list[Issue] = []
         fields = RULES[row.input].read(row, typed, self._facts(number), issues, self.received)
@@ -440,7 +443,17 @@ class _RowReader:
         fields["note"] = note or None
         fields["cause"] = cause or None
         doubts = " ".join(issue.message for issue in issues if issue.level == "doubt") if issues else None
-        self.reading.values.append(_new_value(row, self.value_letter + str(number), ok, doubt=doubts or None, **fields))
+        value = _new_value(row, self.value_letter + str(number), ok, doubt=doubts or None, **fields)
+        self.reading.values.append(value)
+        self._also(row, value)
+
+    def _also(self, row: FormRow, value: NewValue) -> None:
+        """The same measure in another plan, asked on this row only: the same figure fills it."""
+        if not value.ok:
+            return  # a refused figure is this row's problem, told once
+        for key in row.also:
+            plan, code, part = _key_parts(key)
+            self.reading.values.append(value._replace(key=key, plan=plan, code=code, part=part))
 
     def _report(self, issues: list[Issue], row: FormRow, number: int) -> None:
         for issue in issues:
@@ -515,9 +528,10 @@ def question(reading: Reading, rows: dict[str, FormRow], previous: dict[str, flo
     ``previous`` holds the agency's own figures as of the month before. A doubtful figure is
     kept: the question goes in the receipt and is stored with the figure, for the report.
     """
+    echoes = {key for row in rows.values() for key in row.also}  # copies of another row's figure
     for index, value in enumerate(reading.values):
         row = rows.get(value.key)
-        if not value.ok or row is None or row.input not in (VALUE, RATIO):
+        if not value.ok or row is None or row.input not in (VALUE, RATIO) or value.key in echoes:
             continue
         number = value.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         asked: list[tuple[str, str]] = []
@@ -536,6 +550,11 @@ def question(reading: Reading, rows: dict[str, FormRow], previous: dict[str, flo
                 Problem(reading.sheet, cell, row.code, text + msg.DOUBT_CHECK, "doubt", key=row.key, column=column)
             )
         reading.values[index] = value._replace(doubt=" ".join([*filter(None, [value.doubt]), *(t for _, t in asked)]))
+    if echoes:  # the copy carries the question of the figure it copies
+        doubts = {v.cell: v.doubt for v in reading.values if v.key not in echoes and v.doubt}
+        reading.values[:] = [
+            v._replace(doubt=doubts[v.cell]) if v.key in echoes and v.cell in doubts else v for v in reading.values
+        ]
 
 
 def _same_number(found: float, expected: str) -> bool:

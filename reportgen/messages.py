@@ -504,6 +504,7 @@ OUT_RECEIPT_AGAIN = " [đã nhận trước đó lúc {when}, không thay đổi
 OUT_RECEIPT_KEPT = "    Giữ nguyên {count} số liệu đã nhận trước trong kỳ (ô để trống không xoá số liệu):"
 OUT_RECEIPT_KEPT_LINE = "      = {code}: {value} (tệp {file})"
 OUT_RECEIPT_RETURN = "    Tệp gửi trả để sửa: {file}"
+SCOPE_ALSO = "dùng cho cả {rows}"
 OUT_FETCH_LINE = "• Thư của {sender} ({subject}): {kind}{answered}"
 OUT_FETCH_ANSWERED = "; đã trả lời {count} thư"
 OUT_STATUS_INCOMING = "Thư đến: {count} thư từ đầu kỳ ({parts})."

@@ -41,6 +41,7 @@ _HEADER = """\
 # - aggregate: cách tổng hợp số liệu nhiều đơn vị: single | sum | ratio | all | min | max.
 # - review: các ghi chú cần rà soát; xoá từng dòng khi đã kiểm tra xong.
 # - confirmed: [milestones] khi văn bản kế hoạch đúng là có mốc sau thấp hơn mốc trước.
+# - same_as: "kế-hoạch|mã" khi là cùng một chỉ tiêu ở kế hoạch khác: cơ quan báo cáo cả hai chỉ điền một lần.
 """
 
 
@@ -93,6 +94,8 @@ def _item_dict(item: Item) -> dict:
         data["review"] = item.review
     if item.confirmed:
         data["confirmed"] = item.confirmed
+    if item.same_as:
+        data["same_as"] = item.same_as
     return data
 
 
@@ -168,4 +171,5 @@ def _item_from(raw: dict, plan_id: str, path: Path) -> Item:
         note=clean(raw.get("note", "")),
         review=_strings(raw.get("review")),
         confirmed=_strings(raw.get("confirmed")),
+        same_as=clean(raw.get("same_as", "")),
     )

@@ -42,6 +42,10 @@ def _expected_keys(workspace, agency, period):
                 continue
             for part in item.parts:
                 keys.add(f"{plan.id}|{item.code}" + (f"|{part}" if part else ""))
+    for plan in workspace.select_plans(()):  # the same measure under two plans is asked once
+        for item in plan.items:
+            if item.same_as and item.same_as in keys:
+                keys.discard(f"{plan.id}|{item.code}")
     return keys
 
 
@@ -355,3 +359,28 @@ def test_a_row_behind_last_period_asks_for_the_cause(workspace, tmp_path):
     finally:
         store.close()
     assert value.cause == cause and value.numerator == 6
+
+
+def test_the_same_measure_under_two_plans_is_asked_once(workspace, tmp_path):
+    from .helpers import fill, make_form, run_collect
+
+    rows = {r.key: r for r in _planner(workspace).spec("so-khcn").rows}
+    assert "ninh-binh-2025-2045|II.8" in rows and "ninh-binh-2026|I.7.4" not in rows  # same_as: asked once
+    assert "dùng cho cả I.7.4 (Kế hoạch năm 2026)" in rows["ninh-binh-2025-2045|II.8"].scope
+    path = make_form(workspace, "so-khcn", tmp_path / "sent")
+    sheet = openpyxl.load_workbook(path)["BaoCao"]
+    assert "ninh-binh-2026|I.7.4" not in _data_rows(sheet)
+    run_collect(workspace, [fill(path, {"ninh-binh-2025-2045|II.8": {"value": 61.5}})])
+    from reportgen.overview import build_overview
+    from reportgen.store import Store
+
+    store = Store.open(workspace)
+    try:
+        view = build_overview(
+            workspace.catalog, workspace.select_plans(()), store, Period.parse("2026-11"), NOW.date(), submission_day=16
+        )
+    finally:
+        store.close()
+    [alias] = view.find("I.7.4", "ninh-binh-2026")
+    [main] = view.find("II.8", "ninh-binh-2025-2045")
+    assert alias.value == main.value == 61.5  # the one figure fills both plans

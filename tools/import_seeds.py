@@ -40,6 +40,10 @@ REVIEWED = {
         {"confirmed": ["milestones"]},
         "Văn bản ghi mốc 2035 là 50, thấp hơn mốc 2030 (≥ 60); giữ đúng văn bản, chờ cơ quan ban hành đính chính.",
     ),
+    # The 2026 plan repeats three measures of the 2025-2045 plan: one figure, asked once.
+    ("ninh-binh-2026", "I.7.4"): ({"same_as": "ninh-binh-2025-2045|II.8"}, ""),
+    ("ninh-binh-2026", "I.7.2"): ({"same_as": "ninh-binh-2025-2045|V.24"}, ""),
+    ("ninh-binh-2026", "I.6.4"): ({"same_as": "ninh-binh-2025-2045|V.22"}, ""),
 }
 
 
