@@ -193,6 +193,26 @@ def _sent(store: Store, dedupe: str) -> bool:
     return record is not None and record.status == "sent"
 
 
+def _record(plan: Planned, period: Period | None, stamp: str, dedupe: str, message_id: str, status: str) -> dict:
+    """The sends row of a planned message, or of a part a merged mail carried (``dedupe`` ≠ the plan's)."""
+    message = plan.message
+    own = dedupe == plan.dedupe
+    return {
+        "dedupe": dedupe,
+        "kind": plan.kind if own else dedupe.partition("|")[0],
+        "agency": plan.agency.code,
+        "recipients": ", ".join(message.to + message.cc),
+        "period": str(period) if period else None,
+        "ref": plan.ref if own else plan.dedupe,
+        "due": plan.due.isoformat() if own and plan.due else None,
+        "subject": message.subject,
+        "message_id": message_id,
+        "status": status,
+        "attempts": 0,
+        "created_at": stamp,
+    }
+
+
 def deliver(
     store: Store,
     mailer: Mailer | None,
@@ -226,20 +246,7 @@ def deliver(
             results.append(Delivery(plan, "dry-run"))
             continue
         record, new = store.claim_send(
-            {
-                "dedupe": plan.dedupe,
-                "kind": plan.kind,
-                "agency": plan.agency.code,
-                "recipients": ", ".join(message.to + message.cc),
-                "period": str(period) if period else None,
-                "ref": plan.ref,
-                "due": plan.due.isoformat() if plan.due else None,
-                "subject": message.subject,
-                "message_id": message_id_for(plan.dedupe, sender),
-                "status": "pending",
-                "attempts": 0,
-                "created_at": stamp,
-            }
+            _record(plan, period, stamp, plan.dedupe, message_id_for(plan.dedupe, sender), "pending")
         )
         if not new and record.status == "sent":
             results.append(Delivery(plan, "already-sent", record.sent_at or ""))
@@ -288,22 +295,7 @@ def deliver(
             next_try=None,
         )
         for part in plan.parts:  # the reminders a merged mail carried: each sent, never again
-            part_record, _ = store.claim_send(
-                {
-                    "dedupe": part,
-                    "kind": part.partition("|")[0],
-                    "agency": plan.agency.code,
-                    "recipients": ", ".join(message.to + message.cc),
-                    "period": str(period) if period else None,
-                    "ref": plan.dedupe,
-                    "due": None,
-                    "subject": message.subject,
-                    "message_id": sent_id,
-                    "status": "sent",
-                    "attempts": 0,
-                    "created_at": stamp,
-                }
-            )
+            part_record, _ = store.claim_send(_record(plan, period, stamp, part, sent_id, "sent"))
             store.update_send(part_record.id, status="sent", message_id=sent_id, sent_at=stamp)
         results.append(Delivery(plan, "written" if outbox else "sent", sent_id))
         log.info("mail %s to %s: %s %s", plan.kind, ", ".join(message.to), "written" if outbox else "sent", sent_id)

@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 
 from .fit import text_width
 
-__all__ = ["SEQUENCES", "REPEATABLE", "tidy", "out_of_order", "fit_rules", "stamp", "RULE_SHARE"]
+__all__ = ["SEQUENCES", "REPEATABLE", "tidy", "out_of_order", "fit_rules", "stamp", "finish", "RULE_SHARE"]
 
 # ECMA-376 Part 1 (transitional), §17.3.1.26 pPr, §17.3.2.28 rPr, §17.4.59 tblPr,
 # §17.4.70 tcPr, §17.6.17 sectPr: the sequence of each element's children.
@@ -200,6 +200,16 @@ def rule_share(rule, above) -> float:
     ind = rule.find(f"{qn('w:pPr')}/{qn('w:ind')}")
     length = room - int(ind.get(qn("w:left"))) - int(ind.get(qn("w:right")))
     return length / _line_length(above, room)
+
+
+def finish(document, *, author: str, title: str, day: date) -> None:
+    """Make a python-docx document as Word expects it: the short lines fitted to their texts,
+    every part (body, styles, headers, footers) in schema order, and its properties stamped."""
+    fit_rules(document.element.body)
+    for part in document.part.package.iter_parts():
+        if hasattr(part, "element"):
+            tidy(part.element)
+    stamp(document, author=author, title=title, day=day)
 
 
 # --- document properties -----------------------------------------------------------------

@@ -315,11 +315,7 @@ def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None]
     buffer = io.BytesIO()
     document.save(buffer)
     final = Document(buffer)
-    ooxml.fit_rules(final.element.body)
-    for part in final.part.package.iter_parts():  # the body, styles, headers and footers
-        if hasattr(part, "element"):
-            ooxml.tidy(part.element)
-    ooxml.stamp(
+    ooxml.finish(
         final,
         author=context.get("issuer_name", ""),
         title=f"Báo cáo {context.get('subject', '')}".strip(),

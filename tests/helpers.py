@@ -97,3 +97,13 @@ def in_cycle(workspace, period, now, method: str, *args, **kwargs):
     period = Period.parse(period) if isinstance(period, str) else period
     with Cycle(workspace, period, now) as cycle:
         return getattr(cycle, method)(*args, **kwargs)
+
+
+def commands(group, prefix: tuple[str, ...] = ()):
+    """Every command and subcommand of a click group, as (path, command)."""
+    import click
+
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from commands(command, (*prefix, name))

@@ -2,23 +2,16 @@ from __future__ import annotations
 
 import json
 
-import click
 import pytest
 
 from reportgen.cli import cli
 
 from .conftest import SEEDS
-
-
-def _commands(group: click.Group, prefix=()):
-    for name, command in group.commands.items():
-        yield prefix + (name,), command
-        if isinstance(command, click.Group):
-            yield from _commands(command, prefix + (name,))
+from .helpers import commands
 
 
 @pytest.mark.parametrize(
-    "path, command", list(_commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+    "path, command", list(commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
 )
 def test_every_command_has_vietnamese_help(runner, path, command):
     assert command.help and command.help.strip()

@@ -13,25 +13,14 @@ import sys
 import unicodedata
 from pathlib import Path
 
-import click
 import pytest
 
 from reportgen import cli as cli_module
 from reportgen.cli import cli, main
 
-from .helpers import fill, make_form, run_collect
+from .helpers import commands, fill, make_form, run_collect
 
 CODE_PAGES = ("cp1258", "cp1252", "cp437")
-
-
-def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Every command and subcommand that `reportgen --help` lists."""
-    out = []
-    for name, command in sorted(group.commands.items()):
-        out.append((*prefix, name))
-        if isinstance(command, click.Group):
-            out += _commands(command, (*prefix, name))
-    return out
 
 
 class _Console(io.TextIOWrapper):
@@ -78,7 +67,7 @@ def test_every_command_survives_a_windows_code_page(monkeypatch, collected, tmp_
     inbox = tmp_path / "hop thu rong"
     inbox.mkdir()
     runs = [(["--help"], 0), (["--version"], 0)]
-    runs += [([*name, "--help"], 0) for name in _commands(cli)]
+    runs += [([*path, "--help"], 0) for path, _ in commands(cli)]  # every command `reportgen --help` lists
     runs += [
         ([*w, "status", "--period", "2026-11"], 0),
         ([*w, "status", "--period", "2026-11", "--json"], 0),

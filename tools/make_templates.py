@@ -438,11 +438,7 @@ def build(target: Path = TARGET) -> Path:
     para(document, "", 14)
     signature(document)
     appendix(document)
-    ooxml.fit_rules(document.element.body)
-    for part in document.part.package.iter_parts():  # body, styles, headers: as Word expects them
-        if hasattr(part, "element"):
-            ooxml.tidy(part.element)
-    ooxml.stamp(document, author="", title="Báo cáo kết quả thực hiện chỉ tiêu", day=date(2026, 1, 1))
+    ooxml.finish(document, author="", title="Báo cáo kết quả thực hiện chỉ tiêu", day=date(2026, 1, 1))
     target.parent.mkdir(parents=True, exist_ok=True)
     document.save(target)
     return target
