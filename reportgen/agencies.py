@@ -40,10 +40,16 @@ class Agency:
     reports: bool = True
     reported_by: str = MONITOR
     kind: str = ""
+    other_emails: tuple[str, ...] = ()  # addresses the agency also sends its reports from (a Gmail…)
 
     @property
     def is_group(self) -> bool:
         return False
+
+    @property
+    def senders(self) -> tuple[str, ...]:
+        """Every address a report of this agency may come from, lower case."""
+        return tuple(a.lower() for a in (self.email, *self.other_emails) if a)
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,10 @@ class Registry:
 
     def get(self, code: str) -> Agency | Group | None:
         return self.entries.get(code)
+
+    def by_sender(self) -> dict[str, str]:
+        """Every registered sending address -> the agency's code."""
+        return {a: e.code for e in self.entries.values() if isinstance(e, Agency) for a in e.senders}
 
     def agencies(self, province: str | None = None) -> list[Agency]:
         province = province or self.home
@@ -301,7 +311,25 @@ def _agency_from(raw: dict, home: str, source: str) -> Agency:
         reports=bool(raw.get("reports", True)),
         reported_by=clean(raw.get("reported_by", MONITOR)),
         kind=clean(raw.get("kind", "")),
+        other_emails=_addresses(raw.get("other_emails"), source, raw),
     )
+
+
+def _addresses(raw, source: str, entry: dict) -> tuple[str, ...]:
+    """``other_emails``: one address or a list of them."""
+    if raw in (None, ""):
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not all(isinstance(a, str) and "@" in a for a in items):
+        raise ConfigError(
+            "bad-value",
+            file=source,
+            field=f"other_emails ({entry.get('code', '?')})",
+            value=raw,
+            line="?",
+            hint="cần một địa chỉ thư hoặc danh sách địa chỉ, ví dụ [so-y-te.ninhbinh@gmail.com].",
+        )
+    return tuple(clean(a).lower() for a in items)
 
 
 def _group_from(raw: dict, home: str, source: str) -> Group:

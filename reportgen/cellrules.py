@@ -84,8 +84,11 @@ def read_number(raw, row: FormRow, column: str, facts: CellFacts, issues: list[I
     if isinstance(raw, bool):
         issues.append(Issue(column, msg.CELL_BOOL))
         return None
-    if isinstance(raw, (date, datetime, timedelta)):
-        issues.append(Issue(column, msg.CELL_DATE_NOT_NUMBER.format(raw=raw)))
+    if isinstance(raw, (date, datetime)):
+        issues.append(Issue(column, msg.CELL_DATE_NOT_NUMBER.format(raw=f"{raw:%d/%m/%Y}")))
+        return None
+    if isinstance(raw, timedelta):
+        issues.append(Issue(column, msg.CELL_DATE_NOT_NUMBER.format(raw=str(raw))))
         return None
     if isinstance(raw, (int, float)):
         value = float(raw)
@@ -101,7 +104,12 @@ def read_number(raw, row: FormRow, column: str, facts: CellFacts, issues: list[I
     else:
         parsed = parse_number(str(raw))
         if parsed.value is None:
-            issues.append(Issue(column, msg.CELL_NOT_NUMBER.format(raw=raw)))
+            day = parse_date(raw)
+            issues.append(
+                Issue(column, msg.CELL_DATE_NOT_NUMBER.format(raw=f"{day:%d/%m/%Y}"))
+                if day is not None and not isinstance(raw, (int, float))
+                else Issue(column, msg.CELL_NOT_NUMBER.format(raw=raw))
+            )
             return None
         value = parsed.value
         if parsed.ambiguous:  # "1,234": a thousand and more, or one and a bit? Never decided silently.
@@ -339,6 +347,8 @@ def _task_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue], rec
     typed_date = cells.get("doc_date", "")
     if number and typed_date in ("", None):
         number, typed_date = _split_document(number, typed_date, issues)
+    if number:
+        number = _NUMBER_WORD.sub("", number) or number  # "Số 45/QĐ-UBND": the number is 45/QĐ-UBND
     when = read_date(typed_date, "doc_date", issues)
     if when is not None and not _plausible_date(when, row.since, received, issues):
         when = None
@@ -350,6 +360,7 @@ def _task_row(row: FormRow, cells: Cells, facts: Facts, issues: list[Issue], rec
     return {"assessment": status, "doc_number": number, "doc_date": when}
 
 
+_NUMBER_WORD = re.compile(r"^(?:số|so)\s*[:.]?\s*(?=\d)", re.IGNORECASE)
 _NUMBER_AND_DATE = re.compile(
     r"^(?:số\s*)?(?P<number>\S+?)\s*(?:,|;|\s)\s*(?:ngày\s*)?(?P<date>\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4})\.?$",
     re.IGNORECASE,

@@ -559,7 +559,7 @@ def collect(state: State, paths, period_text: str, agency_code: str | None, as_j
     workspace = state.workspace
     if agency_code:
         agency_code = workspace.agency_code(agency_code)
-    files = gather(paths)
+    files = gather(paths, skip=workspace.own_folders())
     if not files:
         raise ProblemsFound("no-files", paths=", ".join(quote(p) for p in paths))
     with state.cycle(period_text) as cycle, _Progress(f"Thu thập {cycle.period.label}", len(files)) as bar:
@@ -577,9 +577,25 @@ def collect(state: State, paths, period_text: str, agency_code: str | None, as_j
 
 
 def _echo_receipt(receipt) -> None:
+    from .text import format_moment
+
     who = f"{receipt.agency_name} ({receipt.agency})" if receipt.agency else ""
     if receipt.status == "rejected":
         click.echo(M.OUT_RECEIPT_REJECTED.format(file=receipt.file, reason=receipt.reason))
+        return
+    if receipt.status == "held":
+        click.echo(
+            M.OUT_RECEIPT_HELD.format(
+                file=receipt.file,
+                who=who,
+                sender=receipt.sender or "?",
+                id=receipt.file_id,
+                command=hint("held", "list"),
+            )
+        )
+        return
+    if receipt.status == "set-aside":
+        click.echo(M.OUT_RECEIPT_SET_ASIDE.format(file=receipt.file, who=who, reason=receipt.reason))
         return
     again = M.OUT_RECEIPT_AGAIN.format(when=receipt.duplicate_of) if receipt.duplicate_of else ""
     click.echo(
@@ -604,6 +620,12 @@ def _echo_receipt(receipt) -> None:
         click.echo(M.OUT_RECEIPT_KEPT.format(count=len(receipt.kept)))
         for kept in receipt.kept:
             click.echo(M.OUT_RECEIPT_KEPT_LINE.format(**kept))
+    if receipt.correction:
+        click.echo(M.OUT_RECEIPT_CORRECTION.format(when=format_moment(receipt.correction)))
+    for change in receipt.changed:
+        click.echo(M.OUT_RECEIPT_CHANGED.format(**change))
+    for remark in receipt.remarks:
+        click.echo(f"    · {remark}")
     if receipt.return_file:
         click.echo(M.OUT_RECEIPT_RETURN.format(file=receipt.return_file))
 
@@ -654,7 +676,7 @@ def history(state: State, agency_code: str, period_text: str | None, as_json: bo
     for sub in submissions:
         click.echo(
             M.OUT_HISTORY_LINE.format(
-                period=sub.period,
+                period=_period(sub.period).label,
                 received=format_moment(sub.received_at),
                 file=sub.file_name,
                 values=sub.values,
@@ -691,8 +713,8 @@ def history(state: State, agency_code: str, period_text: str | None, as_json: bo
                     period=change["period"],
                     key=change["key"],
                     field=M.FIELD_NAMES.get(change["field"], change["field"]),
-                    old=_shown(change["old"]),
-                    new=_shown(change["new"]),
+                    old=M.stored_value(change["old"]),
+                    new=M.stored_value(change["new"]),
                     file=change["file_name"],
                 )
             )
@@ -711,17 +733,6 @@ def _figure(v) -> str:
     if v.doc_number:
         return f"{v.assessment or ''} {v.doc_number} {v.doc_date or ''}".strip()
     return v.assessment or v.note or ""
-
-
-def _shown(value: str | None) -> str:
-    from .text import format_number
-
-    if value is None:
-        return M.OUT_EMPTY_VALUE
-    try:
-        return format_number(float(value))
-    except ValueError:
-        return value
 
 
 # ---------------------------------------------------------------------------------------
@@ -753,7 +764,7 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
         view = cycle.overview(plan_ids)
         store = cycle.existing_store
         sends = store.sends(period=str(view.period)) if store else []
-        mails = store.mails(since=view.period.start.isoformat()) if store else []
+        mails = [m for m in store.mails(since=view.period.start.isoformat()) if m.status != "ignored"] if store else []
     troubles = {kind: [s for s in sends if s.status == kind] for kind in ("failed", "unknown")}
     incoming: dict[str, int] = {}
     for mail in mails:
@@ -792,6 +803,7 @@ def _print_status(view, troubles: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .remind import blank_rows
     from .text import format_moment, format_number, format_percent
 
     width = os.environ.get("REPORTGEN_WIDTH")  # tests: the width of a small console window
@@ -856,11 +868,53 @@ def _print_status(view, troubles: dict) -> None:
         console.print(
             f"[bold]{M.OUT_STATUS_PROBLEMS}[/bold] " + ", ".join(f"{a.name} ({a.problems} lỗi)" for a in problems)
         )
+    held = [a for a in view.agencies if a.held]
+    if held:
+        console.print(
+            f"[bold]{M.OUT_STATUS_HELD}[/bold] "
+            + ", ".join(M.OUT_STATUS_HELD_LINE.format(name=a.name, count=a.held) for a in held)
+            + " — "
+            + M.OUT_STATUS_HELD_HOW.format(command=hint("held", "list")),
+            markup=True,
+        )
+    unusable = [a for a in view.agencies if a.unusable]
+    if unusable:
+        console.print(f"[bold]{M.OUT_STATUS_UNUSABLE}[/bold]")
+        for a in unusable:
+            for mail in a.unusable:
+                console.print(
+                    M.OUT_STATUS_UNUSABLE_LINE.format(
+                        name=a.name, when=format_moment(mail["received_at"]), reasons="; ".join(mail["reasons"])
+                    ),
+                    markup=False,
+                )
+    bounced = [a for a in view.agencies if a.bounced]
+    if bounced:
+        console.print(
+            f"[bold red]{M.OUT_STATUS_BOUNCED}[/bold red] "
+            + "; ".join(f"{a.name} ({', '.join(a.bounced)})" for a in bounced),
+        )
+    if view.corrections:
+        console.print(f"[bold]{M.OUT_STATUS_CORRECTIONS}[/bold]")
+        for f in view.corrections:
+            changed = "; ".join(M.OUT_CHANGE_SHORT.format(**c) for c in f["changed"]) or M.OUT_NO_CHANGE
+            console.print(
+                M.OUT_STATUS_CORRECTION_LINE.format(
+                    name=view.names.get(f["agency"], f["agency"]),
+                    file=f["file_name"],
+                    when=format_moment(f["received_at"]),
+                    changed=changed,
+                ),
+                markup=False,
+            )
     partial = [a for a in view.agencies if a.state == "partial"]
     if partial:
         console.print(
             f"[bold]{M.OUT_STATUS_PARTIAL}[/bold] "
-            + ", ".join(M.OUT_STATUS_UNFILLED.format(name=a.name, count=a.unfilled) for a in partial)
+            + "; ".join(
+                M.OUT_STATUS_UNFILLED.format(name=a.name, count=a.unfilled, rows=blank_rows(a.blank, 8))
+                for a in partial
+            )
         )
     for kind, title in (("failed", M.OUT_STATUS_MAIL_FAILED), ("unknown", M.OUT_STATUS_MAIL_UNKNOWN)):
         records = troubles[kind]
@@ -1117,9 +1171,10 @@ def fetch(state: State, as_json: bool) -> None:
     from .clock import now
     from .replies import fetch as fetch_mail
 
-    outcomes = fetch_mail(state.workspace, now())
+    fetched = fetch_mail(state.workspace, now())
+    outcomes = fetched.outcomes
     if as_json:
-        _echo_json([o.to_json() for o in outcomes])
+        _echo_json(fetched.to_json())
     else:
         for outcome in outcomes:
             sent = sum(1 for a in outcome.answers if a.status in ("sent", "written"))
@@ -1133,10 +1188,104 @@ def fetch(state: State, as_json: bool) -> None:
             )
             for receipt in outcome.receipts:
                 _echo_receipt(receipt)
+            for reason in outcome.unusable:
+                click.echo(f"    ✘ {reason}")
         click.echo(M.OUT_FETCH_TOTAL.format(count=len(outcomes)), err=True)
+        left = fetched.left_alone
+        if left:
+            parts = ", ".join(f"{n} {M.LEFT_ALONE.get(k, k)}" for k, n in left.most_common())
+            click.echo(M.OUT_FETCH_LEFT.format(count=sum(left.values()), parts=parts), err=True)
     bad = sum(1 for o in outcomes if not o.ok)
     if bad:
         raise ProblemsFound("mail-problems", count=bad)
+
+
+# ---------------------------------------------------------------------------------------
+# held files
+# ---------------------------------------------------------------------------------------
+@cli.group(cls=Group)
+def held() -> None:
+    """Tệp đang giữ lại, chưa ghi nhận: biểu mẫu gửi từ địa chỉ không đăng ký của cơ quan.
+
+    Xem danh sách (held list), chấp nhận (held accept SỐ) hoặc bỏ (held discard SỐ).
+    """
+
+
+@contextmanager
+def _today_cycle(state: State):
+    from .clock import now
+    from .cycle import Cycle, current_period
+
+    moment = now()
+    with Cycle(state.workspace, current_period(moment.date()), moment) as cycle:
+        yield cycle
+
+
+@held.command(name="list")
+@json_option
+@pass_state
+def held_list(state: State, as_json: bool) -> None:
+    """Các tệp đang giữ lại (mọi kỳ), với số tệp dùng cho accept/discard."""
+    from .text import format_moment
+
+    with _today_cycle(state) as cycle:
+        files = cycle.held()
+    if as_json:
+        _echo_json([_held_json(f) for f in files])
+        return
+    if not files:
+        click.echo(M.OUT_HELD_NONE)
+        return
+    for f in files:
+        click.echo(
+            M.OUT_HELD_LINE.format(
+                id=f.id,
+                file=f.name,
+                agency=f.agency or "?",
+                period=f.period or "?",
+                sender=f.receipt.get("sender") or "?",
+                when=format_moment(f.received_at),
+            )
+        )
+    click.echo(M.OUT_HELD_HOW.format(accept=hint("held", "accept", "SỐ"), discard=hint("held", "discard", "SỐ")))
+
+
+def _held_json(f) -> dict:
+    return {
+        "id": f.id,
+        "file_name": f.name,
+        "agency": f.agency,
+        "period": f.period,
+        "sender": f.receipt.get("sender"),
+        "received_at": f.received_at,
+        "reason": f.receipt.get("held"),
+    }
+
+
+@held.command(name="accept")
+@click.argument("file_id", metavar="SỐ", type=int)
+@json_option
+@pass_state
+def held_accept(state: State, file_id: int, as_json: bool) -> None:
+    """Chấp nhận tệp giữ lại SỐ: ghi nhận số liệu như tệp do chính cơ quan gửi, vào lúc tệp đến."""
+    with _today_cycle(state) as cycle:
+        receipt = cycle.accept_held(file_id)
+    if as_json:
+        _echo_json(receipt.to_json())
+    else:
+        _echo_receipt(receipt)
+    if not receipt.ok:
+        raise ProblemsFound("files-with-problems", count=1)
+
+
+@held.command(name="discard")
+@click.argument("file_id", metavar="SỐ", type=int)
+@pass_state
+def held_discard(state: State, file_id: int) -> None:
+    """Bỏ tệp giữ lại SỐ: không ghi nhận số liệu (tệp vẫn được lưu trong output/archive/)."""
+    with _today_cycle(state) as cycle:
+        record = cycle.discard_held(file_id)
+    click.echo(M.OUT_HELD_DISCARDED.format(id=record.id, file=record.name))
 
 
 @cli.command(name="send-forms")

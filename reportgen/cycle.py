@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import clock
-from .collect import Collector, Receipt, collect, gather
+from .collect import Collector, Receipt, collect, gather, outcomes, store_outcome
 from .dispatch import Delivery, deliver, plan_remind, plan_send_forms
 from .duties import Duties
 from .errors import ProblemsFound, ReportgenError, UsageError
@@ -30,7 +30,7 @@ from .layout import FORMS_DIR, SUMMARY_TEMPLATE
 from .overview import Overview, build_overview
 from .periods import Period
 from .remind import Context, Planned, Recipient, message_to
-from .store import Store
+from .store import FileRecord, Store
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -184,7 +184,16 @@ class Cycle:
     def collector(self, agency: str | None = None) -> Collector:
         w = self.workspace
         return Collector(
-            w.catalog, self.period, w.form_key(), w.output_dir, agency, self.now, self.submission_day, w.contact
+            w.catalog,
+            self.period,
+            w.form_key(),
+            w.output_dir,
+            agency,
+            self.now,
+            self.submission_day,
+            w.contact,
+            done_tasks=self.done_tasks,
+            behind=self.behind(),
         )
 
     def collect(
@@ -203,7 +212,44 @@ class Cycle:
             relative=self.workspace.relative,
             workers=workers or os.cpu_count() or 1,
             progress=progress,
+            own_times=True,
         )
+
+    # -- held files ---------------------------------------------------------------------------
+    def held(self) -> list[FileRecord]:
+        """The files kept aside, not applied, waiting for the office (every period)."""
+        store = self.existing_store
+        return store.files(status="held") if store else []
+
+    def accept_held(self, file_id: int) -> Receipt:
+        """Apply a held file as if it had come from the agency's own address, at the time it arrived."""
+        record = self._held(file_id)
+        period = Period.parse(record.period or str(self.period))
+        with Cycle(self.workspace, period, self.now) as cycle:
+            collector = cycle.collector()
+            path = self.workspace.root / record.archive
+            [outcome] = list(outcomes(collector, [path]))
+            return store_outcome(
+                collector,
+                cycle.store,
+                outcome,
+                received_at=datetime.fromisoformat(record.received_at),
+                relative=self.workspace.relative,
+                sender=record.receipt.get("sender"),
+                shown=record.receipt.get("file") or record.name,
+            )
+
+    def discard_held(self, file_id: int) -> FileRecord:
+        """Set a held file aside for good (its content stays in the archive)."""
+        record = self._held(file_id)
+        self.store.set_file_status(file_id, "discarded", {**record.receipt, "status": "discarded"})
+        return record
+
+    def _held(self, file_id: int) -> FileRecord:
+        record = self.store.file(file_id)
+        if record is None or record.status != "held":
+            raise UsageError("not-held", id=file_id, hint=", ".join(str(f.id) for f in self.held()) or "không có")
+        return record
 
     # -- status -----------------------------------------------------------------------------
     def overview(self, plan_ids=(), today: date | None = None) -> Overview:
@@ -253,6 +299,16 @@ class Cycle:
                 files.pdf = to_pdf(files.docx, folder, self.workspace.settings["office.libreoffice"])
             except ReportgenError as error:
                 problem = error
+        if not self.store.readonly:
+            self.store.record_report(
+                str(self.period),
+                ",".join(plan_ids),
+                self.now.isoformat(timespec="seconds"),
+                (today or self.now.date()).isoformat(),
+                number or "",
+                self.workspace.relative(files.docx),
+                hashlib.sha256(files.docx.read_bytes()).hexdigest(),
+            )
         return files, problem
 
     # -- mail ---------------------------------------------------------------------------------

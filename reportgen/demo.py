@@ -227,7 +227,8 @@ def run_demo(
 def _by_mail(workspace: Workspace, paths: list[Path], now: datetime) -> list:
     """The first replies arrive by mail: each agency answers the form mail with its file, and
     the loop of ``reportgen fetch`` collects them and writes each receipt to the outbox."""
-    from .mailbox import Incoming, MemoryMailbox
+    from .mailbox import MemoryMailbox
+    from .mailparse import Incoming
     from .replies import fetch
 
     registry = workspace.registry
@@ -246,10 +247,11 @@ def _by_mail(workspace: Workspace, paths: list[Path], now: datetime) -> list:
                 references=(),
                 automatic=False,
                 files=[(path.name, path.read_bytes())],
+                arrived_at=now.isoformat(),
             )
         )
-    outcomes = fetch(workspace, now, mailbox=MemoryMailbox(messages))
-    return [receipt for outcome in outcomes for receipt in outcome.receipts]
+    fetched = fetch(workspace, now, mailbox=MemoryMailbox(messages))
+    return [receipt for outcome in fetched.outcomes for receipt in outcome.receipts]
 
 
 def _at(period: Period, day: int, hour: int, minute: int = 0) -> datetime:

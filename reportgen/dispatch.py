@@ -126,6 +126,8 @@ def agency_dues(workspace, view: Overview, store: Store | None) -> list[AgencyDu
                 form_id=form["form_id"] if form else None,
                 returned=returned if state.problems and returned.exists() else None,
                 monitors=monitors.get(state.code, ()),
+                blank=tuple(state.blank),
+                held=bool(state.held),
             )
         )
     return out

@@ -15,7 +15,7 @@ The form writer, intake, status, reminders and the report all ask these two.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import cached_property
 
@@ -26,7 +26,9 @@ from .layout import ASSESSMENT, RATIO, TASK, VALUE, row_key
 from .periods import Period, governing, month_index, parse_deadline
 from .plausible import Figure
 
-__all__ = ["FormRow", "FormSection", "Duties", "AgencyState", "SubmissionFact", "agency_states"]
+PROVINCE_TARGET = "Cả tỉnh: "  # before a target many agencies report towards
+
+__all__ = ["FormRow", "FormSection", "Duties", "AgencyState", "SubmissionFact", "MailFacts", "agency_states"]
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ class Duties:
         self.by_agency: dict[str, list[int]] = {}
         self._done_by_agency: dict[str, list[FormRow]] = {}
         self._accepted: dict[str, dict[str, FormRow]] = {}
+        self.sole: set[str] = set()  # rows one agency alone reports: it answers for the figure
         aliases: list[tuple[Item, int, set[str]]] = []
         for plan in plans:
             start = plan.start
@@ -178,6 +181,10 @@ class Duties:
                         for agency in reporters:
                             self._done_by_agency.setdefault(agency, []).extend(rows)
                     continue
+                if len(reporters) > 1:  # a province's target: each unit sees it as context, not as its own
+                    rows = [replace(r, target=f"{PROVINCE_TARGET}{r.target}") if r.target else r for r in rows]
+                else:
+                    self.sole.update(r.key for r in rows)
                 self.blocks.append(((plan.name, _section_title(plan, item)), tuple(rows)))
                 index = len(self.blocks) - 1
                 for agency in reporters:
@@ -255,8 +262,14 @@ class Duties:
             if linked:
                 rows = tuple(self._also(r, linked[r.key]) if r.key in linked else r for r in rows)
             if previous or behind:
+                # the cause of a province's figure being behind is asked of the agency that holds it alone,
+                # never of each commune that reports its own part
                 rows = tuple(
-                    replace(r, previous=previous.get(r.key, "") if previous else "", behind=r.key in behind)
+                    replace(
+                        r,
+                        previous=previous.get(r.key, "") if previous else "",
+                        behind=r.key in behind and r.key in self.sole,
+                    )
                     for r in rows
                 )
             grouped.setdefault(title, []).extend(rows)
@@ -276,7 +289,7 @@ class SubmissionFact:
 
 @dataclass
 class AgencyState:
-    """One agency in one period: ``state`` is on_time, late, partial, problems, rejected or missing."""
+    """One agency in one period: ``state`` is on_time, late, partial, problems, held, rejected or missing."""
 
     code: str
     name: str
@@ -287,6 +300,10 @@ class AgencyState:
     rejected: int = 0
     submissions: int = 0
     unfilled: int = 0  # rows of the form no submission of the period has filled yet
+    blank: list[str] = field(default_factory=list)  # the codes of those rows
+    held: int = 0  # files of it kept aside, waiting for the office
+    unusable: list[dict] = field(default_factory=list)  # mails it sent that could not be used, and why
+    bounced: list[str] = field(default_factory=list)  # its addresses our mail could not reach
 
     @property
     def missing(self) -> bool:
@@ -295,7 +312,7 @@ class AgencyState:
     @property
     def state(self) -> str:
         if self.submitted_at is None:
-            return "rejected" if self.rejected else "missing"
+            return "held" if self.held else "rejected" if self.rejected else "missing"
         if self.problems:
             return "problems"
         if self.unfilled:
@@ -314,6 +331,10 @@ class AgencyState:
             "rejected_files": self.rejected,
             "submissions": self.submissions,
             "unfilled": self.unfilled,
+            "blank_rows": self.blank,
+            "held_files": self.held,
+            "unusable_mails": self.unusable,
+            "bounced": self.bounced,
         }
 
 
@@ -325,10 +346,12 @@ def agency_states(
     rejected: Iterable[str],
     deadline: date,
     filled: dict[str, set[str]] | None = None,
+    mail: MailFacts | None = None,
 ) -> list[AgencyState]:
     """Every agency that owes rows, with what it has sent. ``problems`` counts each agency's
     rows whose latest entry still has an error; ``rejected`` lists the agency of each
-    refused file whose identity could be read."""
+    refused file whose identity could be read, or which its registered address sent; ``mail``
+    what else its mail brought (held files, mails that could not be used, bounces)."""
     registry = catalog.registry
     states = {
         code: AgencyState(code, registry.name(code), getattr(registry.get(code), "email", ""))
@@ -352,5 +375,25 @@ def agency_states(
     for agency, keys in (filled or {}).items():
         state = states.get(agency)
         if state is not None and state.submitted_at is not None:
-            state.unfilled = sum(1 for row in duties.rows(agency) if row.key not in keys)
+            state.blank = [row.code for row in duties.rows(agency) if row.key not in keys]
+            state.unfilled = len(state.blank)
+    if mail is not None:
+        for agency in mail.held:
+            if agency in states:
+                states[agency].held += 1
+        for agency, found in mail.unusable.items():
+            if agency in states:
+                states[agency].unusable = found
+        for agency, addresses in mail.bounced.items():
+            if agency in states:
+                states[agency].bounced = addresses
     return sorted(states.values(), key=lambda a: a.code)
+
+
+@dataclass(frozen=True)
+class MailFacts:
+    """What the mailbox brought an agency in the period, beyond its submissions."""
+
+    held: tuple[str, ...] = ()  # the agency of each held file
+    unusable: dict[str, list[dict]] = field(default_factory=dict)  # agency -> mails that could not be used
+    bounced: dict[str, list[str]] = field(default_factory=dict)  # agency -> addresses that bounced

@@ -17,9 +17,10 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -53,7 +54,7 @@ from .layout import (
 )
 from .periods import Period
 
-__all__ = ["FormSpec", "FormMaker", "Written", "Marks", "Listed", "write_form", "write_forms"]
+__all__ = ["FormSpec", "FormMaker", "Written", "Marks", "Listed", "write_form", "write_forms", "placed", "rows_at"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,18 @@ class FormSpec:
     def cutoff(self) -> date:
         """The data cut-off of the form's period (thời gian chốt số liệu)."""
         return Period.parse(self.period).cutoff
+
+    def only(self, keys: Iterable[str]) -> FormSpec:
+        """The same form with only the rows ``keys`` (those a returned file holds), in form order:
+        a form made before some tasks were done keeps its layout when it is sent back."""
+        wanted = set(keys)
+        sections = tuple(
+            FormSection(s.plan, s.title, kept)
+            for s in self.sections
+            for kept in [tuple(r for r in s.rows if r.key in wanted)]
+            if kept
+        )
+        return replace(self, sections=sections)
 
 
 @dataclass(frozen=True)
@@ -191,6 +204,10 @@ def _formats(workbook) -> dict:
         "na": add({**bordered, "bg_color": "#F2F2F2"}),
         "computed": add({**bordered, "num_format": "0.00", "bg_color": "#F2F2F2"}),
         "in_number": add({**unlocked, "num_format": "#,##0.##"}),
+        # A percentage cell keeps what the clerk types as text: "70", "70%", "70 %" or "0,7 (70%)" reach
+        # us the same from Excel, LibreOffice and WPS in any locale (a number format would make
+        # LibreOffice store "70%" as 0.7 and keep showing it as 0,7).
+        "in_percent": add({**unlocked, "num_format": "@", "align": "right"}),
         "in_text": add({**unlocked, "text_wrap": True}),
         "in_date": add({**unlocked, "num_format": "dd/mm/yyyy", "align": "center"}),
         "in_cause": add({**unlocked, "text_wrap": True, "bg_color": "#FCE4D6"}),
@@ -216,11 +233,28 @@ class _FormSheet(xlsxwriter.worksheet.Worksheet):
         return formula[1:] if formula.startswith("=") else formula
 
 
+class _FormBook(xlsxwriter.Workbook):
+    """A workbook whose structure is protected: sheets cannot be copied, added, renamed or removed,
+    so figures are never typed into a copy ("BaoCao (2)") the reader would not read. XlsxWriter
+    has no call for it: the element is written in its place in the schema, after workbookPr."""
+
+    structure_password = ""
+
+    def _write_workbook_pr(self) -> None:
+        super()._write_workbook_pr()
+        attributes = [("lockStructure", "1")]
+        if self.structure_password:
+            encoded = xlsxwriter.worksheet.Worksheet._encode_password(None, self.structure_password)
+            attributes.insert(0, ("workbookPassword", encoded))
+        self._xml_empty_tag("workbookProtection", attributes)
+
+
 class _Validations:
     """Collects cells per rule and writes one validation per rule (multi_range)."""
 
     def __init__(self) -> None:
         self.rules: dict[tuple, tuple[dict, list[tuple[int, int]]]] = {}
+        self.text_cells: list[tuple[int, int]] = []  # text cells that hold numbers on purpose
 
     def add(self, key: tuple, options: Callable[[], dict], row: int, col: int) -> None:
         if key not in self.rules:
@@ -237,6 +271,8 @@ class _Validations:
             if result != 0:  # XlsxWriter returns -2 and writes nothing on a rejected rule
                 msg = f"data validation rejected: {options}"
                 raise ValueError(msg)
+        if self.text_cells:  # no "number stored as text" triangles on the percentage cells
+            sheet.ignore_errors({"number_stored_as_text": " ".join(_a1(a, b) for a, b in _ranges(self.text_cells))})
 
 
 def _ranges(cells: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -255,16 +291,22 @@ def _a1(first: tuple[int, int], last: tuple[int, int]) -> str:
     return start if first == last else f"{start}:{xlsxwriter.utility.xl_rowcol_to_cell(*last)}"
 
 
+_RETRY = "Bấm No (Excel, WPS) hoặc Cancel/Hủy (LibreOffice) để nhập lại."
+_PERCENT_HINT = (
+    'Nhập số phần trăm từ 0 đến 100, ví dụ 85,5 (có hay không có dấu % đều được); không có số liệu: ghi "Không có '
+    'số liệu".'
+)
+
+
 def _number_rule(row: FormRow, what: str) -> dict:
-    if row.percent and what == "value":
-        criteria = {"criteria": "between", "minimum": 0, "maximum": 100}
-        hint = "Nhập số phần trăm từ 0 đến 100 (ví dụ 85,5), không cần dấu %."
-    elif row.lower_is_better:
+    if row.percent and what == "value":  # a text cell (see in_percent): only the hint, checked on return
+        return {"validate": "any", "input_title": "Nhập tỷ lệ %", "input_message": _PERCENT_HINT}
+    if row.lower_is_better:
         criteria = {"criteria": ">=", "value": 1}
         hint = "Nhập thứ hạng (số nguyên từ 1 trở lên)."
     else:
         criteria = {"criteria": ">=", "value": 0}
-        hint = "Nhập một số không âm; dấu phẩy thập phân được chấp nhận (ví dụ 1.234,5)."
+        hint = "Nhập một số không âm, không dùng dấu phân cách hàng nghìn (ví dụ 1234 hoặc 12,5)."
     if what == "numerator":
         hint = "Tử số: số đơn vị đạt yêu cầu (không lớn hơn mẫu số)."
     elif what == "denominator":
@@ -277,7 +319,7 @@ def _number_rule(row: FormRow, what: str) -> dict:
         "input_title": "Nhập số",
         "input_message": hint,
         "error_title": "Giá trị chưa hợp lệ",
-        "error_message": hint + " Chọn No để nhập lại.",
+        "error_message": hint + " " + _RETRY,
     }
 
 
@@ -355,6 +397,8 @@ class _Styles:
             props = {"border": 1, "valign": "top", "locked": False, "bg_color": "#FFF8DC", "text_wrap": True}
             if style == "in_number":
                 props["num_format"] = "#,##0.##"
+            if style == "in_percent":
+                props |= {"num_format": "@", "align": "right"}
             if style == "in_date":
                 props |= {"num_format": "dd/mm/yyyy", "align": "center"}
             if number_format:
@@ -372,10 +416,18 @@ def _percent_format(value: object) -> str:
     return "0%"
 
 
+def _inputs(row: FormRow) -> dict[str, str]:
+    """The input cells of a row and the style of each (a percentage is typed into a text cell)."""
+    inputs = INPUTS[row.input]
+    if row.percent and inputs.get("value") == "in_number":
+        return {**inputs, "value": "in_percent"}
+    return inputs
+
+
 def _mark_row(sheet, r: int, row: FormRow, styles: _Styles, marks: Marks) -> None:
     """Put back what the agency sent, as it sent it, and flag the cells it must fix. Locked texts
     stay the form's (a typed-over label is restored); a ratio's % cell stays its formula."""
-    inputs = {**INPUTS[row.input], "note": "in_text", "cause": "in_text"}
+    inputs = {**_inputs(row), "note": "in_text", "cause": "in_text"}
     for name, value in marks.filled.get(row.key, {}).items():
         style = inputs.get(name)
         if style is None:
@@ -399,6 +451,13 @@ def _mark_row(sheet, r: int, row: FormRow, styles: _Styles, marks: Marks) -> Non
 
 
 _WRAPPED = ("code", "name", "unit", "target", "deadline", "scope", "previous")
+_OPTIONAL = {  # input columns a form shows only when one of its rows asks for them
+    "numerator": {RATIO},
+    "denominator": {RATIO},
+    "assessment": {ASSESSMENT, TASK},
+    "doc_number": {TASK},
+    "doc_date": {TASK},
+}
 
 
 def _height(row: FormRow, marks: Marks | None) -> float:
@@ -420,13 +479,15 @@ def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> N
             sheet.write_string(r, c[name], text, fmt["center"])
         else:
             sheet.write_blank(r, c[name], None, fmt["center"])
-    inputs = INPUTS[row.input]
+    inputs = _inputs(row)
     for name in INPUT_COLUMNS:
         style = inputs.get(name)
         if style is None:
             sheet.write_blank(r, c[name], None, fmt["na"])
             continue
         sheet.write_blank(r, c[name], None, fmt[style])
+        if style == "in_percent":
+            rules.text_cells.append((r, c[name]))
         rule = _rule(row, name)
         if rule:
             rules.add(rule[0], rule[1], r, c[name])
@@ -443,24 +504,49 @@ def _write_row(sheet, r: int, row: FormRow, fmt: dict, rules: _Validations) -> N
         sheet.write_blank(r, c["cause"], None, fmt["in_text"])
 
 
-def _page(sheet, spec: FormSpec, landscape: bool = True) -> None:
-    """A4, fitted to the width, every printed page naming the agency, the period and the page."""
+MARGIN = 0.2  # inches, left and right
+CHAR = 7.85  # pixels per unit of column width, as LibreOffice lays out Times New Roman 11 (Excel: 7)
+
+
+def print_scale(widths: Iterable[float], landscape: bool = True) -> int:
+    """The print scale (%) that fits columns of these widths (Excel's unit) across an A4 page.
+
+    An explicit scale, not "fit to one page wide": LibreOffice, asked to fit the width with no limit
+    on the height, leaves the last rows of a long sheet off the paper.
+
+    >>> print_scale([6, 30, 8, 11, 9, 12, 8, 9, 8, 8, 12, 10, 10, 12]), print_scale([4, 92], landscape=False)
+    (84, 97)
+    """
+    page = (297 if landscape else 210) - 2 * MARGIN * 25.4  # mm
+    needed = sum(CHAR * w + 5 for w in widths) * 25.4 / 96  # mm at 96 pixels to the inch
+    return max(40, min(100, int(page / needed * 100) - 1))
+
+
+def _page(sheet, spec: FormSpec, widths: Iterable[float], landscape: bool = True) -> None:
+    """A4, scaled to the width, every printed page naming the agency, the period and the page."""
     if landscape:
         sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    sheet.set_print_scale(print_scale(widths, landscape))
+    sheet.set_margins(left=MARGIN, right=MARGIN, top=0.7, bottom=0.6)
     agency = spec.agency_name.replace("&", "&&")[:100]
-    sheet.set_header(f"&L&9{agency}&R&9{spec.period_label}")
-    sheet.set_footer("&C&9Trang &P/&N")
+    # 11 points, like the text: a page fitted to its width prints it at 9 points or more
+    sheet.set_header(f"&L&11{agency}&R&11{spec.period_label}")
+    sheet.set_footer("&C&11Trang &P/&N")
 
 
 def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Marks | None = None):
     sheet = workbook.add_worksheet(DATA_SHEET, worksheet_class=_FormSheet)
     rules = _Validations()
+    kinds = {row.input for row in spec.rows}
+    behind = any(row.behind for row in spec.rows)
+    shown = []
     for name, index in COLUMNS.items():
-        options = {"hidden": True} if name == "key" else None
-        sheet.set_column(index, index, WIDTHS[name], None, options)
+        unused = (name in _OPTIONAL and not kinds & _OPTIONAL[name]) or (name == "cause" and not behind)
+        hidden = name == "key" or (unused and marks is None)
+        sheet.set_column(index, index, WIDTHS[name], None, {"hidden": True} if hidden else None)
+        if not hidden:
+            shown.append(WIDTHS[name])
     last = len(COLUMNS) - 1
     sheet.write_string(0, 1, f"BIỂU BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU — {spec.period_label.upper()}", fmt["title"])
     sheet.write_string(1, 1, f"Đơn vị báo cáo: {spec.agency_name}", fmt["info"])
@@ -486,30 +572,47 @@ def _data_sheet(workbook, spec: FormSpec, fmt: dict, password: str, marks: Marks
         sheet.set_row(4, 32)
     for name, index in COLUMNS.items():
         sheet.write_string(HEADER_ROW, index, HEADERS[name], fmt["header"])
-    sheet.set_row(HEADER_ROW, 32)
+    sheet.set_row(HEADER_ROW, row_height((HEADERS[n], WIDTHS[n] - 1) for n in COLUMNS if n != "key"))
     styles = _Styles(workbook, fmt)
+    r = FIRST_DATA_ROW
+    for kind, r, what in placed(spec):
+        if kind == "row":
+            _write_row(sheet, r, what, fmt, rules)
+            if marks is not None:
+                _mark_row(sheet, r, what, styles, marks)
+            sheet.set_row(r, _height(what, marks))
+        else:
+            sheet.merge_range(r, 1, r, last, what, fmt[kind])
+    r += 1
+    rules.write(sheet)
+    sheet.freeze_panes(FIRST_DATA_ROW, 3)
+    sheet.repeat_rows(HEADER_ROW)
+    _page(sheet, spec, shown)
+    sheet.print_area(0, 1, r - 1, last)
+    sheet.protect(password, {"format_columns": True, "format_rows": True})
+    return sheet
+
+
+def placed(spec: FormSpec) -> Iterable[tuple[str, int, Any]]:
+    """Where everything of the data sheet goes: ("plan", row, title), ("section", row, title) and
+    ("row", row, FormRow), rows 0-based. The writer and whoever quotes a cell of a form use this one."""
     r = FIRST_DATA_ROW
     plan = None
     for section in spec.sections:
         if section.plan != plan:
             plan = section.plan
-            sheet.merge_range(r, 1, r, last, plan, fmt["plan"])
+            yield "plan", r, plan
             r += 1
-        sheet.merge_range(r, 1, r, last, section.title, fmt["section"])
+        yield "section", r, section.title
         r += 1
         for row in section.rows:
-            _write_row(sheet, r, row, fmt, rules)
-            if marks is not None:
-                _mark_row(sheet, r, row, styles, marks)
-            sheet.set_row(r, _height(row, marks))
+            yield "row", r, row
             r += 1
-    rules.write(sheet)
-    sheet.freeze_panes(FIRST_DATA_ROW, 3)
-    sheet.repeat_rows(HEADER_ROW)
-    _page(sheet, spec)
-    sheet.print_area(0, 1, r - 1, last)
-    sheet.protect(password, {"format_columns": True, "format_rows": True})
-    return sheet
+
+
+def rows_at(spec: FormSpec) -> dict[str, int]:
+    """Each form row's key -> its row number on the data sheet, as a spreadsheet shows it (1-based)."""
+    return {what.key: r + 1 for kind, r, what in placed(spec) if kind == "row"}
 
 
 def _return_sheet(workbook, spec: FormSpec, fmt: dict, marks: Marks):
@@ -539,7 +642,7 @@ def _return_sheet(workbook, spec: FormSpec, fmt: dict, marks: Marks):
             sheet.write_string(r, index, text, style)
         sheet.set_row(r, row_height(zip(texts, widths, strict=True)))
     sheet.repeat_rows(3)
-    _page(sheet, spec)
+    _page(sheet, spec, widths)
     sheet.protect()
     return sheet
 
@@ -549,10 +652,13 @@ def _row_of(cell: str) -> int:
     return int(digits) if digits else 0
 
 
+GUIDE_WIDTH = 92  # an A4 portrait page at 100 %
+
+
 def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str) -> None:
     sheet = workbook.add_worksheet(GUIDE_SHEET)
     sheet.set_column(0, 0, 4)
-    sheet.set_column(1, 1, 110)
+    sheet.set_column(1, 1, GUIDE_WIDTH)
     lines = [
         (fmt["title"], "HƯỚNG DẪN ĐIỀN BIỂU MẪU"),
         (fmt["guide"], f"Đơn vị: {spec.agency_name}"),
@@ -572,8 +678,9 @@ def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str) -> None:
         ),
         (
             fmt["guide"],
-            '3. Cột "Kết quả thực hiện": theo đúng đơn vị tính ở cột "Đơn vị tính". Số phần trăm ghi số (85,5), '
-            "không cần dấu %. Dấu phẩy thập phân được chấp nhận (85,5 hoặc 85.5); số lớn viết 1234 hoặc 1.234.",
+            '3. Cột "Kết quả thực hiện": theo đúng đơn vị tính ở cột "Đơn vị tính". Tỷ lệ phần trăm ghi số phần '
+            "trăm (70 hoặc 70%, không ghi 0,7). Số thập phân viết với dấu thập phân của máy (12,5 hoặc 12.5); số "
+            "lớn viết liền, không dùng dấu phân cách hàng nghìn (1234, không viết 1.234 hay 1,234).",
         ),
         (
             fmt["guide"],
@@ -591,12 +698,15 @@ def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str) -> None:
         ),
         (
             fmt["guide"],
-            "7. Để trống nếu chưa có số liệu; ghi 0 nếu kết quả thực sự bằng 0. Gửi bổ sung chỉ cần điền các ô "
-            "mới: ô để trống giữ nguyên số liệu đã gửi trước trong kỳ.",
+            f'7. Ghi 0 nếu kết quả thực sự bằng 0. Dòng đơn vị không có số liệu: ghi (hoặc chọn) "{CLEAR_CHOICE}" '
+            "ở ô nhập của dòng, dòng đó được tính là đã báo cáo; dòng để trống được hiểu là chưa có số liệu và "
+            "đơn vị sẽ được đề nghị bổ sung. Gửi bổ sung chỉ cần điền các ô mới: ô để trống giữ nguyên số liệu "
+            "đã gửi trước trong kỳ.",
         ),
         (
             fmt["guide"],
-            f'8. Muốn rút lại số liệu đã gửi của một dòng, ghi (hoặc chọn) "{CLEAR_CHOICE}" vào ô nhập của dòng đó.',
+            f'8. Muốn rút lại số liệu đã gửi của một dòng, ghi (hoặc chọn) "{CLEAR_CHOICE}" vào ô nhập của dòng đó: '
+            "số liệu đã gửi của dòng được rút lại.",
         ),
         (
             fmt["guide"],
@@ -617,7 +727,9 @@ def _guide_sheet(workbook, spec: FormSpec, fmt: dict, password: str) -> None:
     lines += [(fmt["guide"], ""), (fmt["guide"], f"Liên hệ: {spec.contact}" if spec.contact else "")]
     for r, (style, text) in enumerate(lines):
         sheet.write_string(r, 1, text, style)
-    _page(sheet, spec)
+        if style is fmt["guide"] and text:
+            sheet.set_row(r, row_height([(text, GUIDE_WIDTH)]))  # no application grows a row to its text
+    _page(sheet, spec, (4, GUIDE_WIDTH), landscape=False)
     sheet.protect(password)
 
 
@@ -652,7 +764,7 @@ def write_form(
     spec: FormSpec, target: Path | io.BytesIO, key: bytes, password: str = "", marks: Marks | None = None
 ) -> None:
     """Write ``spec`` as an .xlsx file (or into a BytesIO); ``marks`` makes it a form sent back."""
-    workbook = xlsxwriter.Workbook(
+    workbook = _FormBook(
         target,
         {
             "in_memory": True,
@@ -663,6 +775,7 @@ def write_form(
             "default_format_properties": {"font_name": "Times New Roman", "font_size": 11},
         },
     )
+    workbook.structure_password = password
     workbook.set_properties(
         {"title": f"Biểu báo cáo {spec.period_label}", "author": "reportgen", "comments": f"form {spec.form_id}"}
     )

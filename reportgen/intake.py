@@ -19,7 +19,7 @@ import re
 import struct
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,19 +27,22 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from . import messages as msg
 from .cellrules import NO_FACTS, RULES, CellFacts, Issue, clears, parse_date
-from .duties import Duties, FormRow
+from .duties import PROVINCE_TARGET, Duties, FormRow
 from .errors import FileRejected
 from .layout import (
     COLUMNS,
     DATA_SHEET,
+    GUIDE_SHEET,
     HEADER_ALIASES,
     HEADERS,
     IDENTITY_FIELDS,
     INPUTS,
+    LISTS_SHEET,
     LOCKED_TEXT_COLUMNS,
     META_MARKER,
     META_SHEET,
     RATIO,
+    RETURN_SHEET,
     TEXT_COLUMNS,
     VALUE,
     letter,
@@ -51,7 +54,7 @@ from .plausible import questions
 from .store import NewValue
 from .text import clean, format_number, parse_number
 
-__all__ = ["Problem", "Reading", "Expectation", "read_form", "question", "parse_date"]
+__all__ = ["Problem", "Reading", "Expectation", "read_form", "question", "parse_date", "agency_in_name"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,12 @@ class Problem:
 
     def to_dict(self) -> dict:
         return {"sheet": self.sheet, "cell": self.cell, "code": self.code, "message": self.message}
+
+    def at(self, rows: dict[str, int]) -> Problem:
+        """The same problem quoted at its cell in another layout of the form (``rows``: key -> row)."""
+        if not self.key or not self.column or self.key not in rows:
+            return self
+        return replace(self, cell=f"{letter(COLUMNS[self.column])}{rows[self.key]}")
 
 
 @dataclass
@@ -86,6 +95,7 @@ class Reading:
     letters: dict[str, str] = field(default_factory=dict)  # column role -> letter, as found in the file
     formats: dict[tuple[str, str], str] = field(default_factory=dict)  # (row key, column) -> percent format
     sheet: str = ""
+    found: dict[str, int] = field(default_factory=dict)  # row key -> its row number in the file (1-based)
 
     @property
     def errors(self) -> list[Problem]:
@@ -116,6 +126,7 @@ class Expectation:
     duties_for: Callable[[list[str]], Duties]  # the duties under the plans a form names
     agency: str | None = None  # from --agency: every file must belong to it
     received: date | None = None  # the day of the collection: no document is dated later
+    done_tasks: frozenset[str] = frozenset()  # tasks done before: off the form, so never "missing"
 
     def name(self, code: str) -> str:
         return self.names.get(code, code)
@@ -162,13 +173,18 @@ def read_form(data: bytes, name: str, expect: Expectation, *, fast: bool = True)
     except (CalamineError, ValueError, OSError) as exc:
         raise FileRejected("corrupt", why=type(exc).__name__) from exc
     guard = functools.partial(guard_sheet, archive, fmt)  # measured before the reader sees a sheet
+    identity: dict[str, str] = {}
     try:
         with workbook:
             identity = _identity(workbook, guard)
             _verify(identity, name, expect)
             rows, sheet = _data(workbook, guard)
     except CalamineError as exc:  # XML that does not parse: an undefined entity, a broken tag, a short part
-        raise FileRejected("corrupt", why=_why(exc)) from exc
+        raise FileRejected("corrupt", why=_why(exc), **_whose(identity, expect)) from exc
+    except FileRejected as rejection:  # refused after its identity was verified: the refusal is the agency's
+        if "agency" not in rejection.facts and identity.get("signature"):
+            rejection.facts.update(_whose(identity, expect))
+        raise
     scan = Scan()
     if archive is not None:
         scan = (scan_sheet if fmt == "xlsx" else scan_ods)(archive, sheet, _INPUT_LETTERS)
@@ -183,7 +199,7 @@ def read_form(data: bytes, name: str, expect: Expectation, *, fast: bool = True)
     )
     duties = expect.duties_for(_plan_ids(identity["plans"]))
     reading.asked = len(duties.rows(reading.agency))
-    _read_rows(rows, sheet, duties.accepted_rows(reading.agency), scan, reading, fast, expect.received)
+    _read_rows(rows, sheet, duties.accepted_rows(reading.agency), scan, reading, fast, expect)
     return reading
 
 
@@ -191,6 +207,13 @@ def _why(error: Exception) -> str:
     """What went wrong, short enough for a receipt."""
     text = clean(str(error)).split("\n")[0]
     return f"{type(error).__name__}: {text[:120]}" if text else type(error).__name__
+
+
+def _whose(identity: dict[str, str], expect: Expectation) -> dict[str, str]:
+    """The agency and period of a form whose signature verified (facts for its refusal)."""
+    if not identity.get("signature") or not hmac.compare_digest(sign(expect.key, identity), identity["signature"]):
+        return {}
+    return {"agency": identity["agency"], "period": identity["period"]}
 
 
 def _identity(workbook: CalamineWorkbook, guard: Callable[[str], None]) -> dict[str, str]:
@@ -206,7 +229,7 @@ def _identity(workbook: CalamineWorkbook, guard: Callable[[str], None]) -> dict[
         if all(name in values for name in (*IDENTITY_FIELDS, "signature")):
             return values
         raise FileRejected("forged")
-    raise FileRejected("not-a-form")
+    raise FileRejected("not-a-form", resembles=DATA_SHEET in workbook.sheet_names)
 
 
 def _plan_ids(plans: str) -> list[str]:
@@ -221,8 +244,15 @@ def _verify(identity: dict[str, str], name: str, expect: Expectation) -> None:
     if agency not in expect.names:
         raise FileRejected("unknown-agency", agency=agency)
     if identity["period"] != expect.period:
-        raise FileRejected("wrong-period", agency=agency, found=identity["period"], expected=expect.period)
-    named = expect.agency or _agency_in_name(name, expect)
+        raise FileRejected(
+            "wrong-period",
+            agency=agency,
+            found=identity["period"],
+            expected=expect.period,
+            found_label=_label(identity["period"]),
+            expected_label=_label(expect.period),
+        )
+    named = expect.agency or agency_in_name(name, expect.names)
     if named and named != agency:
         raise FileRejected(
             "wrong-agency",
@@ -244,31 +274,83 @@ def _verify(identity: dict[str, str], name: str, expect: Expectation) -> None:
             )
 
 
+def _label(period: str) -> str:
+    """A period as a sentence names it: "tháng 11/2026"."""
+    from .periods import Period
+    from .text import mid
+
+    try:
+        return mid(Period.parse(period).label)
+    except Exception:  # noqa: BLE001 - a forged period is shown as written
+        return period
+
+
 _NAME = re.compile(r"^(?:\d{4}(?:-\w{1,3})?)_(?P<code>[a-z0-9-]+?)(?:[._ ]|$)")
 
 
-def _agency_in_name(name: str, expect: Expectation) -> str | None:
-    """The agency a file name claims, as in our own names: 2026-11_so-khcn.xlsx."""
+def agency_in_name(name: str, codes) -> str | None:
+    """The agency a file name claims, as in our own names: 2026-11_so-khcn.xlsx (``codes``: the known ones).
+
+    >>> agency_in_name("2026-11_so-y-te (1).xlsx", {"so-y-te"}), agency_in_name("bao-cao.xlsx", {"so-y-te"})
+    ('so-y-te', None)
+    """
     match = _NAME.match(Path(name).name.lower())
-    if match and match["code"] in expect.names:
+    if match and match["code"] in codes:
         return match["code"]
     return None
 
 
+_OWN_SHEETS = {DATA_SHEET, META_SHEET, GUIDE_SHEET, LISTS_SHEET, RETURN_SHEET}
+
+
 def _data(workbook: CalamineWorkbook, guard: Callable[[str], None]) -> tuple[list[list], str]:
+    """The data sheet, found by its header (an application may rename it), or ``BaoCao`` by its row
+    keys when the header was edited. A copy of it that holds figures ("BaoCao (2)") refuses the file:
+    which of the two is meant is the clerk's to say."""
     names = workbook.sheet_names
-    ordered = ([DATA_SHEET] if DATA_SHEET in names else []) + [n for n in names if n != DATA_SHEET]
+    ordered = ([DATA_SHEET] if DATA_SHEET in names else []) + [n for n in names if n not in _OWN_SHEETS]
+    found: list[tuple[str, list[list]]] = []
     for sheet_name in ordered:
-        if sheet_name == META_SHEET:
-            continue
         guard(sheet_name)
         rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-        header = HEADERS["value"]
-        if any(header in row for row in rows[:30]) or any(
-            header in (clean(c) for c in row if isinstance(c, str)) for row in rows[:30]
-        ):
-            return rows, sheet_name
-    raise FileRejected("no-data-sheet")
+        if _has_header(rows) or (sheet_name == DATA_SHEET and _has_keys(rows)):
+            found.append((sheet_name, rows))
+    if not found:
+        raise FileRejected("edited-header" if DATA_SHEET in names else "no-data-sheet", sheet=DATA_SHEET)
+    main, *copies = found
+    for name, rows in copies:
+        if _typed(rows):
+            raise FileRejected("copied-sheet", sheet=name, main=main[0])
+    return main[1], main[0]
+
+
+def _has_header(rows: list[list]) -> bool:
+    header = HEADERS["value"]
+    return any(header in row for row in rows[:30]) or any(
+        header in (clean(c) for c in row if isinstance(c, str)) for row in rows[:30]
+    )
+
+
+def _has_keys(rows: list[list]) -> bool:
+    key = COLUMNS["key"]
+    return any(len(r) > key and isinstance(r[key], str) and r[key].count("|") in (1, 2) for r in rows[:200])
+
+
+_INPUT_INDEXES = tuple(
+    COLUMNS[c] for c in ("value", "numerator", "denominator", "assessment", "doc_number", "doc_date")
+)
+
+
+def _typed(rows: list[list]) -> bool:
+    """Whether any form row of a sheet has something typed in an input cell."""
+    key = COLUMNS["key"]
+    return any(
+        len(r) > key
+        and isinstance(r[key], str)
+        and "|" in r[key]
+        and any(i < len(r) and r[i] not in ("", None) for i in _INPUT_INDEXES)
+        for r in rows
+    )
 
 
 _INPUT_LETTERS = "".join(sorted({letter(COLUMNS[c]) for kind in INPUTS.values() for c in kind}))
@@ -301,13 +383,13 @@ def _read_rows(
     scan: Scan,
     reading: Reading,
     fast: bool,
-    received: date | None,
+    expect: Expectation,
 ) -> None:
     columns = _columns(rows)
     by_code: dict[str, list[FormRow]] | None = None
     seen: dict[str, int] = {}
     key_column = columns["key"]
-    reader = _RowReader(sheet, columns, scan, reading, received)
+    reader = _RowReader(sheet, columns, scan, reading, expect.received)
     reading.letters, reading.sheet = reader.letters, sheet
     for index, cells in enumerate(rows):
         key = cells[key_column] if key_column < len(cells) else ""
@@ -341,9 +423,10 @@ def _read_rows(
             continue
         seen[key] = number
         reader.read(cells, row, number, fast)
+    reading.found = seen
     echoes = {key for row in expected.values() for key in row.also}  # filled from another plan's row
     for key, row in expected.items():
-        if key not in seen and key not in echoes:
+        if key not in seen and key not in echoes and key not in expect.done_tasks:
             reading.problems.append(Problem(sheet, "", row.code, msg.ROW_MISSING.format(code=row.code), level="note"))
 
 
@@ -505,6 +588,8 @@ class _RowReader:
             if raw == expected:
                 continue
             found = clean(raw)
+            if found == expected.removeprefix(PROVINCE_TARGET):
+                continue  # a form made before targets were marked as the province's
             if found != expected and not (isinstance(raw, float) and _same_number(raw, expected)):
                 self.reading.problems.append(  # restored from the form: a warning, never an error
                     Problem(
@@ -529,6 +614,7 @@ def question(reading: Reading, rows: dict[str, FormRow], previous: dict[str, flo
     kept: the question goes in the receipt and is stored with the figure, for the report.
     """
     echoes = {key for row in rows.values() for key in row.also}  # copies of another row's figure
+    asked_before = {(p.key, p.column) for p in reading.problems if p.level == "doubt"}  # one question per cell
     for index, value in enumerate(reading.values):
         row = rows.get(value.key)
         if not value.ok or row is None or row.input not in (VALUE, RATIO) or value.key in echoes:
@@ -540,8 +626,8 @@ def question(reading: Reading, rows: dict[str, FormRow], previous: dict[str, flo
                 part = getattr(value, column)
                 if part is not None and not float(part).is_integer():
                     asked.append((column, msg.DOUBT_DECIMALS_PART.format(part=label, value=format_number(part, 3))))
-        if value.value is not None:
-            asked += [("value", q) for q in questions(row.figure, value.value, previous.get(value.key))]
+        if value.value is not None and (value.key, "value") not in asked_before:
+            asked += [("value", q) for q in questions(row.figure, value.value, previous.get(value.key))[:1]]
         if not asked:
             continue
         for column, text in asked:

@@ -48,6 +48,8 @@ __all__ = [
     "SUMMARY_TEMPLATE",
     "chart_file",
     "FORMS_DIR",
+    "safe_file_name",
+    "windows_reserved",
     "RETURNS_DIR",
     "CHARTS_DIR",
 ]
@@ -112,23 +114,25 @@ HEADERS = {
 }
 # Headers of earlier forms, still recognised when such a form comes back.
 HEADER_ALIASES = {"Chỉ tiêu kỳ này": "target", "Thời hạn": "deadline"}
+# Narrow enough that the 15 printed columns fit an A4 landscape page at about 85 %, so that the
+# form's 11-point text prints at 9 points or more; long texts wrap (rows are as tall as they need).
 WIDTHS = {
     "key": 18,
-    "code": 8,
-    "name": 50,
-    "unit": 12,
-    "target": 16,
-    "deadline": 12,
-    "scope": 20,
-    "previous": 11,
-    "value": 13,
-    "numerator": 11,
-    "denominator": 11,
-    "assessment": 16,
-    "doc_number": 14,
-    "doc_date": 13,
-    "note": 30,
-    "cause": 30,
+    "code": 6,
+    "name": 27,
+    "unit": 8,
+    "target": 10,
+    "deadline": 8,
+    "scope": 10,
+    "previous": 8,
+    "value": 9,
+    "numerator": 8,
+    "denominator": 8,
+    "assessment": 11,
+    "doc_number": 9,
+    "doc_date": 10,
+    "note": 11,
+    "cause": 11,
 }
 HEADER_ROW = 6
 FIRST_DATA_ROW = 7  # 0-based index of the first row that can hold data
@@ -232,6 +236,35 @@ def ratio_formula(numerator_cell: str, denominator_cell: str) -> str:
 
 
 RATIO_FORMULA_START = "IF(AND(ISNUMBER("  # how the stored formula begins in the sheet's XML
+
+
+# --- file names Windows accepts --------------------------------------------------------------
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+def windows_reserved(name: str) -> bool:
+    """Whether Windows opens a device for this name, whatever its extension ("CON.xlsx", "aux").
+
+    >>> windows_reserved("CON.xlsx"), windows_reserved("aux"), windows_reserved("console.xlsx")
+    (True, True, False)
+    """
+    return name.split(".", 1)[0].strip().lower() in _RESERVED
+
+
+def safe_file_name(name: str, fallback: str = "tep-dinh-kem") -> str:
+    """A name as received, made safe to save on any system: no folder part, no character Windows
+    refuses, no device name, not too long.
+
+    >>> safe_file_name("../../CON.xlsx"), safe_file_name('Báo cáo: "T11".xlsx'), safe_file_name("...")
+    ('_CON.xlsx', 'Báo cáo T11.xlsx', 'tep-dinh-kem')
+    """
+    shown = "".join(c for c in name.replace("\\", "/").rpartition("/")[2] if c.isprintable() and c not in '<>:"|?*')
+    shown = shown.strip(". ")
+    stem, dot, suffix = shown.rpartition(".")
+    safe = (stem[:80].strip() + dot + suffix[:8]) if dot and stem else shown[:80]
+    if not safe:
+        return fallback
+    return "_" + safe if windows_reserved(safe) else safe
 
 
 # --- output files ------------------------------------------------------------------------

@@ -1,126 +1,51 @@
-"""The office mailbox over IMAP (imap-tools): the replies agencies send with their filled forms.
+"""The office mailbox over IMAP (imap-tools): where agencies' replies arrive, among everything else.
 
 Only this module speaks IMAP. It connects with TLS and a verified certificate (implicit
 TLS on 993, or STARTTLS), logs in with the password from an environment variable, and
-hands out each message not yet processed as an :class:`Incoming`: its Message-ID, sender,
-subject, whether it was sent by a machine (an out-of-office reply, a list), and its
-spreadsheet attachments, also those inside a .zip. A processed message is flagged with
-the keyword ``Reportgen`` or moved to a folder (``imap.done_folder``).
+hands out the messages not yet processed, each taken apart by :mod:`reportgen.mailparse`
+with the time the server received it (INTERNALDATE). Messages are fetched in batches;
+the headers come first, so that a message already decided is never downloaded again. A
+processed message is flagged with the keyword ``Reportgen`` and, when it brought a form,
+moved to ``imap.done_folder``; a message that is not ours is never touched.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
+import re
 import ssl
-import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.utils import parseaddr
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta, timezone
 
 from .errors import MailError
-from .text import nfc
+from .mailparse import Incoming, header_block, message_id_of, parse
 
-__all__ = [
-    "Incoming",
-    "Mailbox",
-    "MemoryMailbox",
-    "incoming",
-    "is_automatic",
-    "open_mailbox",
-    "DONE_KEYWORD",
-    "SPREADSHEETS",
-]
+__all__ = ["Mailbox", "MemoryMailbox", "open_mailbox", "DONE_KEYWORD", "internaldate"]
 
 DONE_KEYWORD = "Reportgen"
-SPREADSHEETS = (".xlsx", ".xls", ".ods")
-MAX_ATTACHMENT = 20 * 1024 * 1024  # a form is a few hundred KB; more is refused by intake anyway
-MAX_IN_ZIP = 50  # spreadsheets taken from one .zip
+BATCH = 50  # messages per FETCH
 
 
-@dataclass
-class Incoming:
-    """One message, as the loop needs it."""
-
-    uid: str
-    message_id: str
-    sender: str
-    subject: str
-    sent_at: str | None
-    references: tuple[str, ...]
-    automatic: bool
-    files: list[tuple[str, bytes]] = field(default_factory=list)  # spreadsheets, unpacked from zips
-    others: list[str] = field(default_factory=list)  # attachments of another kind (a PDF, a photo)
+_MONTHS = {m: i for i, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)}
+_INTERNALDATE = re.compile(rb'INTERNALDATE "\s?(\d{1,2})-(\w{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)"')
+_UID = re.compile(rb"\bUID (\d+)")
 
 
-def is_automatic(headers: dict[str, tuple[str, ...]], sender: str = "") -> bool:
-    """A message no person wrote: never answered (RFC 3834), so two robots never talk forever.
+def internaldate(meta: bytes) -> datetime | None:
+    """The INTERNALDATE of a FETCH response line (read without the locale's month names).
 
-    >>> is_automatic({"auto-submitted": ("auto-replied",)}), is_automatic({"precedence": ("bulk",)})
-    (True, True)
-    >>> is_automatic({"auto-submitted": ("no",)}), is_automatic({}, "mailer-daemon@x.vn")
-    (False, True)
+    >>> internaldate(b'1 (UID 7 INTERNALDATE "12-Nov-2026 14:00:00 +0700" BODY[] {3}')
+    datetime.datetime(2026, 11, 12, 14, 0, tzinfo=datetime.timezone(datetime.timedelta(seconds=25200)))
     """
-    first = {k.lower(): (v[0] if v else "").strip().lower() for k, v in headers.items()}
-    if first.get("auto-submitted", "no") != "no":
-        return True
-    if first.get("precedence") in ("bulk", "junk", "list", "auto_reply"):
-        return True
-    if any(name in first for name in ("x-autoreply", "x-autorespond", "list-id", "list-unsubscribe")):
-        return True
-    local = sender.partition("@")[0].lower()
-    return local in ("mailer-daemon", "postmaster", "noreply", "no-reply")
-
-
-def _spreadsheets(name: str, payload: bytes) -> tuple[list[tuple[str, bytes]], list[str]]:
-    """The spreadsheets of one attachment (itself, or those inside a zip) and the other names."""
-    lower = name.lower()
-    if lower.endswith(SPREADSHEETS):
-        return [(name, payload)], []
-    if lower.endswith(".zip"):
-        found: list[tuple[str, bytes]] = []
-        try:
-            with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-                for info in archive.infolist():
-                    inner = nfc(info.filename.rpartition("/")[2])
-                    if info.is_dir() or not inner.lower().endswith(SPREADSHEETS) or len(found) >= MAX_IN_ZIP:
-                        continue
-                    if info.file_size > MAX_ATTACHMENT:  # declared too large: let intake refuse it, unread
-                        found.append((inner, b""))
-                        continue
-                    with archive.open(info) as member:
-                        found.append((inner, member.read(MAX_ATTACHMENT + 1)))
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
-            return [], [name]
-        return (found, []) if found else ([], [name])
-    return [], [name]
-
-
-def incoming(message) -> Incoming:
-    """An :class:`Incoming` from an imap-tools ``MailMessage``."""
-    headers = {k.lower(): v for k, v in message.headers.items()}
-    sender = parseaddr(message.from_ or "")[1].lower()
-    message_id = (headers.get("message-id") or ("",))[0].strip()
-    if not message_id:  # no Message-ID: one made from what the message is, the same on every fetch
-        digest = hashlib.sha256(message.obj.as_bytes()).hexdigest()[:32]
-        message_id = f"<{digest}.no-id@reportgen.local>"
-    references = tuple((headers.get("references") or ("",))[0].split())
-    out = Incoming(
-        uid=str(message.uid),
-        message_id=message_id,
-        sender=sender,
-        subject=nfc(message.subject or ""),
-        sent_at=message.date.isoformat() if message.date and message.date.year > 1900 else None,
-        references=references,
-        automatic=is_automatic(headers, sender),
-    )
-    for attachment in message.attachments:
-        name = nfc(attachment.filename or "tep-dinh-kem")
-        files, others = _spreadsheets(name, attachment.payload or b"")
-        out.files += files
-        out.others += others
-    return out
+    found = _INTERNALDATE.search(meta)
+    if not found:
+        return None
+    day, month, year, hour, minute, second, sign, zh, zm = found.groups()
+    offset = timedelta(hours=int(zh), minutes=int(zm)) * (1 if sign == b"+" else -1)
+    number = _MONTHS.get(month.decode("ascii", "replace").lower())
+    if number is None:
+        return None
+    return datetime(int(year), number, int(day), int(hour), int(minute), int(second), tzinfo=timezone(offset))
 
 
 class Mailbox:
@@ -140,20 +65,65 @@ class Mailbox:
         except Exception:  # noqa: BLE001, S110 - the session is over either way
             pass
 
-    def unprocessed(self) -> Iterator[Incoming]:
-        """The messages not yet flagged as processed, oldest first, each read once."""
+    def _criteria(self, since: date | None, before: bool = False):
         from imap_tools import AND
 
-        criteria = AND(all=True) if self.done_folder else AND(no_keyword=DONE_KEYWORD)
-        for message in self.box.fetch(criteria, mark_seen=False, bulk=False):
-            yield incoming(message)
+        parts: dict = {"no_keyword": DONE_KEYWORD}
+        if since is not None:
+            parts["date_lt" if before else "date_gte"] = since
+        return AND(**parts)
 
-    def done(self, uid: str) -> None:
-        """Mark one message processed: moved to the done folder, or flagged."""
-        if self.done_folder:
+    def older(self, since: date | None) -> int:
+        """How many messages not yet processed arrived before ``since`` (left alone, not read)."""
+        if since is None:
+            return 0
+        return len(self.box.uids(self._criteria(since, before=True)))
+
+    def unprocessed(
+        self, since: date | None = None, known: Callable[[str], bool] = lambda _: False
+    ) -> Iterator[Incoming]:
+        """The messages not yet processed that arrived from ``since`` on, oldest first, each read
+        once: a message whose Message-ID is ``known`` (decided before) is not downloaded."""
+        uids = self.box.uids(self._criteria(since))
+        wanted = [uid for uid, message_id in self._ids(uids) if not known(message_id)]
+        for start in range(0, len(wanted), BATCH):
+            yield from self._fetch(wanted[start : start + BATCH], "BODY.PEEK[]")
+
+    def _ids(self, uids: list[str]) -> Iterator[tuple[str, str]]:
+        for start in range(0, len(uids), BATCH * 4):
+            for message in self._fetch(uids[start : start + BATCH * 4], "BODY.PEEK[HEADER]", whole=False):
+                yield message.uid, message.message_id
+
+    def _fetch(self, uids: list[str], part: str, whole: bool = True) -> Iterator[Incoming]:
+        if not uids:
+            return
+        status, data = self.box.client.uid("FETCH", ",".join(uids), f"(UID INTERNALDATE {part})")
+        if status != "OK":
+            raise MailError("imap-fetch", error=str(data[:1]))
+        found = []
+        for item in data:
+            if not isinstance(item, tuple) or len(item) < 2:
+                continue
+            meta, raw = item[0], item[1]
+            uid = _UID.search(meta)
+            if uid is None:
+                continue
+            arrived = internaldate(meta)
+            if whole:
+                found.append(parse(raw, uid.group(1).decode(), arrived))
+            else:
+                head = header_block(raw)
+                declared = re.search(rb"^message-id:\s*(<[^>\r\n]+>)", head, re.I | re.M)
+                message_id = message_id_of(head, declared.group(1).decode("ascii", "replace") if declared else None)
+                found.append(Incoming(uid.group(1).decode(), message_id, "", "", None, (), False))
+        yield from sorted(found, key=lambda m: int(m.uid))
+
+    def done(self, uid: str, move: bool = True) -> None:
+        """Mark one message processed: flagged, and moved to the done folder when it brought a form
+        (a message a person must read, a question or a PDF, stays where it is)."""
+        self.box.flag([uid], DONE_KEYWORD, True)
+        if move and self.done_folder:
             self.box.move([uid], self.done_folder)
-        else:
-            self.box.flag([uid], DONE_KEYWORD, True)
 
 
 def open_mailbox(settings: dict) -> Mailbox:
@@ -200,8 +170,21 @@ class MemoryMailbox(Mailbox):
     def __exit__(self, *exc) -> None:
         return None
 
-    def unprocessed(self) -> Iterator[Incoming]:
-        yield from [m for m in self.messages if m.uid not in self.processed]
+    def older(self, since: date | None) -> int:
+        return sum(1 for m in self._open() if since is not None and _day(m) < since)
 
-    def done(self, uid: str) -> None:
+    def _open(self) -> list[Incoming]:
+        return [m for m in self.messages if m.uid not in self.processed]
+
+    def unprocessed(
+        self, since: date | None = None, known: Callable[[str], bool] = lambda _: False
+    ) -> Iterator[Incoming]:
+        yield from [m for m in self._open() if (since is None or _day(m) >= since) and not known(m.message_id)]
+
+    def done(self, uid: str, move: bool = True) -> None:
         self.processed.add(uid)
+
+
+def _day(message: Incoming) -> date:
+    when = message.arrived_at or message.sent_at
+    return datetime.fromisoformat(when).date() if when else date.max

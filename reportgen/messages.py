@@ -216,6 +216,7 @@ MAIL = {
     "imap-tls": "Không kết nối được hộp thư {host}: lỗi TLS/chứng chỉ ({error}). Máy chủ dùng chứng chỉ nội bộ thì "
     "ghi tệp CA vào imap.ca_file.",
     "imap-connect": "Không kết nối được hộp thư {host}:{port} ({error}). Kiểm tra imap.host, imap.port và mạng.",
+    "imap-fetch": "Máy chủ hộp thư không trả thư về ({error}). Chạy lại lệnh sau ít phút.",
 }
 
 REPORT = {
@@ -251,6 +252,9 @@ GENERAL = {
     "no-indicator": 'Không có chỉ tiêu mã "{code}" trong kỳ {period} (xem mã bằng "reportgen catalog show").',
     "indicator-in-many-plans": 'Mã "{code}" có ở nhiều kế hoạch ({plans}); thêm --plan để chọn.',
     "bad-date": 'Ngày "{value}" không hợp lệ; viết dạng 2026-11-20.',
+    "not-held": (
+        'Không có tệp đang giữ lại mang số {id}. Các tệp đang giữ lại: {hint} (xem bằng "reportgen held list").'
+    ),
     "month-only": "--month cần một tháng, dạng 2026-11.",
     "no-forms-for-long-periods": (
         "Không lập biểu mẫu riêng cho {period}: số liệu quý, 6 tháng và năm được tổng hợp từ số liệu hằng tháng, "
@@ -328,7 +332,11 @@ def refusal(reason: str, facts: dict) -> str:
 
 
 def _render(template: str, facts: dict) -> str:
-    return template.format_map(_Facts({k: v for k, v in facts.items() if v is not None}))
+    """A template with its facts; numbers as Vietnamese writes them (60,5 MB, not 60.5)."""
+    from .text import format_number
+
+    shown = {k: format_number(v, 1) if isinstance(v, float) else v for k, v in facts.items() if v is not None}
+    return template.format_map(_Facts(shown))
 
 
 # --- returned workbooks: why a whole file is refused -----------------------------------------
@@ -353,13 +361,24 @@ REJECTIONS = {
     "biểu mẫu đã được gửi, không chép sang tệp mới.",
     "forged": "Thông tin nhận dạng của biểu mẫu đã bị sửa (chữ ký không khớp). Hãy dùng đúng tệp "
     "biểu mẫu đã được gửi, không sửa trang tính ẩn.",
-    "wrong-period": "Biểu mẫu của kỳ {found}, không phải kỳ {expected} đang thu thập. Hãy điền biểu mẫu kỳ {expected}.",
+    "wrong-period": (
+        "Biểu mẫu của {found_label}, không phải {expected_label} đang thu thập. Hãy điền biểu mẫu {expected_label}."
+    ),
     "wrong-agency": "Tệp mang tên của {expected_name} nhưng là biểu mẫu của {found_name}. Hãy kiểm tra "
     "lại và gửi đúng biểu mẫu của đơn vị mình.",
     "unknown-agency": 'Biểu mẫu ghi mã đơn vị "{agency}" không có trong danh mục cơ quan.',
     "old-catalog": "Biểu mẫu lập theo danh mục chỉ tiêu cũ ({found}); danh mục hiện tại là {current}. "
     "Hãy điền biểu mẫu mới nhất đã được gửi.",
     "no-data-sheet": 'Không tìm thấy trang tính "BaoCao" chứa số liệu. Không đổi tên hoặc xoá trang tính của biểu mẫu.',
+    "edited-header": (
+        'Trang tính "{sheet}" có nhưng dòng tiêu đề và cột khoá của biểu mẫu đã bị sửa hoặc xoá, nên không biết ô '
+        "nào là số liệu của chỉ tiêu nào. Hãy điền lại vào biểu mẫu gốc đã được gửi (không sửa dòng tiêu đề, không "
+        "xoá cột) rồi gửi lại."
+    ),
+    "copied-sheet": (
+        'Số liệu được điền vào trang tính "{sheet}" là bản sao của trang "{main}". Hệ thống chỉ đọc trang "{main}": '
+        'hãy chép số liệu sang trang "{main}", xoá trang "{sheet}", lưu rồi gửi lại.'
+    ),
     "unreadable": "Không đọc được tệp ({why}). Hãy lưu lại dạng .xlsx rồi gửi lại.",
     "blank-form": (
         "Biểu mẫu chưa có số liệu nào ({asked} dòng, không ô nào được điền) nên chưa được tính là đã nộp. "
@@ -460,7 +479,10 @@ DOUBT_INDEX_SCALE = (
     "Chỉ số này đo từ 0 đến 1 (mục tiêu {target}) nhưng giá trị là {value}: nếu ý là {alt}, hãy nhập {alt}."
 )
 NOTE_DOCUMENT_SPLIT = "Ô số văn bản ghi cả ngày: đã tách thành số {number} và ngày {date}."
-NOTE_CLEARED = 'Đơn vị chọn "Không có số liệu": số liệu đã gửi trước đó của dòng này được rút lại.'
+NOTE_CLEARED = (
+    'Đơn vị ghi "Không có số liệu": dòng được tính là đã báo cáo, không có số liệu (số liệu đã gửi trước đó '
+    "của dòng, nếu có, được rút lại)."
+)
 
 # --- what a figure covers, on each row of a form --------------------------------------------------
 SCOPE_AT = "Tại ngày {cutoff}"
@@ -497,6 +519,15 @@ OUT_CATALOG_OK = "Danh mục hợp lệ."
 OUT_FORM_LINE = "{agency:16} {rows:4} dòng  {file}"
 OUT_FORMS_DONE = "Đã lập {count} biểu mẫu trong {folder}."
 OUT_RECEIPT_REJECTED = "✘ {file}: TỪ CHỐI. {reason}"
+OUT_RECEIPT_HELD = (
+    "⏸ {file} — {who}: GIỮ LẠI, chưa ghi nhận (gửi từ {sender}, không phải địa chỉ đã đăng ký của đơn vị). "
+    "Tệp số {id}: xem {command}"
+)
+OUT_HELD_NONE = "Không có tệp nào đang giữ lại."
+OUT_HELD_LINE = "  [{id}] {file} — {agency}, kỳ {period}, gửi từ {sender} lúc {when}"
+OUT_HELD_HOW = "Chấp nhận: {accept}   Bỏ: {discard}"
+OUT_HELD_DISCARDED = "Đã bỏ tệp giữ lại [{id}] {file}: không ghi nhận số liệu (tệp vẫn lưu trong output/archive/)."
+OUT_RECEIPT_SET_ASIDE = "· {file} — {who}: để riêng, {reason}"
 OUT_RECEIPT = "{mark} {file} — {who}: nhận {accepted} giá trị, {problems} lỗi{doubts}{late}{again}"
 OUT_RECEIPT_DOUBTS = ", {count} số liệu cần kiểm tra lại (?)"
 OUT_RECEIPT_LATE = " [nộp muộn]"
@@ -504,6 +535,8 @@ OUT_RECEIPT_AGAIN = " [đã nhận trước đó lúc {when}, không thay đổi
 OUT_RECEIPT_KEPT = "    Giữ nguyên {count} số liệu đã nhận trước trong kỳ (ô để trống không xoá số liệu):"
 OUT_RECEIPT_KEPT_LINE = "      = {code}: {value} (tệp {file})"
 OUT_RECEIPT_RETURN = "    Tệp gửi trả để sửa: {file}"
+OUT_RECEIPT_CORRECTION = "    ! Kỳ này đã lập báo cáo lúc {when}: số liệu được ghi nhận là đính chính sau báo cáo."
+OUT_RECEIPT_CHANGED = "    ~ {code} {field}: {old} → {new}"
 SCOPE_ALSO = "dùng cho cả {rows}"
 OUT_FETCH_LINE = "• Thư của {sender} ({subject}): {kind}{answered}"
 OUT_FETCH_ANSWERED = "; đã trả lời {count} thư"
@@ -514,12 +547,77 @@ MAIL_KINDS = {
     "no-attachment": "không có tệp đính kèm",
     "wrong-file": "tệp đính kèm không phải biểu mẫu",
     "auto-reply": "thư tự động (không trả lời)",
+    "bounce": "thư báo không gửi được (sai địa chỉ?)",
+    "broken": "thư hỏng, không đọc được",
     "already": "đã xử lý trước đó",
     "error": "chưa xử lý được, sẽ thử lại lần sau (xem nhật ký)",
 }
+# Why a message was left exactly as it was (not ours): fetch says how many, for each reason.
+LEFT_ALONE = {
+    "own": "thư của chính Sở (bản sao thư đã gửi)",
+    "old": "thư đến trước khi gửi biểu mẫu",
+    "unrelated": "thư không liên quan đến biểu mẫu",
+    "auto": "thư tự động không thuộc chuỗi thư của Sở",
+    "bounce-other": "thư báo lỗi gửi của thư khác",
+}
+OUT_FETCH_LEFT = "Để nguyên {count} thư không thuộc biểu mẫu ({parts}): không trả lời, không di chuyển, không gắn nhãn."
+# Parts of a mail that may be forms but cannot be opened: what to send instead.
+MAIL_PARTS = {
+    "encrypted-zip": 'Tệp nén "{name}" có đặt mật khẩu nên không mở được. Hãy gửi trực tiếp tệp biểu mẫu .xlsx, '
+    "hoặc nén lại dạng .zip không đặt mật khẩu.",
+    "broken-zip": 'Tệp nén "{name}" bị hỏng, không mở được. Hãy gửi trực tiếp tệp biểu mẫu .xlsx.',
+    "member-too-large": 'Tệp "{member}" trong tệp nén "{name}" quá lớn ({size} MB, tối đa {limit} MB). Biểu mẫu chỉ '
+    "vài chục KB: hãy gửi đúng tệp biểu mẫu, không chèn ảnh.",
+    "too-many-in-zip": 'Tệp nén "{name}" có quá nhiều tệp bảng tính (chỉ đọc {limit} tệp đầu). Hãy gửi riêng '
+    "tệp biểu mẫu của đơn vị.",
+    "archive-kind": 'Tệp "{name}" là tệp nén {kind}; hệ thống chỉ mở được tệp .zip. Hãy gửi trực tiếp tệp biểu mẫu '
+    ".xlsx, hoặc nén dạng .zip.",
+    "broken-attachment": 'Tệp đính kèm "{name}" bị hỏng trong khi gửi (mã hoá base64 lỗi). Hãy gửi lại tệp.',
+    "broken-tnef": 'Tệp "{name}" (định dạng riêng của Outlook) bị hỏng. Trong Outlook, chọn định dạng thư HTML '
+    "(Format Text → HTML) rồi gửi lại biểu mẫu.",
+    "broken-message": "Thư không đọc được (cấu trúc thư bị hỏng: {why}). Hãy gửi lại biểu mẫu trong một thư mới.",
+}
+
+
+def stored_value(value: str | None) -> str:
+    """A value as the changes table keeps it ("19", "0.7", None), as a person reads it ("0,7", "(trống)")."""
+    from .text import format_number
+
+    if value is None:
+        return OUT_EMPTY_VALUE
+    try:
+        return format_number(float(value))
+    except ValueError:
+        return value
+
+
+def part_refusal(name: str, reason: str, facts: dict) -> str:
+    """Why one part of a mail cannot be used, and what to send instead."""
+    return _render(MAIL_PARTS.get(reason, reason), {"name": name, **facts})
+
+
+RECEIPT_OTHER_SENDER = (
+    "Lưu ý: thư được gửi từ địa chỉ {sender}, không phải địa chỉ đã đăng ký của {name} ({registered}). Nếu đơn vị "
+    "đổi địa chỉ thư, đề nghị báo cho Sở để cập nhật."
+)
+RECEIPT_SET_ASIDE = (
+    'cùng thư có tệp "{file}" là bản lưu sau (lúc {when}) của cùng biểu mẫu: tệp đó được dùng, tệp này để riêng '
+    "(vẫn được lưu trữ, không ghi nhận số liệu). Nếu đây mới là bản đúng, hãy gửi lại riêng tệp này."
+)
+RECEIPT_USED_VERSION = (
+    "Thư có nhiều bản của cùng biểu mẫu: dùng tệp này (lưu lúc {when}, bản lưu sau cùng); để riêng {others}."
+)
+RECEIPT_OLDER_VERSION = (
+    'Trong cùng lần thu thập có tệp "{file}" lưu sau (lúc {when}) của cùng biểu mẫu: ô nào cả hai tệp cùng điền '
+    "thì dùng số liệu của tệp đó; tệp này lưu lúc {mine}."
+)
+RECEIPT_NEWEST_VERSION = (
+    "Tệp này là bản lưu sau cùng (lúc {when}) trong {count} tệp khác của cùng biểu mẫu cùng lần thu thập: ô nào "
+    "các tệp cùng điền thì dùng số liệu của tệp này."
+)
 OUT_COLLECT_TOTAL = "Tổng cộng {count} tệp: {good} hợp lệ, {bad} có vấn đề hoặc bị từ chối."
 OUT_HISTORY_HEAD = "{name} ({agency}): {count} lần nộp"
-OUT_HISTORY_LINE = "  {period}  nhận {received}  {file}  {values} dòng, {problems} lỗi"
+OUT_HISTORY_LINE = "  {period}: nhận {received}  {file}  {values} dòng, {problems} lỗi"
 OUT_HISTORY_CURRENT = "Số liệu đang dùng ({period}):"
 OUT_HISTORY_VALUE = "  {code:12} {value}  — số liệu {month}, tệp {file} nhận {received}"
 OUT_HISTORY_SERIES = "Số liệu theo từng tháng:"
@@ -540,8 +638,18 @@ OUT_STATUS_LATE = "Nộp muộn:"
 OUT_STATUS_MISSING = "Chưa nộp ({count}):"
 OUT_STATUS_PROBLEMS = "Có lỗi cần sửa:"
 OUT_STATUS_PARTIAL = "Đã nộp nhưng còn thiếu:"
-OUT_STATUS_UNFILLED = "{name} (nộp thiếu {count} dòng)"
+OUT_STATUS_UNFILLED = "{name} (còn {count} dòng trống: {rows})"
 OUT_STATUS_REJECTED = "Chỉ có tệp bị từ chối:"
+OUT_STATUS_CORRECTIONS = "Đính chính đến sau khi đã lập báo cáo kỳ này:"
+OUT_STATUS_CORRECTION_LINE = "  {name}: tệp {file} nhận {when} — {changed}"
+OUT_CHANGE_SHORT = "{code} {field} {old} → {new}"
+OUT_NO_CHANGE = "bổ sung, không thay đổi số liệu đã có"
+OUT_STATUS_HELD = "Có tệp đang giữ lại (gửi từ địa chỉ không đăng ký), chưa ghi nhận:"
+OUT_STATUS_HELD_LINE = "{name} ({count} tệp)"
+OUT_STATUS_HELD_HOW = "xem và chấp nhận hoặc bỏ: {command}"
+OUT_STATUS_UNUSABLE = "Thư của cơ quan không dùng được:"
+OUT_STATUS_UNUSABLE_LINE = "  {name}, thư nhận {when}: {reasons}"
+OUT_STATUS_BOUNCED = "Thư gửi không đến được (sửa địa chỉ trong config/agencies.yaml):"
 OUT_STATUS_MAIL_FAILED = "Thư gửi lỗi ({count}):"
 OUT_STATUS_MAIL_UNKNOWN = "Thư chưa rõ đã đến hay chưa ({count}), không tự gửi lại quá một lần:"
 OUT_STATUS_MAIL_LINE = "{agency} — {error} (đã thử {attempts} lần)"
@@ -583,6 +691,10 @@ KIND_TEXT = {
     "deadline": "sắp đến hạn",
     "task-overdue": "nhiệm vụ quá hạn",
     "report": "báo cáo",
+    "request": "đề nghị bổ sung",
+    "held": "báo tệp giữ lại",
+    "receipt": "biên nhận",
+    "mail-note": "trả lời thư",
 }
 OUT_NO_MAIL = "Không có thư nào cần gửi hôm nay."
 OUT_OUTBOX = (

@@ -19,7 +19,7 @@ from datetime import date
 
 from . import messages as msg
 from .catalog import Catalog, Item, Plan
-from .duties import AgencyState, Duties, SubmissionFact, agency_states
+from .duties import AgencyState, Duties, MailFacts, SubmissionFact, agency_states
 from .evaluate import (
     BAD,
     GOOD,
@@ -52,6 +52,8 @@ class Overview:
     names: dict[str, str] = field(default_factory=dict)
     values: dict[str, list[AgencyValue]] = field(default_factory=dict)
     collection: Period | None = None  # the monthly collection whose submissions the agencies' states show
+    corrections: list[dict] = field(default_factory=list)  # files that came after the period was reported
+    held: list[dict] = field(default_factory=list)  # files kept aside, waiting for the office
 
     @property
     def provisional(self) -> bool:
@@ -78,6 +80,8 @@ class Overview:
             "agencies_with_problems": sum(1 for a in self.agencies if a.state == "problems"),
             "agencies_rejected": sum(1 for a in self.agencies if a.state == "rejected"),
             "agencies_partial": sum(1 for a in self.agencies if a.state == "partial"),
+            "agencies_held": sum(1 for a in self.agencies if a.held),
+            "agencies_bounced": sum(1 for a in self.agencies if a.bounced),
         }
 
     def to_json(self) -> dict:
@@ -93,6 +97,8 @@ class Overview:
             "summary": self.summary,
             "indicators": [s.to_json() for s in self.statuses],
             "agencies": [a.to_json() for a in self.agencies],
+            "corrections": self.corrections,
+            "held": self.held,
         }
 
     def find(self, code: str, plan: str | None = None) -> list[Status]:
@@ -251,13 +257,49 @@ def build_overview(
     rejected: list[str] = []
     problems: dict[str, int] = {}
     filled: dict[str, set[str]] = {}
+    mail = None
     if store:
         submissions = [SubmissionFact(s.agency, s.received_at) for s in store.submissions(period=str(collection))]
         problems = store.unresolved(str(collection))
-        rejected = [f.agency for f in store.files(period=str(collection)) if f.status == "rejected" and f.agency]
+        files = store.files(period=str(collection))
+        rejected = [f.agency for f in files if f.status == "rejected" and f.agency]
         filled = store.filled(str(collection))
-    agencies = agency_states(catalog, duties, submissions, problems, rejected, deadline, filled)
-    return Overview(period, today, deadline, plans, statuses, agencies, names, values, collection)
+        mail = _mail_facts(store, collection, files)
+    agencies = agency_states(catalog, duties, submissions, problems, rejected, deadline, filled, mail)
+    view = Overview(period, today, deadline, plans, statuses, agencies, names, values, collection)
+    if store:
+        view.corrections = [
+            _file_json(f) | {"changed": f.receipt.get("changed", [])} for f in files if f.receipt.get("correction")
+        ]
+        view.held = [
+            _file_json(f) | {"sender": f.receipt.get("sender"), "reason": f.receipt.get("held")}
+            for f in files
+            if f.status == "held"
+        ]
+    return view
+
+
+def _file_json(f) -> dict:
+    return {"id": f.id, "agency": f.agency, "file_name": f.name, "received_at": f.received_at, "status": f.status}
+
+
+def _mail_facts(store: Store, collection: Period, files) -> MailFacts:
+    """Held files of the period; the mails of its month that brought nothing usable; bounces."""
+    first = date(collection.year, collection.index, 1)
+    following = date(collection.year + collection.index // 12, collection.index % 12 + 1, 1)
+    unusable: dict[str, list[dict]] = {}
+    bounced: dict[str, list[str]] = {}
+    for mail in store.mails(since=first.isoformat(), status="done"):
+        if not mail.agency or mail.received_at[:10] >= following.isoformat():
+            continue
+        if mail.kind == "bounce":
+            bounced.setdefault(mail.agency, []).extend(a for a in mail.detail.split(", ") if a)
+        elif mail.unusable:
+            unusable.setdefault(mail.agency, []).append(
+                {"received_at": mail.received_at, "subject": mail.subject, "reasons": mail.unusable}
+            )
+    held = tuple(f.agency for f in files if f.status == "held" and f.agency)
+    return MailFacts(held, unusable, {a: list(dict.fromkeys(x)) for a, x in bounced.items()})
 
 
 def _doubts(

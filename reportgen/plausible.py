@@ -73,10 +73,10 @@ def _magnitude(figure: Figure, value: float, previous: float | None) -> str | No
             value=shown,
             change="tăng" if value > previous else "giảm",
             points=format_number(abs(value - previous), 1),
-            previous=format_number(previous, 3),
+            previous=format_number(previous, 2),
         )
     if not figure.yearly and previous > 0 and value > TIMES * previous:
-        return msg.DOUBT_TIMES_PREVIOUS.format(value=shown, times=TIMES, previous=format_number(previous, 3))
+        return msg.DOUBT_TIMES_PREVIOUS.format(value=shown, times=TIMES, previous=format_number(previous, 2))
     if figure.lower_is_better and previous > 0 and value > RISE * previous and value - previous > 1:
-        return msg.DOUBT_LOWER_RISE.format(value=shown, previous=format_number(previous, 3))
+        return msg.DOUBT_LOWER_RISE.format(value=shown, previous=format_number(previous, 2))
     return None

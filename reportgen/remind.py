@@ -27,7 +27,7 @@ from .errors import BadPeriod
 from .layout import form_file, return_file
 from .mail import Message
 from .periods import Period
-from .text import mid
+from .text import format_moment, mid
 
 __all__ = [
     "Recipient",
@@ -41,6 +41,12 @@ __all__ = [
     "due_offset",
     "message_to",
     "Context",
+    "plan_held_notice",
+    "plan_parts_note",
+    "plan_receipt",
+    "plan_mail_note",
+    "blank_rows",
+    "BLANK_ASK",
 ]
 
 
@@ -61,6 +67,8 @@ class AgencyDue:
     form_id: str | None = None
     returned: Path | None = None
     monitors: tuple[Recipient, ...] = ()
+    blank: tuple[str, ...] = ()  # the codes of those rows
+    held: bool = False  # its file is held (sent from another address): it has been told already
 
 
 @dataclass(frozen=True)
@@ -221,23 +229,14 @@ def plan_submission_reminders(
     for due in agencies:
         if due.submitted and not due.problems and not due.unfilled:
             continue
+        if not due.submitted and due.held:
+            continue  # its file is held: the agency was told, and only the office can decide
         attachments = []
         if due.returned is not None:
             attachments.append((due.returned, return_file(period, due.agency.code)))
         elif due.form is not None and (not due.submitted or due.unfilled):
             attachments.append((due.form, form_file(period, due.agency.code)))
-        if due.submitted and due.problems:
-            state = (
-                f"Báo cáo đơn vị đã gửi còn {due.problems} lỗi cần sửa: các ô cần sửa được tô đỏ trong tệp "
-                'đính kèm, danh sách và cách sửa ở trang "CanSua".'
-            )
-        elif due.submitted:
-            state = (
-                f"Báo cáo đơn vị đã gửi còn {due.unfilled} dòng chưa có số liệu. Đề nghị đơn vị gửi bổ sung: chỉ "
-                "cần điền các ô còn trống, các số liệu đã gửi được giữ nguyên."
-            )
-        else:
-            state = "Đến nay đơn vị chưa gửi báo cáo."
+        state = _state(due)
         if before is not None:
             subject = f"[Nhắc báo cáo] {ctx.period_label} — hạn {deadline:%d/%m/%Y} — {due.agency.name}"
             paragraphs = [
@@ -255,6 +254,25 @@ def plan_submission_reminders(
                     message,
                     f"reminder|{due.agency.code}|{period}|{before}",
                     ref=f"-{before}",
+                    due=deadline,
+                    body=tuple(p for p in paragraphs if p),
+                )
+            )
+        elif after is not None and due.submitted:
+            # Sent on time or late, with rows to complete or cells to fix: a request, never "quá hạn".
+            subject = f"[Đề nghị bổ sung] {ctx.period_label} — {due.agency.name}"
+            paragraphs = [
+                f"{ctx.issuer} đã nhận báo cáo {ctx.period_label.lower()} của đơn vị. {state}",
+                *_how_to(ctx)[:1],
+            ]
+            message = message_to(due.agency, subject, paragraphs, ctx, attachments=attachments)
+            out.append(
+                Planned(
+                    "request",
+                    due.agency,
+                    message,
+                    f"request|{due.agency.code}|{period}|{after}",
+                    ref=f"+{after}",
                     due=deadline,
                     body=tuple(p for p in paragraphs if p),
                 )
@@ -281,6 +299,36 @@ def plan_submission_reminders(
                 )
             )
     return out
+
+
+def blank_rows(codes: tuple[str, ...] | list[str], limit: int = 15) -> str:
+    """The rows still blank, named: "I.4.2, I.5.1 và V.17" (a long list is cut with its count).
+
+    >>> blank_rows(["I.4.2", "I.5.1", "V.17"]), blank_rows([f"I.{n}" for n in range(1, 20)], 3)
+    ('I.4.2, I.5.1 và V.17', 'I.1, I.2, I.3 và 16 dòng khác')
+    """
+    codes = list(codes)
+    if len(codes) > limit:
+        return ", ".join(codes[:limit]) + f" và {len(codes) - limit} dòng khác"
+    return ", ".join(codes[:-1]) + (" và " if len(codes) > 1 else "") + codes[-1] if codes else ""
+
+
+BLANK_ASK = (
+    "Nếu đơn vị có số liệu, đề nghị gửi bổ sung (chỉ cần điền các ô còn trống, các số liệu đã gửi được giữ "
+    'nguyên); nếu đơn vị không có số liệu của dòng nào, chọn "Không có số liệu" ở ô nhập của dòng đó.'
+)
+
+
+def _state(due: AgencyDue) -> str:
+    """What the agency's report lacks, in one sentence: the same words as its receipt."""
+    if due.submitted and due.problems:
+        return (
+            f"Báo cáo đơn vị đã gửi còn {due.problems} lỗi cần sửa: các ô cần sửa được tô đỏ trong tệp "
+            'đính kèm, danh sách và cách sửa ở trang "CanSua".'
+        )
+    if due.submitted:
+        return f"Còn {due.unfilled} dòng chưa có số liệu: {blank_rows(due.blank)}. {BLANK_ASK}"
+    return "Đến nay đơn vị chưa gửi báo cáo."
 
 
 _HEADER = ["Mã", "Chỉ tiêu / nhiệm vụ", "Thời hạn", "Hiện tại", "Chỉ tiêu", "Đánh giá"]
@@ -387,27 +435,59 @@ def plan_receipt(
             pass
     if status == "rejected":
         lines = [f'Tệp "{name}" chưa được nhận: {receipt.get("reason") or ""}']
+    elif status == "held":
+        lines = [
+            HELD_SENDER.format(
+                name=name,
+                agency=to.name,
+                period=f" ({period})" if period else "",
+                sender=receipt.get("sender") or "",
+                issuer=ctx.issuer,
+            )
+        ]
+        problems, doubts = [], []
+    elif status == "set-aside":
+        lines = [f'Tệp "{name}"{f" ({period})" if period else ""}: {receipt.get("reason") or ""}']
+        problems, doubts = [], []
     elif status == "duplicate":
         lines = [
-            f'Tệp "{name}" trùng với tệp đơn vị đã gửi lúc {receipt.get("duplicate_of") or ""}: số liệu đã được '
-            "ghi nhận từ lần trước, không cần gửi lại."
+            f'Tệp "{name}" trùng với tệp đơn vị đã gửi lúc {format_moment(receipt.get("duplicate_of"))}: số liệu '
+            "đã được ghi nhận từ lần trước, không cần gửi lại."
         ]
     else:
         lines = [
             f'{ctx.issuer} đã nhận tệp "{name}" của đơn vị{f" ({period})" if period else ""}: ghi nhận '
             f"{receipt.get('accepted', 0)} số liệu."
         ]
+        blank = receipt.get("blank") or []
         if problems:
             lines.append(
                 f"Còn {len(problems)} ô cần sửa (dưới đây; trong tệp đính kèm các ô này được tô đỏ, danh sách ở "
                 'trang "CanSua"). Đơn vị sửa ngay trên tệp đính kèm rồi gửi lại; các số liệu đúng đã được ghi nhận.'
             )
-        else:
-            lines.append("Số liệu hợp lệ, đơn vị không cần làm gì thêm.")
+        if blank:
+            lines.append(f"Còn {len(blank)} dòng chưa có số liệu: {blank_rows(blank)}. {BLANK_ASK}")
+        if not problems and not blank:
+            lines.append("Số liệu hợp lệ và đủ các dòng, đơn vị không cần làm gì thêm.")
         if doubts:
             lines.append(f"Có {len(doubts)} số liệu cần xác minh lại (dưới đây); nếu đúng, không cần sửa.")
         if receipt.get("late"):
             lines.append("Báo cáo gửi sau hạn.")
+        if receipt.get("correction"):
+            lines.append(
+                f"{mid(period).capitalize() if period else 'Kỳ này'} đã được lập báo cáo ngày "
+                f"{_day(receipt['correction'])}: số liệu của tệp được ghi nhận là đính chính sau báo cáo; "
+                f"{ctx.issuer} sẽ xem xét và nêu trong báo cáo kỳ sau."
+            )
+        changed = receipt.get("changed") or []
+        if changed:
+            lines.append(
+                "Tệp này thay đổi số liệu đã gửi trước: "
+                + "; ".join(f"{c['code']} {c['field']}: {c['old']} → {c['new']}" for c in changed[:20])
+                + (f" và {len(changed) - 20} giá trị khác" if len(changed) > 20 else "")
+                + "."
+            )
+    lines += list(receipt.get("remarks") or [])
     if sender_warning:
         lines.append(sender_warning)
     rows = [[p.get("cell", ""), p.get("code", ""), p.get("message", "")] for p in problems + doubts]
@@ -424,6 +504,62 @@ def plan_receipt(
     message = replace(message, headers=_reply_headers(mail["message_id"], tuple(mail.get("references") or ())))
     key = receipt.get("archived") or name
     return Planned("receipt", to, message, f"receipt|{mail['message_id']}|{key}", ref=mail["message_id"])
+
+
+HELD_SENDER = (
+    'Tệp "{name}" là biểu mẫu báo cáo{period} của {agency} nhưng được gửi từ địa chỉ {sender}, không phải '
+    "địa chỉ thư đã đăng ký của đơn vị. Để bảo đảm số liệu do chính đơn vị gửi, tệp được giữ lại, chưa ghi nhận "
+    "số liệu, và {issuer} đã báo cho địa chỉ đã đăng ký của đơn vị. Nếu đây là địa chỉ thư của đơn vị, đề nghị "
+    "báo {issuer} để bổ sung vào danh sách; hoặc gửi lại tệp từ địa chỉ đã đăng ký."
+)
+HELD_NOTICE = (
+    'Ngày {when}, {issuer} nhận được tệp "{name}" là biểu mẫu báo cáo{period} của đơn vị, gửi từ địa chỉ '
+    "{sender}. Địa chỉ này không phải địa chỉ thư đã đăng ký của đơn vị, nên tệp được giữ lại, chưa ghi nhận số "
+    "liệu nào."
+)
+HELD_NOTICE_ASK = (
+    "Nếu đơn vị đã gửi tệp này, đề nghị gửi lại từ địa chỉ thư của đơn vị, hoặc báo {issuer} để xác nhận. Nếu "
+    "đơn vị không gửi tệp này, đề nghị báo ngay cho {issuer}; số liệu của đơn vị không bị thay đổi."
+)
+
+
+def plan_held_notice(to: Recipient, receipt: dict, sender: str, office: str, message_id: str, ctx: Context) -> Planned:
+    """Tell an agency's registered address (and the office) that a form of it came from another
+    address and is held."""
+    name = receipt.get("file", "").rpartition("/")[2]
+    period = receipt.get("period") or ""
+    try:
+        period = f" {mid(Period.parse(period).label)}" if period else ""
+    except BadPeriod:
+        period = ""
+    when = receipt.get("received_at") or ""
+    shown = f"{when[8:10]}/{when[5:7]}/{when[:4]} lúc {when[11:16]}" if len(when) >= 16 else when
+    lines = [
+        HELD_NOTICE.format(when=shown, issuer=ctx.issuer, name=name, period=period, sender=sender),
+        HELD_NOTICE_ASK.format(issuer=ctx.issuer),
+    ]
+    subject = f"[Tệp giữ lại] Biểu mẫu của {to.name} gửi từ địa chỉ khác ({sender})"
+    cc = [Recipient("", "", office)] if office and office != to.email else []
+    message = message_to(to, subject, lines, ctx, cc=cc)
+    key = receipt.get("archived") or name
+    return Planned("held", to, message, f"held|{message_id}|{key}", ref=message_id)
+
+
+def plan_parts_note(to: Recipient, parts: list[str], mail: dict, ctx: Context) -> Planned:
+    """The answer to attachments that may be forms but cannot be opened: what to send instead."""
+    lines = ["Thư của đơn vị có tệp đính kèm chưa mở được:", *[f"- {p}" for p in parts]]
+    message = message_to(to, _re(mail.get("subject", "")), lines, ctx)
+    message = replace(message, headers=_reply_headers(mail["message_id"], tuple(mail.get("references") or ())))
+    return Planned("mail-note", to, message, f"parts-note|{mail['message_id']}", ref=mail["message_id"])
+
+
+def _day(moment: str) -> str:
+    """An ISO moment as its day, dd/mm/yyyy.
+
+    >>> _day("2026-11-18T08:20:00+07:00")
+    '18/11/2026'
+    """
+    return f"{moment[8:10]}/{moment[5:7]}/{moment[:4]}" if len(moment) >= 10 else moment
 
 
 def plan_mail_note(to: Recipient, kind: str, others: list[str], mail: dict, ctx: Context) -> Planned:

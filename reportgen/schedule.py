@@ -209,8 +209,8 @@ def fetch_replies(workspace, now) -> None:
     from .replies import fetch
 
     try:
-        outcomes = fetch(workspace, now)
-        log.info("fetched %d message(s)", len(outcomes))
+        fetched = fetch(workspace, now)
+        log.info("fetched %d message(s), left %d alone", len(fetched.outcomes), sum(fetched.left_alone.values()))
     except ReportgenError as error:
         from .messages import describe
 

@@ -26,7 +26,7 @@ from .record import FIELDS, Entry, Span, extend, filled_fields, fold
 
 __all__ = ["Store", "StoredValue", "Submission", "FileRecord", "NewValue", "SendRecord"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,14 +83,22 @@ CREATE TABLE IF NOT EXISTS sends (
     message_id TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT, created_at TEXT NOT NULL, sent_at TEXT, next_try TEXT
 );
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY, period TEXT NOT NULL, plans TEXT NOT NULL DEFAULT '', made_at TEXT NOT NULL,
+    report_date TEXT, number TEXT, file TEXT, sha256 TEXT
+);
 CREATE TABLE IF NOT EXISTS mails (
     message_id TEXT PRIMARY KEY, sender TEXT NOT NULL, subject TEXT NOT NULL, sent_at TEXT,
     received_at TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, folder TEXT NOT NULL,
-    files TEXT NOT NULL DEFAULT '[]', detail TEXT NOT NULL DEFAULT '', done_at TEXT
+    files TEXT NOT NULL DEFAULT '[]', detail TEXT NOT NULL DEFAULT '', done_at TEXT,
+    agency TEXT, unusable TEXT NOT NULL DEFAULT '[]', attempts INTEGER NOT NULL DEFAULT 0
 );
 """
 
 VALUE_FIELDS = FIELDS
+# A file stored with one of these is read again when it comes again: a refusal depends on the run
+# (period, expected agency, file name), a held or set-aside file on who sent it and with what.
+_READ_AGAIN = ("rejected", "held", "set-aside", "discarded")
 _SOURCES = tuple(f"src_{name}" for name in FIELDS)
 _RECORD_COLUMNS = ("agency", "key", "plan", "code", "part", "start", "stop", *FIELDS, *_SOURCES, "as_of")
 
@@ -213,14 +221,6 @@ class SendRecord:
     next_try: str | None
 
 
-def _sqlite_path(workspace, url: str) -> Path:
-    if not url.startswith("sqlite:///"):
-        raise StoreError("not-sqlite", path=url)
-    raw = url[len("sqlite:///") :]
-    path = Path(raw)
-    return path if path.is_absolute() else workspace.root / path
-
-
 def _read_only(error: BaseException) -> bool:
     """Whether an error means the database (or its folder) cannot be written."""
     text = str(error).lower()
@@ -278,7 +278,8 @@ class Store:
 
         Version 1 kept only the latest submission of each agency and period as current; version 2
         merges every submission cell by cell into the monthly record, which is rebuilt here;
-        version 3 keeps the questions asked of a plausible-looking figure (``vals.doubt``).
+        version 3 keeps the questions asked of a plausible-looking figure (``vals.doubt``); version 4
+        keeps, for each mail fetched, the agency that sent it and why what it brought could not be used.
         """
         (version,) = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if int(version) >= SCHEMA_VERSION:
@@ -295,6 +296,14 @@ class Store:
                 db.execute("ALTER TABLE vals ADD COLUMN cleared INTEGER NOT NULL DEFAULT 0")
             if "doubt" not in columns:
                 db.execute("ALTER TABLE vals ADD COLUMN doubt TEXT")
+            columns = {r["name"] for r in db.execute("PRAGMA table_info(mails)")}
+            for column, kind in (
+                ("agency", "TEXT"),
+                ("unusable", "TEXT NOT NULL DEFAULT '[]'"),
+                ("attempts", "INTEGER NOT NULL DEFAULT 0"),
+            ):
+                if column not in columns:
+                    db.execute(f"ALTER TABLE mails ADD COLUMN {column} {kind}")
             for (period,) in db.execute("SELECT DISTINCT period FROM submissions").fetchall():
                 db.execute(
                     "UPDATE submissions SET month = ? WHERE period = ?", (Period.parse(period).month_number, period)
@@ -320,7 +329,7 @@ class Store:
     @classmethod
     def connect(cls, workspace) -> Store:
         """The workspace's database, created on first use."""
-        path = _sqlite_path(workspace, workspace.setting("database.url"))
+        path = workspace.database_path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -333,7 +342,7 @@ class Store:
 
         Without ``create`` (the commands that only read), a database that cannot be written
         is opened read-only: ``status``, ``explain`` and ``history`` work on a read-only copy."""
-        path = _sqlite_path(workspace, workspace.setting("database.url"))
+        path = workspace.database_path
         if not path.exists() and not create:
             return None
         if create:
@@ -411,7 +420,7 @@ class Store:
         )
         with self.transaction() as db:
             row = db.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,)).fetchone()
-            if row and row["status"] != "rejected":
+            if row and row["status"] not in _READ_AGAIN:
                 return _file(row), False
             if row:
                 file_id = row["id"]
@@ -682,18 +691,18 @@ class Store:
             rows = self.db.execute(f"SELECT * FROM {_AS_OF} ORDER BY agency, key", {"month": month})  # noqa: S608
         return [_stored(r) for r in rows]
 
-    def previous_texts(self, month: int) -> dict[str, dict[str, str]]:
-        """Each agency's figures as of ``month``, as the next form shows them ("Kỳ trước")."""
+    def previous_texts(self, month: int, agency: str | None = None) -> dict[str, dict[str, str]]:
+        """Each agency's figures as of ``month`` (or one agency's), as the next form shows them ("Kỳ trước")."""
         from .layout import ratio_percent
         from .text import format_number
 
         out: dict[str, dict[str, str]] = {}
         cursor = self.db.cursor()
         cursor.row_factory = None
-        rows = cursor.execute(
-            f"SELECT agency, key, value, numerator, denominator, assessment FROM {_AS_OF}",  # noqa: S608
-            {"month": month},
-        )
+        sql = f"SELECT agency, key, value, numerator, denominator, assessment FROM {_AS_OF}"  # noqa: S608
+        if agency is not None:
+            sql += " WHERE agency = :agency"
+        rows = cursor.execute(sql, {"month": month, "agency": agency})
         for agency, key, value, numerator, denominator, assessment in rows:
             ratio = ratio_percent(numerator, denominator)
             if ratio is not None:
@@ -823,9 +832,24 @@ class Store:
             out.setdefault(agency, set()).add(key)
         return out
 
-    def files(self, period: str | None = None, agency: str | None = None) -> list[FileRecord]:
-        sql, args = _where("SELECT * FROM files", period=period, agency=agency)
+    def files(
+        self, period: str | None = None, agency: str | None = None, status: str | None = None
+    ) -> list[FileRecord]:
+        sql, args = _where("SELECT * FROM files", period=period, agency=agency, status=status)
         return [_file(r) for r in self.db.execute(sql + " ORDER BY received_at, id", args)]
+
+    def file(self, file_id: int) -> FileRecord | None:
+        row = self.db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
+        return _file(row) if row else None
+
+    def set_file_status(self, file_id: int, status: str, receipt: dict | None = None) -> None:
+        """A file's status and receipt after the fact (a held file discarded, a correction's changes)."""
+        with self.transaction() as db:
+            db.execute("UPDATE files SET status = ? WHERE id = ?", (status, file_id))
+            if receipt is not None:
+                db.execute(
+                    "UPDATE files SET receipt = ? WHERE id = ?", (json.dumps(receipt, ensure_ascii=False), file_id)
+                )
 
     def changes(self, agency: str, period: str | None = None) -> list[dict]:
         """Every value an agency's submissions changed in the record, with the file it came in."""
@@ -874,6 +898,35 @@ class Store:
         sql, args = _where("SELECT * FROM sends", period=period, status=status)
         return [SendRecord(**dict(r)) for r in self.db.execute(sql + " ORDER BY id", args)]
 
+    # -- reports made ---------------------------------------------------------------------------
+    def record_report(
+        self, period: str, plans: str, made_at: str, report_date: str, number: str, file: str, sha256: str
+    ) -> None:
+        """A report was made for ``period``: later files for it are corrections after the report."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO reports (period, plans, made_at, report_date, number, file, sha256)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (period, plans, made_at, report_date, number, file, sha256),
+            )
+
+    def reported_at(self, period: str) -> str | None:
+        """When the first report of ``period`` was made (None: not reported yet)."""
+        try:
+            row = self.db.execute("SELECT MIN(made_at) FROM reports WHERE period = ?", (period,)).fetchone()
+        except sqlite3.OperationalError:  # a read-only database made before reports were kept
+            return None
+        return row[0] if row else None
+
+    def changes_of_file(self, file_id: int) -> list[dict]:
+        """What the submission of one file changed of figures sent before in the same month."""
+        rows = self.db.execute(
+            "SELECT c.key, c.field, c.old, c.new FROM changes c JOIN submissions s ON s.id = c.submission_id"
+            " WHERE s.file_id = ? ORDER BY c.id",
+            (file_id,),
+        )
+        return [dict(r) for r in rows]
+
     # -- mail received --------------------------------------------------------------------------
     def mail(self, message_id: str) -> MailRecord | None:
         row = self.db.execute("SELECT * FROM mails WHERE message_id = ?", (message_id,)).fetchone()
@@ -884,7 +937,8 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO mails (message_id, sender, subject, sent_at, received_at, kind, status,"
-                " folder, files, detail, done_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " folder, files, detail, done_at, agency, unusable, attempts)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.message_id,
                     record.sender,
@@ -897,11 +951,41 @@ class Store:
                     json.dumps(record.files, ensure_ascii=False),
                     record.detail,
                     record.done_at,
+                    record.agency,
+                    json.dumps(record.unusable, ensure_ascii=False),
+                    record.attempts,
                 ),
             )
 
-    def mails(self, kind: str | None = None, since: str | None = None) -> list[MailRecord]:
-        sql, args = _where("SELECT * FROM mails", kind=kind)
+    def mail_ids(self) -> set[str]:
+        """The Message-IDs of every mail already decided (processed, or left alone on purpose)."""
+        try:
+            return {r[0] for r in self.db.execute("SELECT message_id FROM mails WHERE status IN ('done', 'ignored')")}
+        except sqlite3.OperationalError:
+            return set()
+
+    def sent_ids(self) -> set[str]:
+        """The Message-IDs of every mail we sent: what a reply to us refers to."""
+        return {r[0] for r in self.db.execute("SELECT message_id FROM sends WHERE message_id IS NOT NULL")}
+
+    def forms_sent(self) -> dict[str, list[str]]:
+        """When a form went to each agency (agency -> sent times, ISO)."""
+        out: dict[str, list[str]] = {}
+        for agency, sent in self.db.execute(
+            "SELECT agency, sent_at FROM sends WHERE kind = 'form' AND status = 'sent' AND sent_at IS NOT NULL"
+        ):
+            out.setdefault(agency, []).append(sent)
+        return out
+
+    def first_form(self) -> str | None:
+        """When the first form was made or sent: no mail before it can be ours."""
+        made = self.db.execute("SELECT MIN(generated_at) FROM forms").fetchone()[0]
+        sent = self.db.execute("SELECT MIN(created_at) FROM sends WHERE kind = 'form'").fetchone()[0]
+        known = [m for m in (made, sent) if m]
+        return min(known) if known else None
+
+    def mails(self, kind: str | None = None, since: str | None = None, status: str | None = None) -> list[MailRecord]:
+        sql, args = _where("SELECT * FROM mails", kind=kind, status=status)
         if since:
             sql += (" AND" if args else " WHERE") + " received_at >= ?"
             args.append(since)
@@ -920,19 +1004,23 @@ class MailRecord:
     sender: str
     subject: str
     received_at: str
-    kind: str  # forms | no-attachment | wrong-file | auto-reply
-    status: str  # saved (files on disk, not yet collected) | done
+    kind: str  # forms | no-attachment | wrong-file | auto-reply | bounce | broken | left alone: own, unrelated…
+    status: str  # saved (files on disk, not yet collected) | done | ignored (not ours: left as it was) | error
     folder: str  # where its attachments were saved, relative to the workspace
     sent_at: str | None = None
     files: list[str] = field(default_factory=list)
     detail: str = ""
     done_at: str | None = None
+    agency: str | None = None  # the agency whose registered address sent it
+    unusable: list[str] = field(default_factory=list)  # why what it brought could not be used
+    attempts: int = 0
 
 
 def _mail(row) -> MailRecord:
     data = dict(row)
     data["files"] = json.loads(data["files"] or "[]")
-    return MailRecord(**data)
+    data["unusable"] = json.loads(data.get("unusable") or "[]")
+    return MailRecord(**{k: v for k, v in data.items() if k in MailRecord.__dataclass_fields__})
 
 
 def _span_row(agency: str, value: NewValue, span: Span) -> tuple:

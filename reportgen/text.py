@@ -122,6 +122,7 @@ class NumberText:
 
 
 _NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
+_PERCENT_INSIDE = re.compile(r"[\d.,]*\(([\d.,]+)%\)")
 _THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
 _THOUSANDS_COMMA = re.compile(r"^\d{1,3}(,\d{3}){2,}$")
 
@@ -141,8 +142,13 @@ def parse_number(text: str) -> NumberText:
     True
     >>> parse_number("abc").value is None
     True
+    >>> [parse_number(t).value for t in ["70%", "70 %", "0,7 (70%)"]]
+    [70.0, 70.0, 70.0]
     """
     raw = clean(text).replace(" ", "")
+    inner = _PERCENT_INSIDE.fullmatch(raw)
+    if inner:  # "0,7 (70%)": the percentage the clerk spelled out is what is meant
+        raw = inner.group(1) + "%"
     percent = raw.endswith("%")
     raw = raw.rstrip("%")
     if not _NUMBER.match(raw):

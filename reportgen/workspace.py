@@ -22,7 +22,15 @@ from typing import Any
 from . import clock
 from .agencies import Registry
 from .catalog import Catalog, Plan
-from .errors import ConfigError, UnknownAgency, UnknownPlan, WorkspaceExists, WorkspaceNotFound
+from .errors import (
+    ConfigError,
+    ReportgenError,
+    StoreError,
+    UnknownAgency,
+    UnknownPlan,
+    WorkspaceExists,
+    WorkspaceNotFound,
+)
 from .planfile import load_plan
 from .text import clean, fold, nfc
 from .yamlfile import read_yaml
@@ -251,6 +259,25 @@ class Workspace:
     @property
     def output_dir(self) -> Path:
         return self.root / "output"
+
+    def own_folders(self) -> list[Path]:
+        """What the workspace itself holds: never collected as agencies' files."""
+        folders = [self.output_dir, self.config_dir, self.templates_dir, self.root / ".venv"]
+        folders += sorted(self.root.glob("config-cu-*"))
+        try:
+            folders.append(self.database_path)
+        except ReportgenError:
+            pass
+        return folders
+
+    @property
+    def database_path(self) -> Path:
+        """Where the database lives (``database.url``, relative to the workspace unless absolute)."""
+        url = self.setting("database.url")
+        if not url.startswith("sqlite:///"):
+            raise StoreError("not-sqlite", path=url)
+        path = Path(url[len("sqlite:///") :])
+        return path if path.is_absolute() else self.root / path
 
     def period_dir(self, period: str) -> Path:
         return self.output_dir / period

@@ -60,6 +60,21 @@ def test_demo_runs_october_and_november(runner, demo, monkeypatch):
     assert any(i["series"] and len(i["series"]) >= 2 and i["trend"] for i in november["indicators"])
 
 
+def test_no_agency_that_sent_on_time_is_told_it_is_overdue(runner, demo):
+    target, _ = demo
+    status = json.loads(runner.invoke(cli, ["-w", str(target), "status", "--period", "2026-11", "--json"]).output)
+    sent = {a["agency_name"] for a in status["agencies"] if not a["missing"] and not a["late"]}  # on time
+    overdue = []
+    for path in (target / "output" / "outbox").glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        subject = str(message["Subject"])
+        if "Tháng 11/2026" in subject and (
+            "Quá hạn báo cáo" in subject or "quá hạn" in message.get_body(("plain",)).get_content()
+        ):
+            overdue.append(subject.rpartition(" — ")[2])
+    assert overdue and not set(overdue) & sent, set(overdue) & sent
+
+
 def test_the_demo_report_has_no_implausible_figure(runner, demo):
     from reportgen.measures import is_count_unit
 

@@ -92,9 +92,10 @@ def test_targets_shown_are_those_governing_the_period(workspace, tmp_path):
         if expected is None:
             assert row is None  # no 5G target after 2030
         else:
-            assert (row.target, row.deadline) == (expected, "Năm 2030" if period > "2026" else "Năm 2025")
+            # the telecoms report the province's coverage together: the target is shown as the province's
+            assert (row.target, row.deadline) == (f"Cả tỉnh: {expected}", "Năm 2030" if period > "2026" else "Năm 2025")
     rows = {r.key: r for r in _planner(workspace).duties.rows("vnpt")}
-    assert rows["ninh-binh-2026|I.2.1"].target == "Đạt tối thiểu 70%"
+    assert rows["ninh-binh-2026|I.2.1"].target.endswith("Đạt tối thiểu 70%")
     assert rows["ninh-binh-2026|I.2.1"].deadline == "Tháng 12/2026"
 
 
@@ -173,13 +174,16 @@ def test_validations_lists_and_messages(workspace, form_path):
     for dv in rules:
         if dv.type == "list":
             assert dv.formula1 in ("DM_DANHGIA", "DM_TRANGTHAI")  # never an inline list
-        assert dv.prompt and dv.error  # Vietnamese input and error messages
-        assert len(dv.prompt) <= 255 and len(dv.error) <= 255
-    percent = [dv for dv in rules if dv.type == "decimal" and dv.formula2 == "100"]
-    assert percent and "0 đến 100" in percent[0].prompt
+        assert dv.prompt and (dv.error or dv.type is None)  # Vietnamese messages; a % cell only explains
+        assert len(dv.prompt) <= 255 and len(dv.error or "") <= 255
+    # a percentage is typed into a text cell, as the clerk writes it: the rule only explains
+    percent = [dv for dv in rules if dv.type is None and "0 đến 100" in (dv.prompt or "")]
+    assert percent
+    for cell in _cells(str(percent[0].sqref)):
+        assert sheet[cell].number_format == "@" and not sheet[cell].protection.locked
     assert workbook["_lists"].sheet_state == "hidden"
     assert [c.value for c in workbook["_lists"]["A"]] == ["Đạt", "Chưa đạt", "Đang thực hiện", "Không có số liệu"]
-    # every unlocked value cell carries a numeric rule
+    # every unlocked value cell carries a rule: numeric, or the % cells' explanation
     covered = set().union(*(_cells(str(dv.sqref)) for dv in rules))
     for row in _data_rows(sheet).values():
         for name in ("value", "numerator", "denominator"):
@@ -196,15 +200,15 @@ def test_protection_print_setup_and_fonts(workspace, form_path):
     assert sheet.protection.password is None  # no password by default
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.paperSize == 9  # A4
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet.page_setup.fitToHeight == 0
+    # an explicit scale that fits the width (LibreOffice drops a long sheet's last rows when "fit to width")
+    assert 80 <= int(sheet.page_setup.scale) < 100
     assert sheet.print_title_rows == f"${HEADER_ROW + 1}:${HEADER_ROW + 1}"
     assert sheet.column_dimensions["A"].hidden
     fonts = {sheet.cell(row=r, column=3).font.name for r in range(1, sheet.max_row + 1)}
     assert fonts == {"Times New Roman"}
     assert workbook["HuongDan"]["B1"].value == "HƯỚNG DẪN ĐIỀN BIỂU MẪU"
     guide = " ".join(str(c.value) for c in workbook["HuongDan"]["B"] if c.value)
-    assert "dấu phẩy thập phân" in guide.lower() and "Hạn gửi lại: 16/11/2026" in guide
+    assert "không dùng dấu phân cách hàng nghìn" in guide and "Hạn gửi lại: 16/11/2026" in guide
     assert "0229 000 0000" in guide
 
 
@@ -322,43 +326,48 @@ def test_last_periods_value_is_shown(workspace, tmp_path):
     assert rows["ninh-binh-2026|I.4.1"][COLUMNS["previous"]].value is None
 
 
-def test_a_row_behind_last_period_asks_for_the_cause(workspace, tmp_path):
+def test_a_row_behind_last_period_asks_its_holder_for_the_cause(workspace, tmp_path):
     from .helpers import fill, in_cycle, run_collect
 
     october = in_cycle(
-        workspace, Period.parse("2026-10"), datetime(2026, 10, 1, 8, tzinfo=VN), "make_forms", agencies=["p-hoa-lu"]
+        workspace, Period.parse("2026-10"), datetime(2026, 10, 1, 8, tzinfo=VN), "make_forms", agencies=["so-khcn"]
     )
-    behind = "ninh-binh-2026|I.4.2"  # 5/10 = 50 % against at least 95 %: not met
+    behind = "ninh-binh-2025-2045|II.10"  # assessed by Sở KH&CN alone: "Chưa đạt"
+    met = "ninh-binh-2025-2045|II.12"
     filled = fill(
         Path(october.written[0].path),
-        {behind: {"numerator": 5, "denominator": 10}, "ninh-binh-2026|I.4.1": {"numerator": 10, "denominator": 10}},
-        target=tmp_path / "2026-10_p-hoa-lu.xlsx",
+        {behind: {"assessment": "Chưa đạt"}, met: {"assessment": "Đạt", "note": "Văn bản 12/BC-SKHCN"}},
+        target=tmp_path / "2026-10_so-khcn.xlsx",
     )
     run_collect(workspace, [filled], period="2026-10")
-    november = in_cycle(workspace, Period.parse("2026-11"), NOW, "make_forms", agencies=["p-hoa-lu"], workers=1)
-    workbook = openpyxl.load_workbook(november.written[0].path)
+    november = in_cycle(workspace, Period.parse("2026-11"), NOW, "make_forms", workers=1)
+    paths = {w.agency: Path(w.path) for w in november.written}
+    workbook = openpyxl.load_workbook(paths["so-khcn"])
     sheet = workbook["BaoCao"]
     assert sheet.cell(HEADER_ROW + 1, COLUMNS["cause"] + 1).value == "Nguyên nhân, giải pháp (khi chậm, chưa đạt)"
     rows = _data_rows(sheet)
-    asked, met = rows[behind][COLUMNS["cause"]], rows["ninh-binh-2026|I.4.1"][COLUMNS["cause"]]
+    asked, fine = rows[behind][COLUMNS["cause"]], rows[met][COLUMNS["cause"]]
     assert asked.fill.fgColor.rgb.endswith("FCE4D6") and not asked.protection.locked
-    assert not met.fill.fgColor.rgb.endswith("FCE4D6")
+    assert not fine.fill.fgColor.rgb.endswith("FCE4D6")
     prompts = [v for v in sheet.data_validations.dataValidation if asked.coordinate in str(v.sqref)]
     assert any(v.promptTitle == "Nguyên nhân, giải pháp" for v in prompts)
     guide = "\n".join(str(c.value) for row in workbook["HuongDan"].iter_rows() for c in row if c.value)
-    assert "Các dòng I.4.2 chậm tiến độ hoặc chưa đạt ở kỳ trước" in guide
+    assert "II.10" in guide and "chậm tiến độ hoặc chưa đạt ở kỳ trước" in guide
+    # a commune reporting its own part of a province-wide rate is never asked why the province is behind
+    commune = _data_rows(openpyxl.load_workbook(paths["p-hoa-lu"])["BaoCao"])
+    assert not any(row[COLUMNS["cause"]].fill.fgColor.rgb.endswith("FCE4D6") for row in commune.values())
     # the cause typed comes back and is kept with the figure
     cause = "Thiếu máy quét; đã đề xuất mua bổ sung."
-    again = fill(Path(november.written[0].path), {behind: {"numerator": 6, "denominator": 10, "cause": cause}})
+    again = fill(paths["so-khcn"], {behind: {"assessment": "Đang thực hiện", "cause": cause}})
     run_collect(workspace, [again], period="2026-11")
     from reportgen.store import Store
 
     store = Store.open(workspace)
     try:
-        [value] = [v for v in store.values_as_of(Period.parse("2026-11").month_number, "p-hoa-lu") if v.key == behind]
+        [value] = [v for v in store.values_as_of(Period.parse("2026-11").month_number, "so-khcn") if v.key == behind]
     finally:
         store.close()
-    assert value.cause == cause and value.numerator == 6
+    assert value.cause == cause and value.assessment == "Đang thực hiện"
 
 
 def test_the_same_measure_under_two_plans_is_asked_once(workspace, tmp_path):

@@ -334,7 +334,7 @@ def test_a_huge_file_is_refused_unread_and_unarchived(workspace, tmp_path):
     for _ in range(3):
         receipt = _one(run_collect(workspace, [path]))
         assert receipt.status in ("rejected", "duplicate")
-        assert "Tệp quá lớn (60.0 MB, tối đa 20 MB)" in receipt.reason
+        assert "Tệp quá lớn (60 MB, tối đa 20 MB)" in receipt.reason
     archive = workspace.output_dir / "archive"
     assert sum(f.stat().st_size for f in archive.rglob("*") if f.is_file()) < 1024 * 1024
     store = Store.open(workspace)

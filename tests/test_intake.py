@@ -371,7 +371,7 @@ def test_form_for_another_period_is_refused(workspace, tmp_path):
     october = make_form(workspace, "p-hoa-lu", tmp_path / "sent", period="2026-10")
     receipt = _one(run_collect(workspace, [october]))
     assert receipt.status == "rejected"
-    assert "Biểu mẫu của kỳ 2026-10, không phải kỳ 2026-11" in receipt.reason
+    assert "Biểu mẫu của tháng 10/2026, không phải tháng 11/2026" in receipt.reason
 
 
 def test_edited_identity_is_refused(workspace, form):

@@ -66,9 +66,13 @@ def test_reminders_skip_those_who_submitted_cleanly():
 
 def test_after_the_deadline_an_overdue_notice_copies_the_monitor():
     planned = plan_submission_reminders("2026-11", date(2026, 11, 18), _agencies(), CTX, [7, 3, 1], [1])
-    assert [p.kind for p in planned] == ["overdue", "overdue"]
+    # the agency that has sent nothing is overdue; the one that sent on time with cells to fix is asked
+    # to fix them, never told it is overdue
+    assert [p.kind for p in planned] == ["overdue", "request"]
     assert planned[0].message.cc == ("so-khcn@x.example",)
     assert "quá 2 ngày" in planned[0].message.text
+    assert "quá hạn" not in planned[1].message.text.lower() and planned[1].message.cc == ()
+    assert "còn 2 lỗi cần sửa" in planned[1].message.text
 
 
 def test_a_machine_off_for_days_sends_only_the_latest_reminder():

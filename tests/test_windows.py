@@ -306,7 +306,7 @@ def test_ctrl_c_in_collect_says_what_was_stored(runner, workspace, tmp_path, mon
         fill(make_form(workspace, a, tmp_path / a), {"ninh-binh-2026|I.4.2": {"numerator": 5, "denominator": 10}})
         for a in ("p-hoa-lu", "p-tam-diep", "so-khcn")
     ]
-    real = collect_module._store
+    real = collect_module.store_outcome
     calls = {"n": 0}
 
     def interrupted(*args, **kwargs):
@@ -315,12 +315,12 @@ def test_ctrl_c_in_collect_says_what_was_stored(runner, workspace, tmp_path, mon
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(collect_module, "_store", interrupted)
+    monkeypatch.setattr(collect_module, "store_outcome", interrupted)
     args = ["-w", str(workspace.root), "collect", *map(str, files), "--period", "2026-11", "--workers", "1"]
     result = runner.invoke(cli, args)
     assert result.exit_code == 130, result.output
     assert "1/3 tệp đã được lưu đầy đủ" in result.output and "Chạy lại đúng lệnh này" in result.output
-    monkeypatch.setattr(collect_module, "_store", real)
+    monkeypatch.setattr(collect_module, "store_outcome", real)
     again = runner.invoke(cli, args)
     assert again.exit_code == 0, again.output
     assert again.output.count("✔") == 3
