@@ -20,6 +20,7 @@ from .evaluate import (  # noqa: E402
     CHAM_TIEN_DO,
     CHUA_CO_SO_LIEU,
     CHUA_DAT,
+    CHUA_DU_SO_LIEU,
     DA_DAT,
     DA_HOAN_THANH,
     DANG_THUC_HIEN,
@@ -46,6 +47,7 @@ COLOURS = {
     CHUA_DAT: "#c62828",
     QUA_HAN: "#8e0000",
     CHUA_CO_SO_LIEU: "#bdbdbd",
+    CHUA_DU_SO_LIEU: "#d7ccc8",
 }
 ORDER = [
     VUOT,
@@ -58,6 +60,7 @@ ORDER = [
     CHAM_TIEN_DO,
     CHUA_DAT,
     QUA_HAN,
+    CHUA_DU_SO_LIEU,
     CHUA_CO_SO_LIEU,
 ]
 
@@ -165,17 +168,24 @@ def draw_behind(items: list[tuple[str, float]]):
         return figure
 
 
-def trend_lines(panels: list[tuple[str, str, list[tuple[str, float | None]], list[tuple[str, float]]]]) -> bytes | None:
-    """Main indicators month by month (points) against the straight line to their target (dashed).
+def trend_lines(panels: list) -> bytes | None:
+    """Main indicators month by month (points) against the straight line to their target (dashed)
+    and the target itself (dotted).
 
-    Each panel is (title, unit, [(month label, value)], [(month label, value on the line)]).
+    Each panel is (title, unit, [(month label, value)], [(month label, value on the line)], target):
+    the line stops at the deadline, the target may be None (a target that is not a number).
     """
     figure = draw_trend(panels)
     return None if figure is None else _png(figure)
 
 
+def drawable(panels: list) -> list:
+    """The panels a trend chart draws: those with two points or more, six at most."""
+    return [p for p in panels if sum(1 for _, v in p[2] if v is not None) >= 2][:6]
+
+
 def draw_trend(panels):
-    panels = [p for p in panels if sum(1 for _, v in p[2] if v is not None) >= 2][:6]
+    panels = drawable(panels)
     if not panels:
         return None
     columns = min(3, len(panels))
@@ -185,7 +195,7 @@ def draw_trend(panels):
         title_lines = max(t.count("\n") + 1 for t in titles)
         height = min(MAX_HEIGHT, rows * (1.9 + 0.2 * title_lines) + 0.5)
         figure, axes = plt.subplots(rows, columns, figsize=(WIDTH, height), squeeze=False, layout="constrained")
-        for axis, title, (_, unit, values, line) in zip(axes.flat, titles, panels, strict=False):
+        for axis, title, (_, unit, values, line, target) in zip(axes.flat, titles, panels, strict=False):
             labels = [label for label, _ in values]
             axis.plot(range(len(labels)), [v for _, v in values], marker="o", color="#1f4e79", label="Thực hiện")
             positions = {label: i for i, label in enumerate(labels)}
@@ -196,6 +206,11 @@ def draw_trend(panels):
                 color="#1a7f37",
                 label="Lộ trình đến mục tiêu",
             )
+            if target is not None:
+                axis.axhline(target, linestyle=":", color="#c62828", linewidth=1.2, label="Mục tiêu")
+            if unit.strip().startswith("%"):  # a rate: from zero, so that two points do not look like a surge
+                top = max([target or 0.0, *(v for _, v in values if v is not None)])
+                axis.set_ylim(0, max(100.0, top * 1.05) if top > 60 else top * 1.2 or 1)
             axis.set_title(title, fontsize=FONT_SIZE)
             step = max(1, -(-len(labels) // 6))  # at most six month labels: they never overlap
             axis.set_xticks(range(0, len(labels), step), labels[::step])
@@ -203,6 +218,9 @@ def draw_trend(panels):
             axis.spines[["top", "right"]].set_visible(False)
         for axis in list(axes.flat)[len(panels) :]:
             axis.set_visible(False)
-        handles, names = axes.flat[0].get_legend_handles_labels()
-        figure.legend(handles, names, loc="outside lower center", ncol=2, frameon=False)
+        legend: dict = {}
+        for axis in axes.flat:
+            for handle, name in zip(*axis.get_legend_handles_labels(), strict=True):
+                legend.setdefault(name, handle)
+        figure.legend(list(legend.values()), list(legend), loc="outside lower center", ncol=3, frameon=False)
         return figure

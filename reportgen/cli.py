@@ -583,6 +583,9 @@ def _echo_receipt(receipt) -> None:
     if receipt.status == "rejected":
         click.echo(M.OUT_RECEIPT_REJECTED.format(file=receipt.file, reason=receipt.reason))
         return
+    if receipt.status == "held" and receipt.held == "signed":
+        click.echo(M.OUT_RECEIPT_HELD_SIGNED.format(file=receipt.file, who=who, **receipt.facts))
+        return
     if receipt.status == "held":
         click.echo(
             M.OUT_RECEIPT_HELD.format(
@@ -750,6 +753,7 @@ _COLOURS = {
     "Cần đánh giá": "yellow",
     "Đang thực hiện": "yellow",
     "Chưa có số liệu": "dim",
+    "Chưa đủ số liệu": "dim",
 }
 
 
@@ -764,6 +768,8 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
         view = cycle.overview(plan_ids)
         store = cycle.existing_store
         sends = store.sends(period=str(view.period)) if store else []
+        signed = store.signature(str(view.period)) if store else None
+        events = store.events(str(view.period)) if store else []
         mails = [m for m in store.mails(since=view.period.start.isoformat()) if m.status != "ignored"] if store else []
     troubles = {kind: [s for s in sends if s.status == kind] for kind in ("failed", "unknown")}
     incoming: dict[str, int] = {}
@@ -773,6 +779,8 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
         _echo_json(
             view.to_json()
             | {
+                "signed": {k: v for k, v in signed.items() if k != "snapshot"} if signed else None,
+                "events": events,
                 "incoming": incoming,
                 "mail": {"sent": sum(1 for s in sends if s.status == "sent")}
                 | {
@@ -794,6 +802,24 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
         )
         return
     _print_status(view, troubles)
+    if signed:
+        who = f" ({signed['signer']})" if signed["signer"] else ""
+        click.echo(
+            M.OUT_STATUS_SIGNED.format(
+                number=signed["number"], day=_day(signed["signed_on"]).strftime("%d/%m/%Y"), signer=who
+            )
+        )
+    for event in events:
+        from .text import format_moment
+
+        click.echo(
+            M.OUT_STATUS_EVENT.format(
+                when=format_moment(event["at"]),
+                what=M.EVENT_WORDS.get(event["kind"], event["kind"]),
+                who=f" ({event['who']})" if event["who"] else "",
+                detail=event["detail"],
+            )
+        )
     if incoming:
         parts = ", ".join(f"{n} {M.MAIL_KINDS.get(kind, kind)}" for kind, n in sorted(incoming.items()))
         click.echo(M.OUT_STATUS_INCOMING.format(count=sum(incoming.values()), parts=parts))
@@ -801,6 +827,7 @@ def status(state: State, period_text: str, plan_ids, as_json: bool) -> None:
 
 def _print_status(view, troubles: dict) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .remind import blank_rows
@@ -838,12 +865,14 @@ def _print_status(view, troubles: dict) -> None:
                 )
                 colour = _COLOURS.get(s.status, "")
                 table.add_row(
-                    s.code,
-                    s.name,
-                    s.target_text if s.kind == "indicator" else s.governing,
-                    value
-                    + (M.OUT_PROVISIONAL if s.provisional else "")
-                    + (M.OUT_CARRIED.format(month=s.as_of_label) if s.carried else ""),
+                    escape(s.code),
+                    escape(s.name),
+                    escape(s.target_text if s.kind == "indicator" else s.governing),
+                    escape(  # "[số liệu tháng 10/2026]" is text, not a markup tag
+                        value
+                        + (M.OUT_PROVISIONAL if s.provisional else "")
+                        + (M.OUT_CARRIED.format(month=s.as_of_label) if s.carried else "")
+                    ),
                     format_percent(s.completion_pct, 0) if s.completion_pct is not None else "",
                     f"[{colour}]{s.status}[/{colour}]" if colour else s.status,
                     *([] if narrow else [f"{s.reporters_received}/{s.reporters_expected}"]),
@@ -1097,12 +1126,7 @@ def report(
     Kết quả ghi vào output/KỲ/: bao-cao_KỲ.docx (và .pdf với --pdf),
     bieu-tong-hop_KỲ.xlsx, charts/*.png.
     """
-    from datetime import date
-
-    try:
-        today = date.fromisoformat(report_date) if report_date else None
-    except ValueError as exc:
-        raise UsageError("bad-date", value=report_date) from exc
+    today = _day(report_date)
     workspace = state.workspace
     with state.cycle(period_text) as cycle:
         files, pdf_error = cycle.report(plan_ids, number=number, today=today, template_dir=template_dir, pdf=as_pdf)
@@ -1117,8 +1141,115 @@ def report(
         for path in (files.docx, files.pdf, files.xlsx, *files.charts):
             if path:
                 click.echo(f"  {workspace.relative(path)}")
+    for warning in files.warnings:
+        click.echo(M.OUT_WARNING.format(message=warning), err=True)
     if pdf_error is not None:
         raise pdf_error
+
+
+def _day(value: str | None, option: str = "--date"):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise UsageError("bad-date", value=value) from exc
+
+
+@cli.command()
+@period_option
+@click.option("--number", metavar="SỐ", help="Số văn bản của báo cáo đã ký, ví dụ 05.")
+@click.option("--date", "sign_date", metavar="NGÀY", help="Ngày ký, dạng 2026-11-20.")
+@click.option("--by", "signer", metavar="TÊN", default="", help="Người ký (ghi vào lịch sử).")
+@click.option("--reopen", is_flag=True, help="Mở lại kỳ đã ký (cần --reason): áp dụng các đính chính đang giữ.")
+@click.option("--reason", default="", metavar="LÝ_DO", help="Lý do mở lại kỳ.")
+@click.option("--pdf/--no-pdf", default=True, help="Lưu cả bản PDF đã ký (cần LibreOffice).")
+@json_option
+@pass_state
+def sign(
+    state: State,
+    period_text: str,
+    number: str | None,
+    sign_date: str | None,
+    signer: str,
+    reopen: bool,
+    reason: str,
+    pdf: bool,
+    as_json: bool,
+) -> None:
+    """Ghi nhận báo cáo lãnh đạo đã ký cho một kỳ (số, ngày, bản .docx/.pdf và mọi số liệu đã nêu).
+
+    Từ đó "reportgen report" lập lại đúng bản đã ký; tệp mới của kỳ được giữ lại là
+    đính chính, chỉ áp dụng khi mở lại kỳ: reportgen sign --period KỲ --reopen --reason "…".
+    """
+    with state.cycle(period_text) as cycle:
+        if reopen:
+            applied = cycle.reopen(reason, signer)
+            if as_json:
+                _echo_json({"period": str(cycle.period), "reopened": True, "applied": [r.to_json() for r in applied]})
+                return
+            click.echo(M.OUT_REOPENED.format(period=cycle.period.label, reason=reason, count=len(applied)))
+            for receipt in applied:
+                _echo_receipt(receipt)
+            return
+        if not number or not sign_date:
+            raise click.UsageError(M.SIGN_NEEDS)
+        record = cycle.sign(number, _day(sign_date), signer, pdf=pdf)
+    if as_json:
+        _echo_json({k: v for k, v in record.items() if k != "snapshot"})
+        return
+    click.echo(
+        M.OUT_SIGNED.format(
+            period=cycle.period.label,
+            number=record["number"],
+            short=state.workspace.setting("office.issuer_short"),
+            day=f"{_day(record['signed_on']):%d/%m/%Y}",
+            signer=f" ({signer})" if signer else "",
+            file=record["docx"],
+        )
+    )
+
+
+@cli.command()
+@click.argument("file", metavar="TỆP", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_state
+def verify(state: State, file: Path, as_json: bool) -> None:
+    """Kiểm tra một tệp .docx hoặc .pdf có đúng là báo cáo đã ký hay không.
+
+    Thoát với mã 0 khi đúng, 1 khi không trùng báo cáo nào đã ký.
+    """
+    from .clock import now
+    from .cycle import Cycle, current_period
+
+    moment = now()
+    with Cycle(state.workspace, current_period(moment.date()), moment) as cycle:
+        found = cycle.verify(file)
+    if as_json:
+        _echo_json(
+            {"file": str(file), "signed": {k: v for k, v in found.items() if k != "snapshot"} if found else None}
+        )
+    elif found:
+        reopened = (
+            M.OUT_VERIFIED_REOPENED.format(day=found["reopened_at"][:10], reason=found["reason"])
+            if found["reopened_at"]
+            else ""
+        )
+        click.echo(
+            M.OUT_VERIFIED.format(
+                file=file.name,
+                period=_period(found["period"]).label,
+                number=found["number"],
+                day=f"{_day(found['signed_on']):%d/%m/%Y}",
+                signer=f", {found['signer']}" if found["signer"] else "",
+                how=M.OUT_VERIFIED_HOW[found["match"]],
+                reopened=reopened,
+            )
+        )
+    else:
+        click.echo(M.OUT_NOT_VERIFIED.format(file=file.name))
+    if not found:
+        raise ProblemsFound("not-signed-copy")
 
 
 # ---------------------------------------------------------------------------------------

@@ -395,7 +395,7 @@ def _drop_unrecorded(folder: Path, store: Store, since: float) -> None:
 class Hold:
     """Why a form is kept aside instead of applied, until the office accepts or discards it."""
 
-    reason: str  # sender: it came from an address not registered for its agency
+    reason: str  # sender: not from its agency's registered address; signed: its period's report is signed
     sender: str = ""
 
 
@@ -458,6 +458,10 @@ def store_outcome(
         receipt.reason = msg.refusal("blank-form", {"asked": reading.asked})
     else:
         submission, values = _read(collector, store, reading, receipt, stamp, deadline, relative, path)
+        signed = store.signature(reading.period)
+        if hold is None and signed is not None:  # a signed period changes only when the office reopens it
+            hold = Hold("signed")
+            receipt.facts = {"number": signed["number"], "signed_on": signed["signed_on"]}
         if hold is not None or set_aside_for is not None:
             receipt.status = "held" if hold is not None else "set-aside"
             receipt.held = hold.reason if hold is not None else None

@@ -10,9 +10,12 @@ are imported only by the methods that use them, so ``reportgen forms`` starts fa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import logging
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,16 +24,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import clock
+from .atomic import write_whole
 from .collect import Collector, Receipt, collect, gather, outcomes, store_outcome
 from .dispatch import Delivery, deliver, plan_remind, plan_send_forms
 from .duties import Duties
 from .errors import ProblemsFound, ReportgenError, UsageError
 from .forms import FormMaker, Written, write_forms
-from .layout import FORMS_DIR, SUMMARY_TEMPLATE
+from .layout import FORMS_DIR, SUMMARY_TEMPLATE, report_stem, summary_file
 from .overview import Overview, build_overview
 from .periods import Period
 from .remind import Context, Planned, Recipient, message_to
 from .store import FileRecord, Store
+from .text import format_moment
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -249,6 +254,8 @@ class Cycle:
         record = self.store.file(file_id)
         if record is None or record.status != "held":
             raise UsageError("not-held", id=file_id, hint=", ".join(str(f.id) for f in self.held()) or "không có")
+        if record.receipt.get("held") == "signed" and record.period and self.store.signature(record.period):
+            raise UsageError("held-signed", id=file_id, period=Period.parse(record.period).label)
         return record
 
     # -- status -----------------------------------------------------------------------------
@@ -273,11 +280,39 @@ class Cycle:
         template_dir: Path | None = None,
         pdf: bool = False,
     ) -> tuple[ReportFiles, ReportgenError | None]:
-        """The report files; a PDF failure is returned, not raised: the .docx is still there."""
-        from .report import make_report, to_pdf
+        """The report files; a PDF failure is returned, not raised: the .docx is still there.
+
+        A signed period's report is the signed one, byte for byte; a number or a date other than
+        the signed ones is refused (reopen the period first)."""
+        from .report import check_number
+
+        day = today or self.now.date()
+        signed = self.store.signature(str(self.period)) if self.existing_store else None
+        if signed is not None and not plan_ids:
+            return self._signed_report(signed, number, today, pdf)
+        if number:
+            number = check_number(number, self.workspace.setting("office.issuer_short"))
+        self.check_report_date(day)
+        files, problem = self._make_report(plan_ids, number, day, template_dir, pdf)
+        if not self.store.readonly:
+            self.store.record_report(
+                str(self.period),
+                ",".join(plan_ids),
+                self.now.isoformat(timespec="seconds"),
+                day.isoformat(),
+                number or "",
+                self.workspace.relative(files.docx),
+                hashlib.sha256(files.docx.read_bytes()).hexdigest(),
+            )
+        return files, problem
+
+    def _make_report(
+        self, plan_ids, number: str | None, day: date, template_dir: Path | None, pdf: bool
+    ) -> tuple[ReportFiles, ReportgenError | None]:
+        from .report import font_warning, fonts_used, make_report, to_pdf
         from .xlsxstyle import read_style
 
-        view = self.overview(plan_ids, today)
+        view = self.overview(plan_ids, day)
         template = self.workspace.template("docx", "bao-cao.docx", template_dir)
         style = read_style(self.workspace.template("xlsx", SUMMARY_TEMPLATE, template_dir))
         folder = self.workspace.period_dir(str(self.period))
@@ -288,7 +323,7 @@ class Cycle:
             view.values,
             template,
             folder,
-            today or self.now.date(),
+            day,
             number=number,
             plans=tuple(plan_ids),
             style=style,
@@ -299,16 +334,148 @@ class Cycle:
                 files.pdf = to_pdf(files.docx, folder, self.workspace.settings["office.libreoffice"])
             except ReportgenError as error:
                 problem = error
-        if not self.store.readonly:
-            self.store.record_report(
-                str(self.period),
-                ",".join(plan_ids),
-                self.now.isoformat(timespec="seconds"),
-                (today or self.now.date()).isoformat(),
-                number or "",
-                self.workspace.relative(files.docx),
-                hashlib.sha256(files.docx.read_bytes()).hexdigest(),
-            )
+            else:
+                warning = font_warning(fonts_used(files.pdf))
+                if warning:
+                    files.warnings.append(warning)
+                    log.warning("report %s: %s", self.period, warning)
+        return files, problem
+
+    def check_report_date(self, day: date) -> None:
+        """A report is dated after the data it reports, and not far in the future."""
+        store = self.existing_store
+        last = store.last_received(str(self.period)) if store else None
+        if last and day < datetime.fromisoformat(last).date():
+            raise UsageError("date-before-data", day=f"{day:%d/%m/%Y}", last=format_moment(last))
+        if day < self.period.start:
+            raise UsageError("date-before-period", day=f"{day:%d/%m/%Y}", period=self.period.label)
+        if (day - self.now.date()).days > 31:
+            raise UsageError("date-future", day=f"{day:%d/%m/%Y}", today=f"{self.now:%d/%m/%Y}")
+
+    # -- signing a period ---------------------------------------------------------------------
+    def sign(self, number: str, day: date, signer: str = "", pdf: bool = True) -> dict:
+        """Record the report the leader signed: its number and date, the documents (kept aside, byte
+        for byte), their hashes, and every value and status it showed. From then on the period is
+        frozen: its report is this one, and later files are held as corrections."""
+        from .report import check_number, text_fingerprint
+
+        period = str(self.period)
+        if self.store.signature(period) is not None:
+            raise UsageError("already-signed", period=self.period.label, **self._signed_facts())
+        number = check_number(number, self.workspace.setting("office.issuer_short"))
+        used = [s["number"] for s in self.store.signatures(period)]
+        if number in used:
+            raise UsageError("number-used", number=number, period=self.period.label)
+        self.check_report_date(day)
+        files, problem = self._make_report((), number, day, None, pdf)
+        kept = self.workspace.output_dir / "signed" / period / f"so-{number}"
+        kept.mkdir(parents=True, exist_ok=True)
+        copies = {
+            kind: _keep(path, kept)
+            for kind, path in (("docx", files.docx), ("xlsx", files.xlsx), ("pdf", files.pdf))
+            if path
+        }
+        view = self.overview((), day)
+        snapshot = {
+            "period": period,
+            "cutoff": view.cutoff.isoformat(),
+            "indicators": [
+                {"plan": s.plan, "code": s.code, "value": s.value, "value_text": s.value_text, "status": s.status}
+                for s in view.statuses
+            ],
+            "summary": view.summary,
+            # what the signed PDF says, word for word: a PDF made again from the signed document says the same
+            "pdf_text": text_fingerprint(copies["pdf"]) if "pdf" in copies else None,
+        }
+        record: dict = {
+            "period": period,
+            "number": number,
+            "signed_on": day.isoformat(),
+            "signer": signer,
+            "signed_at": self.now.isoformat(timespec="seconds"),
+            "docx": self.workspace.relative(copies["docx"]),
+            "sha256": _sha256(copies["docx"]),
+            "pdf": self.workspace.relative(copies["pdf"]) if "pdf" in copies else None,
+            "pdf_sha256": _sha256(copies["pdf"]) if "pdf" in copies else None,
+            "xlsx": self.workspace.relative(copies["xlsx"]),
+            "snapshot": json.dumps(snapshot, ensure_ascii=False),
+        }
+        record["id"] = self.store.record_signature(record)
+        detail = f"số {number}/BC-{self.workspace.setting('office.issuer_short')} ngày {day:%d/%m/%Y}"
+        self.store.add_event(period, "signed", str(record["signed_at"]), signer, detail)
+        if problem is not None:
+            log.warning("signed %s without PDF: %s", period, problem.detail)
+        return record
+
+    def reopen(self, reason: str, who: str = "") -> list[Receipt]:
+        """Reopen a signed period, for a reason kept in its history; the corrections held while it
+        was signed are applied now (each a change the history shows), and the next report is a new
+        draft, to be numbered and signed anew."""
+        period = str(self.period)
+        signed = self.store.signature(period)
+        if signed is None:
+            raise UsageError("not-signed", period=self.period.label)
+        if not reason.strip():
+            raise UsageError("reopen-reason")
+        at = self.now.isoformat(timespec="seconds")
+        self.store.reopen(signed["id"], at, who, reason.strip())
+        self.store.add_event(period, "reopened", at, who, reason.strip())
+        applied = []
+        for record in self.store.files(period=period, status="held"):
+            if record.receipt.get("held") == "signed":
+                receipt = self.accept_held(record.id)
+                applied.append(receipt)
+                self.store.add_event(period, "applied", at, who, f"{record.name} ({record.agency})")
+        return applied
+
+    def verify(self, path: Path) -> dict | None:
+        """Which signature a .docx or .pdf is: by its bytes, or (a PDF printed anew) by its text.
+        None when it matches no signed report."""
+        data = Path(path).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        store = self.existing_store
+        records = store.signatures() if store else []
+        for record in records:
+            if digest in (record["sha256"], record["pdf_sha256"]):
+                return record | {"match": "bytes"}
+        if data.startswith(b"%PDF"):
+            from .report import text_fingerprint
+
+            found = text_fingerprint(Path(path))
+            for record in records:
+                if found == json.loads(record["snapshot"]).get("pdf_text"):
+                    return record | {"match": "text"}
+        return None
+
+    def _signed_facts(self) -> dict:
+        signed = self.store.signature(str(self.period)) or {}
+        return {"number": signed.get("number", ""), "signed_on": _dmy(signed.get("signed_on", ""))}
+
+    def _signed_report(
+        self, signed: dict, number: str | None, today: date | None, pdf: bool
+    ) -> tuple[ReportFiles, ReportgenError | None]:
+        """The signed report again, exactly as signed."""
+        from .report import ReportFiles, check_number, to_pdf
+
+        short = self.workspace.setting("office.issuer_short")
+        if (number and check_number(number, short) != signed["number"]) or (
+            today and today.isoformat() != signed["signed_on"]
+        ):
+            raise UsageError("signed-period", period=self.period.label, **self._signed_facts())
+        folder = self.workspace.period_dir(str(self.period))
+        root = self.workspace.root
+        docx = _restore(root / signed["docx"], folder / f"{report_stem(str(self.period))}.docx")
+        xlsx = _restore(root / signed["xlsx"], folder / summary_file(str(self.period)))
+        files = ReportFiles(docx=docx, xlsx=xlsx)
+        problem = None
+        if pdf:
+            if signed["pdf"] and (root / signed["pdf"]).exists():
+                files.pdf = _restore(root / signed["pdf"], folder / f"{report_stem(str(self.period))}.pdf")
+            else:
+                try:
+                    files.pdf = to_pdf(files.docx, folder, self.workspace.settings["office.libreoffice"])
+                except ReportgenError as error:
+                    problem = error
         return files, problem
 
     # -- mail ---------------------------------------------------------------------------------
@@ -415,6 +582,30 @@ class Cycle:
         if problem is not None:
             log.warning("report %s without PDF: %s", self.period, problem.detail or problem)
         return self.mail_report(files)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _keep(path: Path, folder: Path) -> Path:
+    """A signed document kept aside, read-only: the report of a signed period is this file."""
+    target = folder / path.name
+    shutil.copyfile(path, target)
+    with contextlib.suppress(OSError):
+        target.chmod(0o444)
+    return target
+
+
+def _restore(kept: Path, target: Path) -> Path:
+    """A kept document put back where the report is expected, the same bytes."""
+    if not kept.exists():
+        raise UsageError("signed-missing", file=str(kept))
+    return write_whole(target, lambda temp: shutil.copyfile(kept, temp))
+
+
+def _dmy(iso: str) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if len(iso) >= 10 else iso
 
 
 JOBS: dict[str, Callable[[Cycle], list]] = {

@@ -147,6 +147,7 @@ def _fill(
     workbook = openpyxl.load_workbook(form)
     cells_of = {c[0].value: c for c in workbook[DATA_SHEET].iter_rows() if c[0].value and "|" in str(c[0].value)}
     rows = [r for r in known.duties.rows(agency) if r.key in cells_of]
+    asked = {r.key for section in known.duties.sections(agency, None, known.behind) for r in section.rows if r.behind}
     values = [r for r in rows if r.input == "value"]
     first_percent = next((r.key for r in values if r.percent), values[0].key if values else None)
     accepted = known.duties.accepted_rows(agency)
@@ -158,7 +159,7 @@ def _fill(
         typed = _typed(row, agency, step, rng, habits, known.shares.get(row.key, 1))
         if wrong:  # the problem to report back: a percentage above 100, or a count below zero
             typed = {"value": 120 if row.percent else -5}
-        if row.key in known.behind and rng.random() < 0.7:
+        if row.key in asked and rng.random() < 0.7:  # the form asks the cause (orange cell): a clerk answers
             typed["cause"] = rng.choice(CAUSES)
         for column, value in typed.items():
             cells_of[row.key][COLUMNS[column]].value = value

@@ -185,7 +185,7 @@ class Duties:
                     rows = [replace(r, target=f"{PROVINCE_TARGET}{r.target}") if r.target else r for r in rows]
                 else:
                     self.sole.update(r.key for r in rows)
-                self.blocks.append(((plan.name, _section_title(plan, item)), tuple(rows)))
+                self.blocks.append(((plan.reference, _section_title(plan, item)), tuple(rows)))
                 index = len(self.blocks) - 1
                 for agency in reporters:
                     self.by_agency.setdefault(agency, []).append(index)

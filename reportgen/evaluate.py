@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -50,6 +50,7 @@ DA_DAT = "Đã đạt"
 DUNG_TIEN_DO = "Đúng tiến độ"
 CHAM_TIEN_DO = "Chậm tiến độ"
 CHUA_CO_SO_LIEU = "Chưa có số liệu"
+CHUA_DU_SO_LIEU = "Chưa đủ số liệu"  # a figure but no progress to judge: one point, no baseline; "all" not all in
 CAN_DANH_GIA = "Cần đánh giá"
 DANG_THUC_HIEN = "Đang thực hiện"
 DA_HOAN_THANH = "Đã hoàn thành"
@@ -62,6 +63,7 @@ STATUSES = (
     CHAM_TIEN_DO,
     CAN_DANH_GIA,
     CHUA_CO_SO_LIEU,
+    CHUA_DU_SO_LIEU,
     DANG_THUC_HIEN,
     DUNG_TIEN_DO,
     DA_DAT,
@@ -77,6 +79,7 @@ CODES = {
     DUNG_TIEN_DO: "on_track",
     CHAM_TIEN_DO: "behind",
     CHUA_CO_SO_LIEU: "no_data",
+    CHUA_DU_SO_LIEU: "insufficient",
     CAN_DANH_GIA: "needs_assessment",
     DANG_THUC_HIEN: "in_progress",
     DA_HOAN_THANH: "done",
@@ -356,6 +359,7 @@ class PartStatus:
     how: str
     rule: str
     expected: float | None = None
+    goal: str = ""  # the target the completion ratio is taken against, when it is not the target's own text
 
 
 @dataclass
@@ -405,20 +409,33 @@ class Status:
 
         >>> Status("p", "I.1", "x", "%", "I", "indicator", "Đạt", "", "", None, False, 72.5, None, False, 1, 1,
         ...        [], "single", None, None, previous=70.0, last_year=72.5, previous_label="tháng 10/2026").trend
-        '↑ 2,5 so với tháng 10/2026; không đổi so với cùng kỳ năm trước'
+        '↑ 2,5 điểm % so với tháng 10/2026; không đổi so với cùng kỳ năm trước'
         """
-        if self.value is None:
-            return ""
+        if self.value is None or self.carried:
+            return ""  # a figure not sent again has not "not changed": it is last month's, said as such
         parts = []
         for before, against in ((self.previous, self.previous_label), (self.last_year, "cùng kỳ năm trước")):
             if before is None or not against:
                 continue
             change = self.value - before
+            points = " điểm %" if self.unit.strip().startswith("%") else ""  # a rate moves by points
             if abs(change) < 1e-9:
                 parts.append(f"không đổi so với {against}")
             else:
-                parts.append(f"{'↑' if change > 0 else '↓'} {format_number(abs(change), 2)} so với {against}")
+                parts.append(f"{'↑' if change > 0 else '↓'} {format_number(abs(change), 2)}{points} so với {against}")
         return "; ".join(parts)
+
+    def holders(self) -> list[str]:
+        """The agencies whose figures the value is made of (those who reported)."""
+        return sorted({v.agency for values in self.contributions.values() for v in values if v.ok})
+
+    def carried_from(self, names: dict[str, str]) -> str:
+        """Whose figure a carried value is, and from when: "số liệu tháng 10/2026 của Sở Y tế"."""
+        if not self.carried:
+            return ""
+        holders = [names.get(a, a) for a in self.holders()]
+        whose = holders[0] if len(holders) == 1 else f"{len(holders)} cơ quan, đơn vị" if holders else ""
+        return f"số liệu {self.as_of_label}" + (f" của {whose}" if whose else "")
 
     @property
     def as_of_label(self) -> str:
@@ -497,8 +514,9 @@ class Status:
 def _shown(value: float | None, assessment: str | None, unit: str) -> str:
     if value is not None:
         text = format_number(round(value, 2))
-        if unit.strip().startswith("%"):
-            return text + unit.strip()
+        if unit.strip().startswith("%"):  # "2,7% GRDP", "76,5%"
+            rest = unit.strip()[1:].strip()
+            return text + "%" + (f" {rest}" if rest else "")
         return f"{text} {unit}".strip() if unit and len(unit) <= 12 else text
     return assessment or "chưa có số liệu"
 
@@ -523,8 +541,11 @@ def _progress(rule: Governing, period: Period, first_seen: Period | None) -> flo
     return (period.month_number - start) / (end - start)
 
 
+INSUFFICIENT = "chưa đủ số liệu để đánh giá tiến độ (mới có một kỳ số liệu, kế hoạch không nêu mốc xuất phát)"
+
+
 def _baseline(rule: Governing, part: str | None, first_value: float | None) -> float | None:
-    """The previous milestone's target, else the first value reported (else none)."""
+    """The previous milestone's target, else the first value reported before this period (else none)."""
     target = rule.baseline_target(part)
     if target is not None and target.kind == NUMERIC and target.value is not None:
         return target.value
@@ -612,9 +633,7 @@ def judge_item(
         section=item.section,
         kind=item.kind,
         status=status,
-        target_text="; ".join(
-            (f"{p.label}: " if p.label else "") + (p.target.text if p.target else "-") for p in parts
-        ),
+        target_text="; ".join(_target_text(p, item.unit, len(parts) > 1) for p in parts),
         governing=rule.label,
         due=rule.deadline.due,
         final=final,
@@ -635,6 +654,23 @@ def judge_item(
         last_year=history.same_period(key, period, 1) if len(parts) == 1 else None,
         previous_label=_label_in_sentence(period.previous()),
     )
+
+
+def _target_text(part: PartStatus, unit: str, several: bool) -> str:
+    """The target as the report shows it: the one its completion ratio is taken against (a year's
+    share of a count "mỗi năm"), and for a target of several parts each part's own number."""
+    if part.goal:
+        return part.goal
+    if part.target is None:
+        return "-"
+    if not several:
+        return part.target.text
+    shown = (
+        _describe(part.target) if part.target.kind == NUMERIC and part.target.value is not None else part.target.text
+    )
+    if unit.strip().startswith("%") and part.target.kind == NUMERIC:
+        shown += "%"
+    return f"{part.label}: {shown}" if part.label else shown
 
 
 def _label_in_sentence(period: Period) -> str:
@@ -729,6 +765,16 @@ def _part(
         first = history.first(key, period)
         baseline = _baseline(rule, part, first[1] if first else None)
         progress = _progress(rule, period, first[0] if first else None)
+        if baseline is None and not final and not meets(target, value, lower):
+            # one point and no baseline in the plan: a line from a value to itself proves nothing
+            return PartStatus(
+                value=value,
+                assessment=None,
+                status=CHUA_DU_SO_LIEU,
+                completion_pct=completion(target, value, lower),
+                rule=f"{format_number(value)}: {INSUFFICIENT}",
+                **common,
+            )
     verdict = judge(target, value, final=final, lower_is_better=lower, baseline=baseline, progress=progress)
     return PartStatus(
         value=value,
@@ -772,15 +818,31 @@ def _year_to_date(
             f"{format_number(round(expected, 2))} (mục tiêu {wanted})"
         )
     pct = value / year_goal * 100 if year_goal else None
+    goal = "" if final and elapsed == 12 else f"{_describe(replace_value(target, year_goal))} năm {period.year}"
     return PartStatus(
-        value=value, assessment=None, status=status, completion_pct=pct, rule=how, expected=expected, **common
+        value=value,
+        assessment=None,
+        status=status,
+        completion_pct=pct,
+        rule=how,
+        expected=expected,
+        goal=goal,
+        **common,
     )
+
+
+def replace_value(target: Target, value: float) -> Target:
+    """The same target with another number (a year's share of a count "mỗi năm")."""
+    return replace(target, value=round(value, 2), value_max=None, op=target.op if target.op != "range" else ">=")
 
 
 def _qualitative(agg: Aggregate, final: bool, common: dict) -> PartStatus:
     said = agg.assessment
     if said is None:
         status, rule = CHUA_CO_SO_LIEU, "chưa có tự đánh giá"
+    elif said == DAT and agg.missing:  # "all": met only when every reporter says so
+        status = CHUA_DAT if final else CHUA_DU_SO_LIEU
+        rule = f"{len(agg.received)} đơn vị tự đánh giá Đạt, còn {len(agg.missing)} đơn vị chưa báo cáo"
     elif said == CAN_DANH_GIA:
         status, rule = CAN_DANH_GIA, "đơn vị báo Đạt nhưng chưa có minh chứng"
     elif said == DAT:

@@ -252,6 +252,36 @@ GENERAL = {
     "no-indicator": 'Không có chỉ tiêu mã "{code}" trong kỳ {period} (xem mã bằng "reportgen catalog show").',
     "indicator-in-many-plans": 'Mã "{code}" có ở nhiều kế hoạch ({plans}); thêm --plan để chọn.',
     "bad-date": 'Ngày "{value}" không hợp lệ; viết dạng 2026-11-20.',
+    "bad-number": (
+        'Số văn bản "{value}" không hợp lệ: ghi phần số của văn bản, ví dụ 5 hoặc 05 (hoặc 05{suffix}); phần '
+        '"{suffix}" được thêm vào theo thể thức.'
+    ),
+    "date-before-data": (
+        "Ngày báo cáo {day} sớm hơn số liệu đã nhận (tệp cuối cùng của kỳ nhận lúc {last}): ghi ngày lập báo cáo, "
+        "từ ngày đó trở đi."
+    ),
+    "date-before-period": "Ngày báo cáo {day} trước khi {period} bắt đầu: ghi ngày lập báo cáo, dạng 2026-11-20.",
+    "date-future": "Ngày báo cáo {day} còn quá xa (hôm nay {today}): ghi ngày lập báo cáo, dạng 2026-11-20.",
+    "already-signed": (
+        "Báo cáo {period} đã ký (số {number}, ngày {signed_on}). Muốn ký lại, mở lại kỳ trước: "
+        'reportgen sign --period … --reopen --reason "…".'
+    ),
+    "number-used": (
+        "Số {number} đã dùng cho một báo cáo {period} đã ký trước đó: báo cáo lập lại sau khi mở kỳ được đánh số mới."
+    ),
+    "not-signed": "Báo cáo {period} chưa ký: không có gì để mở lại.",
+    "reopen-reason": 'Mở lại kỳ đã ký cần lý do, ghi sau --reason (ví dụ --reason "Sở Y tế đính chính số liệu").',
+    "signed-period": (
+        "Báo cáo {period} đã ký (số {number}, ngày {signed_on}): reportgen report lập lại đúng bản đã ký, không đổi "
+        'số hay ngày. Muốn lập báo cáo mới, mở lại kỳ: reportgen sign --period … --reopen --reason "…".'
+    ),
+    "signed-missing": (
+        "Không tìm thấy bản báo cáo đã ký {file}: thư mục output/signed/ đã bị xoá hoặc chuyển. Khôi phục thư mục "
+        "từ bản sao lưu rồi chạy lại."
+    ),
+    "held-signed": (
+        "Tệp giữ lại số {id} là đính chính của {period} đã ký: chỉ áp dụng khi mở lại kỳ (reportgen sign --reopen)."
+    ),
     "not-held": (
         'Không có tệp đang giữ lại mang số {id}. Các tệp đang giữ lại: {hint} (xem bằng "reportgen held list").'
     ),
@@ -276,6 +306,7 @@ GENERAL = {
     "mail-problems": "{count} thư có tệp lỗi, không kèm biểu mẫu hoặc chưa xử lý được (xem ở trên).",
     "no-forms": "Chưa có biểu mẫu kỳ {period}. Chạy trước: reportgen forms --period {period}",
     "mail-failed": 'Có thư gửi lỗi; sẽ thử lại ở lần chạy sau (xem "reportgen status").',
+    "not-signed-copy": "Tệp không phải báo cáo đã ký.",
     # the machine
     "interrupted": "Đã dừng theo yêu cầu (Ctrl+C). Chạy lại lệnh khi cần: lệnh làm lại từ đầu, không ghi trùng.",
     "interrupted-collect": (
@@ -523,10 +554,27 @@ OUT_RECEIPT_HELD = (
     "⏸ {file} — {who}: GIỮ LẠI, chưa ghi nhận (gửi từ {sender}, không phải địa chỉ đã đăng ký của đơn vị). "
     "Tệp số {id}: xem {command}"
 )
+SIGN_NEEDS = "Cần --number và --date của báo cáo đã ký (ví dụ --number 05 --date 2026-11-20), hoặc --reopen."
+OUT_SIGNED = "Đã ký báo cáo {period}: số {number}/BC-{short}, ngày {day}{signer}. Bản đã ký: {file}"
+OUT_REOPENED = "Đã mở lại {period} (lý do: {reason}); {count} tệp đính chính đang giữ đã được áp dụng."
+OUT_VERIFIED = "✔ {file} là báo cáo {period} đã ký: số {number}, ngày {day}{signer}{how}.{reopened}"
+OUT_VERIFIED_HOW = {"bytes": " (trùng từng byte với bản đã ký)", "text": " (cùng nội dung với bản PDF đã ký)"}
+OUT_VERIFIED_REOPENED = " Lưu ý: kỳ này sau đó đã được mở lại ngày {day}, lý do: {reason}."
+OUT_NOT_VERIFIED = (
+    "✘ {file} không phải báo cáo nào đã ký (không trùng bản .docx/.pdf đã ký, nội dung khác). Lưu ý: chỉ kiểm tra "
+    "được tệp .docx đã ký và bản PDF do reportgen lập từ đó."
+)
+OUT_STATUS_SIGNED = "Đã ký: số {number}, ngày {day}{signer}; từ đó tệp mới của kỳ được giữ lại là đính chính."
+OUT_STATUS_EVENT = "  {when}  {what}{who}: {detail}"
+EVENT_WORDS = {"signed": "ký báo cáo", "reopened": "mở lại kỳ", "applied": "áp dụng đính chính"}
 OUT_HELD_NONE = "Không có tệp nào đang giữ lại."
 OUT_HELD_LINE = "  [{id}] {file} — {agency}, kỳ {period}, gửi từ {sender} lúc {when}"
 OUT_HELD_HOW = "Chấp nhận: {accept}   Bỏ: {discard}"
 OUT_HELD_DISCARDED = "Đã bỏ tệp giữ lại [{id}] {file}: không ghi nhận số liệu (tệp vẫn lưu trong output/archive/)."
+OUT_RECEIPT_HELD_SIGNED = (
+    "⏸ {file} — {who}: GIỮ LẠI là đính chính của kỳ đã ký (số {number}, ngày {signed_on}); chỉ áp dụng khi mở lại kỳ "
+    "(reportgen sign --reopen)."
+)
 OUT_RECEIPT_SET_ASIDE = "· {file} — {who}: để riêng, {reason}"
 OUT_RECEIPT = "{mark} {file} — {who}: nhận {accepted} giá trị, {problems} lỗi{doubts}{late}{again}"
 OUT_RECEIPT_DOUBTS = ", {count} số liệu cần kiểm tra lại (?)"
@@ -721,6 +769,7 @@ OUT_DEMO_REPORT = "  Báo cáo:"
 OUT_DEMO_NO_PDF = "  (Không có PDF: {reason})"
 OUT_DEMO_NEXT = "Xem tiếp: {command}"
 OUT_ERROR = "Lỗi: {message}"
+OUT_WARNING = "Lưu ý: {message}"
 OUT_OS_ERROR = (
     "Không đọc/ghi được tệp hoặc thư mục {file} ({why}). Nếu tệp đang mở trong Excel hoặc Word, hãy đóng lại; "
     "nếu thư mục chỉ đọc, hãy cấp quyền ghi; rồi chạy lại lệnh."

@@ -52,8 +52,15 @@ class Overview:
     names: dict[str, str] = field(default_factory=dict)
     values: dict[str, list[AgencyValue]] = field(default_factory=dict)
     collection: Period | None = None  # the monthly collection whose submissions the agencies' states show
+    effective: Period | None = None  # the month the view is read at (a quarter before its end: this month)
     corrections: list[dict] = field(default_factory=list)  # files that came after the period was reported
     held: list[dict] = field(default_factory=list)  # files kept aside, waiting for the office
+    signed_corrections: list[dict] = field(default_factory=list)  # held for signed earlier periods
+
+    @property
+    def cutoff(self) -> date:
+        """The data cut-off the view shows: the period's, or the month's when the period is not over."""
+        return (self.effective or self.period).cutoff
 
     @property
     def provisional(self) -> bool:
@@ -90,15 +97,17 @@ class Overview:
             "period_label": self.period.label,
             "today": self.today.isoformat(),
             "provisional": self.provisional,
-            "cutoff": self.period.cutoff.isoformat(),
+            "cutoff": self.cutoff.isoformat(),
+            "as_of": str(self.effective or self.period),
             "collection": str(self.collection) if self.collection else None,
             "submission_deadline": self.deadline.isoformat(),
             "plans": [p.id for p in self.plans],
             "summary": self.summary,
-            "indicators": [s.to_json() for s in self.statuses],
+            "indicators": [s.to_json() | {"carried_from": s.carried_from(self.names)} for s in self.statuses],
             "agencies": [a.to_json() for a in self.agencies],
             "corrections": self.corrections,
             "held": self.held,
+            "signed_corrections": self.signed_corrections,
         }
 
     def find(self, code: str, plan: str | None = None) -> list[Status]:
@@ -227,8 +236,11 @@ def build_overview(
 ) -> Overview:
     items = [(item, catalog.reporters(item)) for plan in plans for item in plan.items]
     rows = _Rows.of(items, {p.id: p for p in plans})
-    month = period.month_number
-    values = _by_key(store.figures(month), rows.yearly, period.year) if store else {}
+    # A quarter, half or year asked before it ends is a progress report as of the month we are in:
+    # no cut-off in the future, no final verdict before a deadline, no point for a month to come.
+    effective = period if period.kind == "month" or today > period.cutoff else collection_period(period, today)
+    month = effective.month_number
+    values = _by_key(store.figures(month), rows.yearly, effective.year) if store else {}
     doubts = store.doubts(month) if store else {}
     names = {code: catalog.registry.name(code) for code in catalog.registry.entries}
     current = rows.province(values, month)
@@ -238,16 +250,16 @@ def build_overview(
     statuses = []
     for item, reporters in items:
         if item.kind != "indicator":
-            status = evaluate_item(item, reporters, period, today, values, history)
+            status = evaluate_item(item, reporters, effective, today, values, history)
         else:
             keys = [row_key(item.plan, item.code, part) for part in item.parts]
             status = judge_item(
-                item, reporters, period, {p: current[k] for p, k in zip(item.parts, keys, strict=False)}, history
+                item, reporters, effective, {p: current[k] for p, k in zip(item.parts, keys, strict=False)}, history
             )
             if status is not None:
                 status.contributions = {k: values.get(k, []) for k in keys}
                 status.series = _series(item, reporters, months, province, history)
-                status.doubts = _doubts(item, period, status, keys, doubts, names)
+                status.doubts = _doubts(item, effective, status, keys, doubts, names)
         if status is not None:
             statuses.append(status)
     collection = collection_period(period, today)
@@ -266,7 +278,7 @@ def build_overview(
         filled = store.filled(str(collection))
         mail = _mail_facts(store, collection, files)
     agencies = agency_states(catalog, duties, submissions, problems, rejected, deadline, filled, mail)
-    view = Overview(period, today, deadline, plans, statuses, agencies, names, values, collection)
+    view = Overview(period, today, deadline, plans, statuses, agencies, names, values, collection, effective=effective)
     if store:
         view.corrections = [
             _file_json(f) | {"changed": f.receipt.get("changed", [])} for f in files if f.receipt.get("correction")
@@ -275,6 +287,11 @@ def build_overview(
             _file_json(f) | {"sender": f.receipt.get("sender"), "reason": f.receipt.get("held")}
             for f in files
             if f.status == "held"
+        ]
+        view.signed_corrections = [
+            _file_json(f) | {"period": f.period}
+            for f in store.files(status="held")
+            if f.receipt.get("held") == "signed" and f.period != str(collection)
         ]
     return view
 

@@ -435,6 +435,18 @@ def plan_receipt(
             pass
     if status == "rejected":
         lines = [f'Tệp "{name}" chưa được nhận: {receipt.get("reason") or ""}']
+    elif status == "held" and receipt.get("held") == "signed":
+        facts = receipt.get("facts") or {}
+        lines = [
+            HELD_SIGNED.format(
+                name=name,
+                period=period,
+                number=facts.get("number", ""),
+                day=_day(facts.get("signed_on", "")),
+                issuer=ctx.issuer,
+            )
+        ]
+        problems, doubts = [], []
     elif status == "held":
         lines = [
             HELD_SENDER.format(
@@ -511,6 +523,11 @@ HELD_SENDER = (
     "địa chỉ thư đã đăng ký của đơn vị. Để bảo đảm số liệu do chính đơn vị gửi, tệp được giữ lại, chưa ghi nhận "
     "số liệu, và {issuer} đã báo cho địa chỉ đã đăng ký của đơn vị. Nếu đây là địa chỉ thư của đơn vị, đề nghị "
     "báo {issuer} để bổ sung vào danh sách; hoặc gửi lại tệp từ địa chỉ đã đăng ký."
+)
+HELD_SIGNED = (
+    'Báo cáo {period} đã được ký ban hành (số {number}, ngày {day}): tệp "{name}" được giữ lại như một đính '
+    "chính, chưa làm thay đổi số liệu của kỳ đã ký. {issuer} sẽ xem xét và áp dụng khi mở lại kỳ báo cáo; đính "
+    "chính được nêu trong báo cáo kỳ sau."
 )
 HELD_NOTICE = (
     'Ngày {when}, {issuer} nhận được tệp "{name}" là biểu mẫu báo cáo{period} của đơn vị, gửi từ địa chỉ '

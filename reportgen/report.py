@@ -8,7 +8,9 @@ The template carries the layout; this module only fills data, always with
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,7 +20,7 @@ import xlsxwriter
 from . import charts, narrative
 from .atomic import write_whole
 from .catalog import Catalog, Item
-from .errors import ReportError, ToolMissing
+from .errors import ReportError, ToolMissing, UsageError
 from .evaluate import (
     BAD,
     CHUA_CO_SO_LIEU,
@@ -27,11 +29,13 @@ from .evaluate import (
     Status,
     target_line,
 )
+from .fit import row_height
+from .forms import print_scale
 from .layout import CHARTS_DIR, chart_file, report_stem, row_key, summary_file
 from .office import convert
 from .overview import Overview
 from .periods import Period
-from .text import format_number, mid, vn_date_line
+from .text import format_number, mid, shown_target, vn_date_line
 from .xlsxstyle import DEFAULT as DEFAULT_STYLE
 from .xlsxstyle import FIELDS, SummaryStyle
 
@@ -46,15 +50,39 @@ class ReportFiles:
     xlsx: Path
     charts: list[Path] = field(default_factory=list)
     pdf: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # what the office should know (a font replaced)
 
 
 # ---------------------------------------------------------------------------------------
 # The data the template shows
 # ---------------------------------------------------------------------------------------
 def _lead(item: Item | None, status: Status, names: dict[str, str]) -> str:
-    if item is not None and item.reporters_text:
-        return item.reporters_text
-    return names.get(status.monitor or "", "") or names.get(status.lead or "", "")
+    """Cơ quan chủ trì: the agencies the plan gives the work to, by their registered names (never the
+    seed's own text, with its typos)."""
+    codes = (item.implementers or item.reporters) if item is not None else []
+    if codes:
+        return ", ".join(dict.fromkeys(names.get(code, code) for code in codes))
+    return names.get(status.lead or "", "")
+
+
+def _monitor(status: Status, names: dict[str, str]) -> str:
+    """Cơ quan theo dõi: the agency answerable for the indicator."""
+    return names.get(status.monitor or "", "")
+
+
+def check_number(number: str, abbreviation: str) -> str:
+    """A report's number as the office types it: "5", "05", "05/BC-SKHCN"; the number part, or UsageError.
+
+    >>> check_number("05/BC-SKHCN", "SKHCN"), check_number(" 5 ", "SKHCN")
+    ('05', '05')
+    """
+    text = number.strip()
+    suffix = f"/BC-{abbreviation}"
+    if text.upper().endswith(suffix.upper()):
+        text = text[: -len(suffix)]
+    if not re.fullmatch(r"\d{1,5}", text):
+        raise UsageError("bad-number", value=number, suffix=suffix)
+    return document_number(text)
 
 
 def document_number(number: str) -> str:
@@ -128,19 +156,16 @@ def build_context(
     items = {(i.plan, i.code): i for p in view.plans for i in p.items}
     summary = view.summary
     found = narrative.findings(view, items, settings, today)
-    questioned = [
-        f"{s.name} ({s.code}): {narrative.figure(s)}. {' '.join(s.doubts)}"
-        for s in view.statuses
-        if s.kind == "indicator" and s.doubts
-    ]
     own = settings.get("office.issuer_code", "")
     expected = [a for a in view.agencies if a.code != own or not a.missing]
     sources = (
-        f"số liệu đến ngày {view.period.cutoff:%d/%m/%Y}, tổng hợp từ báo cáo của "
+        f"số liệu đến ngày {view.cutoff:%d/%m/%Y}, tổng hợp từ báo cáo của "
         f"{summary['agencies_reported']}/{len(expected)} cơ quan, đơn vị"
     )
     if view.provisional:
         sources += "; số liệu tạm tính do kỳ báo cáo chưa kết thúc"
+    if view.effective is not None and view.effective != view.period:
+        sources += f" (báo cáo tiến độ đến {mid(view.effective.label)})"
     context = {
         "parent": settings["office.parent"],
         "issuer": settings["office.issuer"],
@@ -157,7 +182,7 @@ def build_context(
         "period_upper": view.period.label.upper(),
         "period_range": f"từ ngày {view.period.start:%d/%m/%Y} đến ngày {view.period.cutoff:%d/%m/%Y}",
         "sources": sources,
-        "parts": _parts(found, questioned),
+        "parts": _parts(found, found.questioned),
         "appendix_note": narrative.APPENDIX,
         "copies": list(settings["report.copies_to"]),
         "drafting_unit": settings["office.drafting_unit"],
@@ -165,14 +190,39 @@ def build_context(
         "signer_title": settings["report.signer_title"],
         "signer_name": settings["report.signer_name"],
         "appendix": _appendix(view, items, names),
-    }
+        "agency_rows": _agency_rows(view, own),
+    } | captions(view)
     return context
+
+
+_STATE_WORDS = {
+    "missing": "Chưa gửi báo cáo",
+    "rejected": "Chỉ có tệp bị từ chối",
+    "held": "Tệp đang giữ lại (gửi từ địa chỉ khác)",
+    "late": "Gửi muộn",
+    "partial": "Còn dòng chưa có số liệu",
+    "problems": "Còn lỗi cần sửa",
+}
+
+
+def _agency_rows(view: Overview, own: str) -> list[dict]:
+    """Every agency whose report is not complete and on time, for the appendix (the body names ten)."""
+    out: list[dict] = []
+    for a in view.agencies:
+        if a.state in _STATE_WORDS and not (a.code == own and a.missing):
+            detail = (
+                f"{a.unfilled} dòng" if a.state == "partial" else f"{a.problems} lỗi" if a.state == "problems" else ""
+            )
+            out.append({"stt": str(len(out) + 1), "name": a.name, "state": _STATE_WORDS[a.state], "detail": detail})
+    return out
 
 
 def _subject(view: Overview, settings: dict, titled: bool) -> str:
     period = mid(view.period.label)
     if titled:
-        return f"Kết quả thực hiện các chỉ tiêu của {'; '.join(p.name for p in view.plans)} {period}"
+        subject = settings["report.subject"]
+        mark = subject[: subject.index("]") + 1] + " " if subject.startswith("[") and "]" in subject else ""
+        return f"{mark}Kết quả thực hiện các chỉ tiêu của {'; '.join(p.reference for p in view.plans)} {period}"
     return f"{settings['report.subject']} {period}"
 
 
@@ -183,40 +233,43 @@ def _appendix(view: Overview, items: dict, names: dict[str, str]) -> list[dict]:
         for code, title in plan.sections.items():
             rows = []
             for s in (x for x in view.statuses if x.plan == plan.id and x.section == code):
-                note = []
-                if s.provisional:
-                    note.append(f"tạm tính, thiếu {len(s.missing_agencies)} đơn vị")
-                if s.carried:
-                    note.append(f"số liệu {s.as_of_label}")
-                if s.doubts:
-                    note.append("số liệu cần xác minh")
-                if s.trend:
-                    note.append(s.trend)
-                if s.kind != "indicator" and s.note and s.note not in s.value_text:
-                    note.append(s.note)
-                rows.append(
-                    {
-                        "stt": s.code.split(".", 1)[-1] if "." in s.code else s.code,
-                        "name": s.name,
-                        "unit": s.unit,
-                        "target": s.target_text if s.kind == "indicator" else s.governing,
-                        "value": s.value_text
-                        if (s.value is not None or s.kind != "indicator" or any(p.assessment for p in s.parts))
-                        else "",
-                        "pct": format_number(round(s.completion_pct, 1)) if s.completion_pct is not None else "",
-                        "status": s.status,
-                        "lead": _lead(items.get((s.plan, s.code)), s, names),
-                        "note": "; ".join(note),
-                    }
-                )
+                rows.append(_appendix_row(s, items, names))
             if rows:
                 sections.append({"code": code, "title": title, "rows": rows})
         if sections:
-            plans.append({"title": plan.name, "sections": sections})
+            plans.append({"title": plan.reference, "sections": sections})
     return plans
 
 
-def chart_data(view: Overview) -> dict[str, bytes | None]:
+def _appendix_row(s: Status, items: dict, names: dict[str, str]) -> dict:
+    note = []
+    if s.provisional:
+        note.append(f"tạm tính, thiếu {len(s.missing_agencies)} đơn vị")
+    if s.carried:
+        note.append(s.carried_from(names))
+    if s.doubts:
+        note.append("số liệu cần xác minh")
+    if s.trend:
+        note.append(s.trend)
+    if s.kind != "indicator" and s.note and s.note not in s.value_text:
+        note.append(s.note)
+    reported = s.value is not None or s.kind != "indicator" or any(p.value is not None or p.assessment for p in s.parts)
+    return {
+        "stt": s.code.split(".", 1)[-1] if "." in s.code else s.code,
+        "name": s.name,
+        "unit": s.unit,
+        "target": shown_target(s.target_text if s.kind == "indicator" else s.governing),
+        "value": s.value_text if reported else "",
+        "pct": format_number(round(s.completion_pct, 1)) if s.completion_pct is not None else "",
+        "status": s.status,
+        "lead": _lead(items.get((s.plan, s.code)), s, names),
+        "monitor": _monitor(s, names),
+        "note": "; ".join(note),
+    }
+
+
+def _chart_inputs(view: Overview) -> tuple[list, list, list]:
+    """What the three charts draw: status counts by section, the indicators behind, the trends."""
     several = len(view.plans) > 1
     shorts = {p.id: p.short for p in view.plans}
 
@@ -237,11 +290,47 @@ def chart_data(view: Overview) -> dict[str, bytes | None]:
         ),
         key=lambda pair: pair[1],
     )
+    return groups, behind, _trend_panels(view)
+
+
+def chart_data(view: Overview) -> dict[str, bytes | None]:
+    groups, behind, panels = _chart_inputs(view)
     return {
-        "chart_sections": charts.status_by_section(groups),
         "chart_behind": charts.behind_progress(behind),
-        "chart_trend": charts.trend_lines(_trend_panels(view)),
+        "chart_sections": charts.status_by_section(groups),
+        "chart_trend": charts.trend_lines(panels),
     }
+
+
+def captions(view: Overview) -> dict[str, str]:
+    """What each chart shows and why (a selection says so), numbered over the charts drawn."""
+    groups, behind, panels = _chart_inputs(view)
+    indicators = sum(1 for s in view.statuses if s.kind == "indicator")
+    shown = min(len(behind), charts.BEHIND_SHOWN)
+    texts = {
+        "behind": (
+            bool(behind),
+            f"Mức độ hoàn thành so với mục tiêu (%) của {shown} chỉ tiêu chậm tiến độ, chưa đạt"
+            + (f" thấp nhất trong tổng số {len(behind)} chỉ tiêu" if len(behind) > shown else "")
+            + "; nét đứt: mức 100% của mục tiêu.",
+        ),
+        "sections": (
+            any(rows for _, rows in groups),
+            f"Kết quả đánh giá của cả {indicators} chỉ tiêu theo lĩnh vực (số chỉ tiêu ở mỗi mức đánh giá).",
+        ),
+        "trend": (
+            bool(charts.drawable(panels)),
+            f"Diễn biến hằng tháng của {len(charts.drawable(panels))} chỉ tiêu có số liệu từ hai tháng trở lên (các "
+            "chỉ tiêu chậm tiến độ trước, rồi các chỉ tiêu có nhiều đơn vị báo cáo), so với lộ trình đến mục tiêu "
+            "(nét đứt, dừng ở thời hạn) và mục tiêu (chấm).",
+        ),
+    }
+    out, number = {}, 0
+    for name, (drawn, text) in texts.items():
+        if drawn:
+            number += 1
+        out[f"caption_{name}"] = f"Biểu đồ {number}. {text}" if drawn else ""
+    return out
 
 
 def _trend_panels(view: Overview) -> list:
@@ -258,20 +347,26 @@ def _trend_panels(view: Overview) -> list:
     candidates.sort(key=lambda s: (s.status not in BAD, -s.reporters_received, s.plan, s.code))
     several = len(view.plans) > 1
     shorts = {p.id: p.short for p in view.plans}
+    at = view.effective or view.period
     panels = []
     for s in candidates[:6]:
         months = [Period.parse(point["period"]) for point in s.series]
-        line = target_line(items[(s.plan, s.code)], view.period, history)
+        line = target_line(items[(s.plan, s.code)], at, history)
         expected = []
+        target = None
         if line is not None:
             (m0, v0), (m1, v1) = line
-            expected = [
+            target = v1
+            expected = [  # the roadmap stops at the deadline
                 (_month_label(p), v0 + (v1 - v0) * (p.month_number - m0) / (m1 - m0))
                 for p in months
-                if m1 > m0 and p.month_number >= m0
+                if m1 > m0 and m0 <= p.month_number <= m1
             ]
+        elif s.parts and s.parts[0].target is not None and s.parts[0].target.value is not None:
+            target = s.parts[0].target.value
         values = [(_month_label(p), point["value"]) for p, point in zip(months, s.series, strict=True)]
-        panels.append((f"{shorts[s.plan] + ', ' if several else ''}{s.code}: {s.name}", s.unit, values, expected))
+        title = f"{shorts[s.plan] + ', ' if several else ''}{s.code}: {s.name}"
+        panels.append((title, s.unit, values, expected, target))
     return panels
 
 
@@ -324,6 +419,48 @@ def render_docx(template: Path, context: dict, pictures: dict[str, bytes | None]
     return write_whole(target, lambda temp: final.save(str(temp)))
 
 
+_REPORT_FONTS = ("TimesNewRoman", "Times-Roman", "LiberationSerif")  # Times New Roman, or its metric twin
+
+
+def fonts_used(pdf: Path) -> set[str]:
+    """The font families a PDF's text is set in (subset prefixes and styles left out)."""
+    import pdfplumber
+
+    with pdfplumber.open(str(pdf)) as document:
+        names = {c["fontname"] for page in document.pages for c in page.chars}
+    return {name.partition("+")[2] or name for name in names}
+
+
+def font_warning(fonts: set[str]) -> str | None:
+    """A warning when a report's PDF is not set in Times New Roman alone (a machine that lacks the
+    font or its Vietnamese letters fills them from another face, mid-word).
+
+    >>> font_warning({"LiberationSerif-Bold", "TimesNewRomanPSMT"}) is None
+    True
+    >>> font_warning({"LiberationSerif", "DejaVuSerif"})[:63]
+    'Bản PDF dùng phông thay thế DejaVuSerif cho một số chữ vì máy t'
+    """
+    others = sorted({f.split("-")[0] for f in fonts if not f.replace(",", "-").startswith(_REPORT_FONTS)})
+    if not others:
+        return None
+    return (
+        f"Bản PDF dùng phông thay thế {', '.join(others)} cho một số chữ vì máy thiếu phông Times New Roman (hoặc "
+        "Liberation Serif 2.x có đủ chữ tiếng Việt): cài phông Times New Roman, hoặc trên Linux cài gói "
+        "fonts-liberation2, rồi lập lại PDF. Bản .docx không bị ảnh hưởng."
+    )
+
+
+def text_fingerprint(pdf: Path) -> str:
+    """A fingerprint of the words a PDF shows, page numbers left out: the same for every PDF of one
+    document made by the same converter, different as soon as one figure differs."""
+    import pdfplumber
+
+    with pdfplumber.open(str(pdf)) as document:
+        words = [w for page in document.pages for w in (page.extract_text() or "").split()]
+    kept = sorted(w for w in words if not (w.isdigit() and len(w) <= 3))
+    return hashlib.sha256("\n".join(kept).encode("utf-8")).hexdigest()
+
+
 def to_pdf(docx: Path, folder: Path, libreoffice: str = "") -> Path:
     """Convert with LibreOffice (soffice, or the configured path); ToolMissing when it is not installed."""
     pdf = convert(docx, folder, "pdf", configured=libreoffice)
@@ -353,10 +490,12 @@ def write_summary(
     style: SummaryStyle = DEFAULT_STYLE,
 ) -> Path:
     """The Excel summary in the look of ``style`` (read from templates/xlsx/bieu-tong-hop.xlsx)."""
-    return write_whole(target, lambda temp: _write_summary(view, values, temp, style))
+    return write_whole(target, lambda temp: _write_summary(view, catalog.registry, values, temp, style))
 
 
-def _write_summary(view: Overview, values: dict[str, list[AgencyValue]], target: Path, style: SummaryStyle) -> None:
+def _write_summary(
+    view: Overview, registry, values: dict[str, list[AgencyValue]], target: Path, style: SummaryStyle
+) -> None:
     # constant_memory: rows are written in order and flushed, so memory stays flat at any scale.
     workbook = xlsxwriter.Workbook(
         str(target),
@@ -388,14 +527,15 @@ def _write_summary(view: Overview, values: dict[str, list[AgencyValue]], target:
     look = _Look(fmt, cells, quoted, status_fmt, style)
     for plan in view.plans:
         rows = [s for s in view.statuses if s.plan == plan.id]
-        sheet = workbook.add_worksheet(_sheet_name(plan.id, used))
-        _summary_sheet(sheet, f"{plan.name} — {view.period.label}", plan, rows, items, names, look)
+        sheet = workbook.add_worksheet(_sheet_name(plan.short, used))  # a person reads the tabs: no ids
+        _summary_sheet(sheet, f"{plan.reference} — {view.period.label}", plan, rows, items, names, look)
     by_monitor: dict[str, list[Status]] = {}
     for s in view.statuses:
         if s.monitor:
             by_monitor.setdefault(s.monitor, []).append(s)
     for monitor in sorted(by_monitor):
-        sheet = workbook.add_worksheet(_sheet_name(f"TD-{monitor}", used))
+        short = getattr(registry.get(monitor), "short", "") or names.get(monitor, monitor)
+        sheet = workbook.add_worksheet(_sheet_name(f"Theo dõi - {short}", used))
         title = f"Chỉ tiêu do {names.get(monitor, monitor)} theo dõi — {view.period.label}"
         _summary_sheet(sheet, title, None, by_monitor[monitor], items, names, look)
     _values_sheet(workbook.add_worksheet(_sheet_name("SoLieu", used)), view, values, names, fmt)
@@ -449,6 +589,7 @@ def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, lo
         else:
             sheet.write_number(r, FIELDS.index(name), value, look.cells[name])
 
+    sizes = dict(zip(FIELDS, (size for _, size in look.style.headers), strict=False))
     r = 3
     current_section = None
     for index, s in enumerate(rows, start=1):
@@ -458,11 +599,25 @@ def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, lo
             sheet.merge_range(r, 0, r, width - 1, heading, look.fmt["section"])
             r += 1
         item = items.get((s.plan, s.code))
+        note = "; ".join(
+            x
+            for x in (
+                "tạm tính; chưa báo cáo: " + ", ".join(names.get(a, a) for a in s.missing_agencies)
+                if s.provisional
+                else "",
+                s.carried_from(names),
+                s.note if s.kind != "indicator" else "",
+            )
+            if x
+        )
+        texts = {"name": s.name, "target": shown_target(s.target_text), "lead": _lead(item, s, names), "note": note}
+        # LibreOffice never grows a row to its wrapped text: the row is as tall as its longest cell
+        sheet.set_row(r, row_height((t, sizes.get(n, 12) - 1) for n, t in texts.items() if n in sizes))
         number(r, "stt", index)
         text(r, "code", s.code)
         text(r, "name", s.name)
         text(r, "unit", s.unit)
-        text(r, "target", s.target_text if s.kind == "indicator" else s.governing)
+        text(r, "target", shown_target(s.target_text) if s.kind == "indicator" else s.governing)
         if s.value is not None:
             number(r, "value", round(s.value, 4))
         else:
@@ -472,11 +627,6 @@ def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, lo
         text(r, "lead", _lead(item, s, names))
         text(r, "monitor", names.get(s.monitor or "", ""))
         text(r, "reporters", f"{s.reporters_received}/{s.reporters_expected}")
-        note = (
-            "tạm tính; chưa báo cáo: " + ", ".join(names.get(a, a) for a in s.missing_agencies)
-            if s.provisional
-            else s.note
-        )
         text(r, "note", note)
         r += 1
     sheet.autofilter(2, 0, max(r - 1, 2), width - 1)
@@ -484,8 +634,9 @@ def _summary_sheet(sheet, title: str, plan, rows: list[Status], items, names, lo
     if look.style.landscape:
         sheet.set_landscape()
     sheet.set_paper(look.style.paper)
-    if look.style.fit_width:
-        sheet.fit_to_pages(1, 0)
+    if look.style.fit_width:  # a scale, not "fit to width": LibreOffice then drops a long sheet's last rows
+        sheet.set_print_scale(print_scale([size for _, size in look.style.headers], look.style.landscape))
+    sheet.set_footer("&C&11Trang &P/&N")
     sheet.repeat_rows(2)
 
 
@@ -524,11 +675,12 @@ def _values_sheet(sheet, view: Overview, values: dict[str, list[AgencyValue]], n
         sheet.write_string(2, col, header, fmt["head"])
     r = 3
     plain, quoted = None, fmt["quoted_plain"]
+    shorts = {p.id: p.short for p in view.plans}
     for key in sorted(values):
         plan, _, code = key.partition("|")
         code = code.replace("|", " ")
         for v in values[key]:
-            sheet.write_string(r, 0, plan)
+            sheet.write_string(r, 0, shorts.get(plan, plan))
             sheet.write_string(r, 1, code)
             _safe_text(sheet, r, 2, names.get(v.agency, v.agency), plain, quoted)
             for col, number in ((3, v.value), (4, v.numerator), (5, v.denominator)):

@@ -87,6 +87,14 @@ CREATE TABLE IF NOT EXISTS reports (
     id INTEGER PRIMARY KEY, period TEXT NOT NULL, plans TEXT NOT NULL DEFAULT '', made_at TEXT NOT NULL,
     report_date TEXT, number TEXT, file TEXT, sha256 TEXT
 );
+CREATE TABLE IF NOT EXISTS signatures (
+    id INTEGER PRIMARY KEY, period TEXT NOT NULL, number TEXT NOT NULL, signed_on TEXT NOT NULL, signer TEXT,
+    signed_at TEXT NOT NULL, docx TEXT NOT NULL, sha256 TEXT NOT NULL, pdf TEXT, pdf_sha256 TEXT, xlsx TEXT,
+    snapshot TEXT NOT NULL, reopened_at TEXT, reopened_by TEXT, reason TEXT
+);
+CREATE TABLE IF NOT EXISTS period_events (
+    id INTEGER PRIMARY KEY, period TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, who TEXT, detail TEXT
+);
 CREATE TABLE IF NOT EXISTS mails (
     message_id TEXT PRIMARY KEY, sender TEXT NOT NULL, subject TEXT NOT NULL, sent_at TEXT,
     received_at TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, folder TEXT NOT NULL,
@@ -926,6 +934,57 @@ class Store:
             (file_id,),
         )
         return [dict(r) for r in rows]
+
+    # -- signed periods ---------------------------------------------------------------------------
+    def record_signature(self, record: dict) -> int:
+        """The report a leader signed for a period: its number, date, files, hashes and what it showed."""
+        with self.transaction() as db:
+            columns = ", ".join(record)
+            marks = ", ".join("?" for _ in record)
+            cursor = db.execute(
+                f"INSERT INTO signatures ({columns}) VALUES ({marks})",  # noqa: S608
+                tuple(record.values()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def signatures(self, period: str | None = None) -> list[dict]:
+        """Every signature (of one period), the oldest first; reopened ones included."""
+        sql, args = _where("SELECT * FROM signatures", period=period)
+        try:
+            return [dict(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+        except sqlite3.OperationalError:  # a read-only database made before signing existed
+            return []
+
+    def signature(self, period: str) -> dict | None:
+        """The period's signature in force (signed, not reopened), if any."""
+        return next((s for s in reversed(self.signatures(period)) if not s["reopened_at"]), None)
+
+    def reopen(self, signature_id: int, at: str, who: str, reason: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE signatures SET reopened_at = ?, reopened_by = ?, reason = ? WHERE id = ?",
+                (at, who, reason, signature_id),
+            )
+
+    def add_event(self, period: str, kind: str, at: str, who: str = "", detail: str = "") -> None:
+        """Something done to a period as a whole: signed, reopened, a held correction applied."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO period_events (period, kind, at, who, detail) VALUES (?, ?, ?, ?, ?)",
+                (period, kind, at, who, detail),
+            )
+
+    def events(self, period: str | None = None) -> list[dict]:
+        sql, args = _where("SELECT * FROM period_events", period=period)
+        try:
+            return [dict(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+        except sqlite3.OperationalError:
+            return []
+
+    def last_received(self, period: str) -> str | None:
+        """When the last file of a period was received (ISO)."""
+        row = self.db.execute("SELECT MAX(received_at) FROM files WHERE period = ?", (period,)).fetchone()
+        return row[0] if row else None
 
     # -- mail received --------------------------------------------------------------------------
     def mail(self, message_id: str) -> MailRecord | None:

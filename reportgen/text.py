@@ -24,6 +24,7 @@ __all__ = [
     "vn_date_line",
     "format_moment",
     "mid",
+    "shown_target",
 ]
 
 
@@ -199,6 +200,24 @@ def format_number(value: float | None, decimals: int | None = None) -> str:
     frac = frac.rstrip("0") if decimals else ""
     out = whole.replace(",", ".") + ("," + frac if frac else "")
     return ("-" if value < 0 and out.strip("0.,") else "") + out
+
+
+_NUMBER_IN_TEXT = re.compile(r"(?<![\d/.,])\d+(?:[.,]\d+)*(?![\d/])")
+
+
+def shown_target(text: str) -> str:
+    """A target as Vietnamese documents write numbers: "≥ 06" → "≥ 6", "0.70" → "0,7", "2,7%GRDP" → "2,7% GRDP".
+
+    >>> shown_target("≥ 06"), shown_target("Đạt tối thiểu 0.70"), shown_target("2,7%GRDP"), shown_target("80-90")
+    ('≥ 6', 'Đạt tối thiểu 0,7', '2,7% GRDP', '80-90')
+    """
+
+    def number(found: re.Match) -> str:
+        parsed = parse_number(found.group(0))
+        return format_number(parsed.value) if parsed.value is not None and not parsed.ambiguous else found.group(0)
+
+    text = _NUMBER_IN_TEXT.sub(number, text)
+    return re.sub(r"%(?=[^\s\d.,;:)\]-])", "% ", text)
 
 
 def format_percent(value: float | None, decimals: int = 1) -> str:

@@ -138,6 +138,24 @@ def test_all_rule_for_qualitative(assessments, expected):
     assert aggregate("all", values, [v.agency for v in values]).assessment == expected
 
 
+@pytest.mark.parametrize("period, status", [("2026-11", "Chưa đủ số liệu"), ("2031-01", "Chưa đạt")])
+def test_all_with_an_answer_missing_is_not_met(catalog, period, status):
+    """An "all" indicator where one of its reporters has not answered: not met yet (never "Đạt")."""
+    item = next(
+        i
+        for p in catalog.plans.values()
+        for i in p.indicators
+        if i.is_qualitative and len(catalog.reporters(i)) >= 2 and not i.deadline
+    )
+    first, *others = catalog.reporters(item)
+    key = f"{item.plan}|{item.code}"
+    values = {key: [AgencyValue(first, assessment="Đạt", evidence="QĐ 1")]}
+    result = _status(catalog, item.plan, item.code, period, values)
+    if result is None:  # no target ahead in that year for this item
+        pytest.skip("no target in force")
+    assert result.status not in ("Đạt", "Đã đạt", "Vượt") and result.provisional
+
+
 # --- whole indicators from the bundled catalog ------------------------------------------
 @pytest.fixture
 def catalog(workspace):
@@ -166,7 +184,7 @@ def test_milestone_governing_target_and_straight_line(catalog):
     "period, value, status",
     [
         ("2026-11", 72, "Đã đạt"),
-        ("2026-11", 50, "Đúng tiến độ"),
+        ("2026-11", 50, "Chưa đủ số liệu"),  # one point and no baseline: no progress to judge
         ("2026-12", 70, "Đạt"),
         ("2026-12", 69, "Chưa đạt"),
         ("2026-12", 71, "Vượt"),
@@ -177,6 +195,22 @@ def test_deadline_plan_split_before_and_at_the_deadline(catalog, period, value, 
     item = catalog.plans["ninh-binh-2026"].item("I.2.1")
     values = {key: [AgencyValue(a, value) for a in catalog.reporters(item)]}
     assert _status(catalog, "ninh-binh-2026", "I.2.1", period, values).status == status
+
+
+def test_progress_needs_two_real_points_or_a_baseline_from_the_plan(catalog):
+    from reportgen.evaluate import History
+
+    key = "ninh-binh-2026|I.2.1"  # Tháng 12/2026, "Đạt tối thiểu 70%": the plan gives no baseline
+    item = catalog.plans["ninh-binh-2026"].item("I.2.1")
+    values = {key: [AgencyValue(a, 60) for a in catalog.reporters(item)]}
+    alone = _status(catalog, "ninh-binh-2026", "I.2.1", "2026-11", values)
+    assert alone.status == "Chưa đủ số liệu" and "chưa đủ số liệu để đánh giá tiến độ" in " ".join(alone.explanation)
+    earlier = History({Period.parse("2026-07").month_number: {key: 40.0}})  # a first point in July
+    ahead = {key: [AgencyValue(a, 66) for a in catalog.reporters(item)]}
+    judged = _status(catalog, "ninh-binh-2026", "I.2.1", "2026-11", ahead, history=earlier)
+    assert judged.status == "Đúng tiến độ"  # 66 against the line from 40 (July) to 70 (December): 64
+    slow = {key: [AgencyValue(a, 50) for a in catalog.reporters(item)]}
+    assert _status(catalog, "ninh-binh-2026", "I.2.1", "2026-11", slow, history=earlier).status == "Chậm tiến độ"
 
 
 def test_ongoing_targets_are_judged_every_period(catalog):

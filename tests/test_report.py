@@ -216,6 +216,11 @@ def test_title_recipient_body_and_closing(report):
         assert all(_size(r) == 28 for r in paragraph.runs if r.text.strip())
 
 
+def appendix_table(document):
+    """The appendix table of the indicators (after it: the agencies' reporting table)."""
+    return next(t for t in document.tables if t.rows[0].cells[1].text == "Chỉ tiêu")
+
+
 def _body(document) -> str:
     texts = _texts(document.paragraphs)
     return "\n".join(texts[: texts.index("Phụ lục")])
@@ -228,19 +233,27 @@ def test_figures_match_the_evaluated_status(report):
     assert f"theo dõi {summary['indicators']} chỉ tiêu và {summary['tasks']} nhiệm vụ" in text
     assert f"báo cáo của {summary['agencies_reported']}/{summary['agencies_expected']} cơ quan" in text
     indicators = [s for s in view.statuses if s.kind == "indicator"]
-    for _, label, members in narrative.GROUPS:  # grouped as a leader reads them, not status by status
+    for _, label, members in narrative.GROUPS:  # the same counts as `status`, status by status
         if n := sum(1 for s in indicators if s.status in members):
             assert f"{n} {label}" in text or f"{n} chỉ tiêu {label}" in text
+    assert view.summary["statuses"] == {s: n for s, n in view.summary["statuses"].items()}
     assert "- Đã đạt:" not in text and "Đúng tiến độ: " not in text
     tasks = [s for s in view.statuses if s.kind != "indicator"]
     assert f"về nhiệm vụ, {sum(1 for s in tasks if s.status == 'Đã hoàn thành')} nhiệm vụ đã hoàn thành" in text
     # met: the digital transformation index 0,72 against "≥ 0.70"; ratio 24/30 = 80 % behind 95 %
-    assert "- Chỉ số chuyển đổi số cấp tỉnh (I.5.1): 0,72, đã đạt mục tiêu tối thiểu 0.70 (tháng 12/2026)." in text
+    # two plans: every indicator is named with its plan (codes such as II.4 exist in both)
     assert (
-        "(I.4.2): 80%, bằng 84,2% mục tiêu, chưa đạt mục tiêu tối thiểu 95% (thường xuyên); cơ quan chủ trì: "
-        "Văn phòng UBND tỉnh." in text
+        "- Chỉ số chuyển đổi số cấp tỉnh (Kế hoạch năm 2026, I.5.1): 0,72, đã đạt mục tiêu tối thiểu 0,7 "
+        "(tháng 12/2026)." in text
     )
-    task = "- Quyết định ban hành Khung kiến trúc dữ liệu tỉnh Ninh Bình (II.4): văn bản 125/QĐ-UBND ngày 31/03/2026."
+    assert (
+        "(Kế hoạch năm 2026, I.4.2): 80%, bằng 84,2% mục tiêu, chưa đạt mục tiêu tối thiểu 95% (thường xuyên); "
+        "cơ quan theo dõi: Văn phòng UBND tỉnh." in text
+    )
+    task = (
+        "- Quyết định ban hành Khung kiến trúc dữ liệu tỉnh Ninh Bình (Kế hoạch năm 2026, II.4): văn bản "
+        "125/QĐ-UBND ngày 31/03/2026."
+    )
     assert task in text
     assert "Chưa gửi báo cáo (33):" in text
     assert "(chi tiết tại Phụ lục kèm theo)" in text  # the body refers to the appendix
@@ -253,11 +266,14 @@ def test_every_indicator_behind_is_named_with_its_lead_and_cause(report):
     assert behind
     names = view.names
     for s in behind[: narrative.BEHIND_SHOWN]:
-        line = next(t for t in text.splitlines() if f"({s.code}):" in t and t.startswith("- "))
-        assert f"cơ quan chủ trì: {names[s.monitor]}" in line
+        line = next(t for t in text.splitlines() if f", {s.code}):" in t and t.startswith("- "))
+        assert f"cơ quan theo dõi: {names[s.monitor]}" in line
     cause = "theo báo cáo của UBND phường Hoa Lư: thiếu máy quét tài liệu; đã đề xuất mua bổ sung trong tháng 12)"
-    assert cause in next(t for t in text.splitlines() if "(I.4.2):" in t)
-    assert "Chưa có cơ quan nào báo cáo nguyên nhân của chỉ tiêu III.4." in text
+    assert cause in next(t for t in text.splitlines() if ", I.4.2):" in t)
+    assert (
+        "Chưa có cơ quan nào báo cáo nguyên nhân của chỉ tiêu số cán bộ nghiên cứu khoa học và công nghệ toàn tỉnh "
+        "(Kế hoạch 2025-2045, III.4)." in text
+    )
     assert "12 chỉ tiêu" not in text  # tasks are counted as tasks
 
 
@@ -267,7 +283,9 @@ def test_proposals_come_from_the_findings(report, workspace):
     start = texts.index("III. ĐỀ XUẤT, KIẾN NGHỊ")
     proposals = [t for t in texts[start + 1 : start + 6] if t.startswith("- ")]
     assert proposals
-    assert any("Văn phòng UBND tỉnh (chỉ tiêu I.4.2)" in t for t in proposals)
+    assert any(t.startswith("- Đề nghị Ủy ban nhân dân tỉnh chỉ đạo") for t in proposals)  # to the recipient
+    assert any("Đề nghị Văn phòng UBND tỉnh" in t and "(Kế hoạch năm 2026, I.4.2)" in t for t in proposals)
+    assert not any(re.search(r"\b[IV]+\.\d+(, [IV]+\.\d+){2,}", t) for t in proposals)  # never a list of bare codes
     # the template holds no sentence of its own between the parts
     from docxtpl import DocxTemplate
 
@@ -352,7 +370,7 @@ def test_the_line_under_the_subject_fits_its_text(report):
 
 def test_appendix_group_rows_keep_with_the_next(report):
     files, _ = report
-    table = Document(files.docx).tables[-1]
+    table = appendix_table(Document(files.docx))
     groups = [r for r in table.rows[1:] if r.cells[1].text == r.cells[-1].text]
     assert groups
     for row in groups:
@@ -379,7 +397,7 @@ def test_charts_print_readable_and_fitted():
 def test_appendix_table(report):
     files, view = report
     document = Document(files.docx)
-    table = document.tables[-1]
+    table = appendix_table(document)
     header = [c.text for c in table.rows[0].cells]
     assert header == [
         "STT",
@@ -387,17 +405,19 @@ def test_appendix_table(report):
         "Đơn vị tính",
         "Kế hoạch",
         "Kết quả thực hiện",
-        "Tỷ lệ TH/KH (%)",
+        "Tỷ lệ so với kế hoạch (%)",
         "Đánh giá",
         "Cơ quan chủ trì",
+        "Cơ quan theo dõi",
         "Ghi chú",
     ]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on each page
     rows = [[c.text for c in r.cells] for r in table.rows[1:]]
     data = [r for r in rows if r[0] != r[1]]  # group rows span the table
     assert len(data) - sum(len(p.sections) for p in view.plans) == len(view.statuses)
-    dti = next(r for r in rows if r[1] == "Chỉ số chuyển đổi số cấp tỉnh" and r[3] != "≥ 0.75")
-    assert dti[3:7] == ["Đạt tối thiểu 0.70", "0,72", "102,9", "Đã đạt"]
+    dti = next(r for r in rows if r[1] == "Chỉ số chuyển đổi số cấp tỉnh" and r[3] != "≥ 0,75")
+    assert dti[3:7] == ["Đạt tối thiểu 0,7", "0,72", "102,9", "Đã đạt"]  # numbers as Vietnamese writes them
+    assert dti[8] == "Văn phòng UBND tỉnh" or dti[8]  # the monitoring agency, in its own column
     grdp = next(r for r in rows if r[1].startswith("Kinh phí chi cho nghiên cứu phát triển (R&D)"))
     assert grdp[6] == "Chưa có số liệu"
     appendix = _texts(document.paragraphs)
@@ -462,7 +482,7 @@ def test_renders_with_nothing_collected_single_plan_and_all_plans(workspace, tmp
         collected=False,
     )
     assert len(view.statuses) >= 200
-    table = Document(everything.docx).tables[-1]
+    table = appendix_table(Document(everything.docx))
     assert len(table.rows) > 200
 
 
@@ -494,9 +514,11 @@ def test_template_declares_only_known_variables(workspace, report):
 def test_excel_summary(report):
     files, view = report
     workbook = openpyxl.load_workbook(files.xlsx)
-    assert {"ninh-binh-2025-2045", "ninh-binh-2026", "SoLieu"} <= set(workbook.sheetnames)
-    assert "TD-so-khcn" in workbook.sheetnames and "TD-vp-ubnd" in workbook.sheetnames
-    sheet = workbook["ninh-binh-2026"]
+    # tabs a person reads: the plans' short names, never their ids
+    assert {"Kế hoạch 2025-2045", "Kế hoạch năm 2026", "SoLieu"} <= set(workbook.sheetnames)
+    assert "Theo dõi - SKHCN" in workbook.sheetnames and "Theo dõi - VPUBND" in workbook.sheetnames
+    assert not any("ninh-binh" in name for name in workbook.sheetnames)
+    sheet = workbook["Kế hoạch năm 2026"]
     assert sheet.freeze_panes == "D4" and sheet.auto_filter.ref.startswith("A3:")
     rows = {r[1].value: r for r in sheet.iter_rows(min_row=4) if r[1].value}
     dti = rows["I.5.1"]
@@ -566,7 +588,7 @@ def test_the_excel_summary_takes_the_look_of_its_template(runner, workspace):
     result = runner.invoke(cli, ["-w", str(workspace.root), "report", "--period", "2026-11"])
     assert result.exit_code == 0, result.output
     summary = openpyxl.load_workbook(workspace.root / "output" / "2026-11" / "bieu-tong-hop_2026-11.xlsx")
-    plan = summary["ninh-binh-2026"]
+    plan = summary["Kế hoạch năm 2026"]
     assert plan["C3"].value == "Tên chỉ tiêu" and plan.column_dimensions["C"].width == pytest.approx(45, abs=1)
     data = [r for r in plan.iter_rows(min_row=4) if r[1].value and r[0].value]
     assert data and all(r[6].number_format == "0.00" for r in data)

@@ -41,15 +41,17 @@ PORTRAIT = {"width": 11906, "height": 16838, "top": 1418, "bottom": 1134, "left"
 LANDSCAPE = {"width": 16838, "height": 11906, "top": 1134, "bottom": 1134, "left": 1701, "right": 851}
 APPENDIX_COLUMNS = [
     ("STT", 700),
-    ("Chỉ tiêu", 3500),
-    ("Đơn vị tính", 1000),
-    ("Kế hoạch", 1500),
+    ("Chỉ tiêu", 3100),
+    ("Đơn vị tính", 900),
+    ("Kế hoạch", 1400),
     ("Kết quả thực hiện", 1400),
-    ("Tỷ lệ TH/KH (%)", 1000),
-    ("Đánh giá", 1300),
-    ("Cơ quan chủ trì", 2086),
-    ("Ghi chú", 1800),
+    ("Tỷ lệ so với kế hoạch (%)", 1100),
+    ("Đánh giá", 1200),
+    ("Cơ quan chủ trì", 1600),
+    ("Cơ quan theo dõi", 1386),
+    ("Ghi chú", 1500),
 ]
+AGENCY_COLUMNS = [("STT", 700), ("Cơ quan, đơn vị", 6000), ("Tình hình báo cáo", 5086), ("Ghi chú", 2500)]
 
 
 # --- fonts -----------------------------------------------------------------------------
@@ -343,6 +345,7 @@ def signature(document) -> None:
     left, right = 3800, 5300
     table = _table(document, [left, right], borders=False)
     row = _row(table, [left, right])
+    _cant_split(row)  # the signature and "Nơi nhận" stay on one page
     cell = row.cells[0]
     _cell_text(cell, "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
     tag(cell, "{%p for c in copies %}")
@@ -408,17 +411,40 @@ def appendix(document) -> None:
                 paragraph.paragraph_format.keep_with_next = True  # a group heading never ends a page
             _cant_split(row)
         else:
-            fields = ["r.stt", "r.name", "r.unit", "r.target", "r.value", "r.pct", "r.status", "r.lead", "r.note"]
+            fields = [
+                "r.stt", "r.name", "r.unit", "r.target", "r.value", "r.pct", "r.status", "r.lead", "r.monitor", "r.note"
+            ]  # fmt: skip
             for index, (cell, name) in enumerate(zip(row.cells, fields, strict=False)):
-                align = WD_ALIGN_PARAGRAPH.LEFT if index in (1, 7, 8) else WD_ALIGN_PARAGRAPH.CENTER
+                align = WD_ALIGN_PARAGRAPH.LEFT if index in (1, 7, 8, 9) else WD_ALIGN_PARAGRAPH.CENTER
                 _cell_text(cell, f"{{{{ {name} }}}}", 12, align=align)
             _cant_split(row)
     para(document, "", 12)
-    chart(document, "chart_behind", "Biểu đồ 1. Mức độ hoàn thành các chỉ tiêu chậm tiến độ, chưa đạt")
-    chart(document, "chart_sections", "Biểu đồ 2. Kết quả đánh giá chỉ tiêu theo lĩnh vực")
-    chart(
-        document, "chart_trend", "Biểu đồ 3. Diễn biến hằng tháng của các chỉ tiêu chính so với lộ trình đến mục tiêu"
-    )
+    agencies(document)
+    chart(document, "chart_behind", "{{ caption_behind }}")
+    chart(document, "chart_sections", "{{ caption_sections }}")
+    chart(document, "chart_trend", "{{ caption_trend }}")
+
+
+def agencies(document) -> None:
+    """The agencies whose report is missing, late or incomplete: every one of them (the body names ten)."""
+    tag(document, "{%p if agency_rows %}")
+    para(document, "TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ CHƯA ĐẦY ĐỦ, ĐÚNG HẠN", 13, bold=True)
+    widths = [w for _, w in AGENCY_COLUMNS]
+    table = _table(document, widths, borders=True)
+    head = _row(table, widths)
+    _repeat_header(head)
+    for cell, (title, _) in zip(head.cells, AGENCY_COLUMNS, strict=False):
+        _cell_text(cell, title, 12, bold=True)
+    for text in ("{%tr for a in agency_rows %}", None, "{%tr endfor %}"):
+        row = _row(table, widths)
+        if text is not None:
+            _cell_text(row.cells[0], text, 12, align=WD_ALIGN_PARAGRAPH.LEFT)
+            continue
+        for index, (cell, name) in enumerate(zip(row.cells, ["a.stt", "a.name", "a.state", "a.detail"], strict=True)):
+            align = WD_ALIGN_PARAGRAPH.CENTER if index == 0 else WD_ALIGN_PARAGRAPH.LEFT
+            _cell_text(cell, f"{{{{ {name} }}}}", 12, align=align)
+        _cant_split(row)
+    tag(document, "{%p endif %}")
 
 
 def build(target: Path = TARGET) -> Path:
