@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 from . import messages as msg
 from .agencies import Group, Registry
-from .catalog import AGGREGATES, BASES, DIRECTIONS, INDICATOR, Item, Plan, expand_reporters
+from .catalog import AGGREGATES, BASES, DIRECTIONS, INDICATOR, Catalog, Item, Plan, expand_reporters
 from .targets import NUMERIC, OPS, Target, parse_target
 from .text import format_number
 
-__all__ = ["Finding", "check_plan", "MILESTONES"]
+__all__ = ["Finding", "check_plan", "check_plans", "MILESTONES"]
 
 MILESTONES = "milestones"  # the one check a reviewer may confirm (field ``confirmed``)
 
@@ -53,6 +53,48 @@ def check_plan(plan: Plan, registry: Registry) -> list[Finding]:
                 notes.append(Finding(plan.id, item.code, text, False, msg.note_rank(text)))
     notes.sort(key=lambda f: f.rank)  # stable: rows keep their order within a rank
     return problems + notes
+
+
+def check_plans(catalog: Catalog, plans: list[Plan]) -> dict[str, list[Finding]]:
+    """:func:`check_plan` for each plan, with what only shows across plans: a measure another plan
+    already asks (propose ``same_as``, or say why it is not the same), and an appendix imported twice."""
+    from .twins import copies, twins
+
+    found = {plan.id: check_plan(plan, catalog.registry) for plan in plans}
+    known = list(catalog.plans.values())
+    for plan, other, common in copies(known):
+        if plan.id in found:
+            text = msg.PROBLEM_SAME_APPENDIX.format(
+                plan=plan.id, other=other.id, common=common, total=min(len(plan.items), len(other.items))
+            )
+            found[plan.id].insert(0, Finding(plan.id, "-", text, True))
+    for twin in twins(catalog, known):
+        if twin.item.plan not in found:
+            continue
+        primary = catalog.plans[twin.primary.plan]
+        facts = {"code": twin.primary.code, "name": twin.primary.name, "plan": primary.reference, "score": twin.score}
+        if twin.linkable:
+            ref = f"{twin.primary.plan}|{twin.primary.code}"
+            text = msg.NOTE_TWIN.format(**facts, shared=twin.shared, ref=ref)
+        else:
+            text = msg.NOTE_NOT_TWIN.format(**facts, why=_why_text(twin))
+        findings = found[twin.item.plan]
+        findings.append(Finding(twin.item.plan, twin.item.code, text, False, msg.note_rank(text)))
+        findings.sort(key=lambda f: (not f.problem, f.rank if not f.problem else 0))
+    return found
+
+
+def _why_text(twin) -> str:
+    item, other = twin.item, twin.primary
+    if twin.why == "numbers":
+        return msg.NOT_TWIN_NUMBERS.format(a=item.name, b=other.name)
+    if twin.why == "unit":
+        return msg.NOT_TWIN_UNIT.format(a=item.unit, b=other.unit)
+    if twin.why == "rule":
+        return msg.NOT_TWIN_RULE.format(a=msg.BASIS_WORDS[item.aggregate], b=msg.BASIS_WORDS[other.aggregate])
+    if twin.why == "parts":
+        return msg.NOT_TWIN_PARTS.format(a=len(item.parts), b=len(other.parts))
+    return msg.NOT_TWIN_REPORTERS
 
 
 def _plan_notes(plan: Plan) -> Iterator[str]:

@@ -291,19 +291,23 @@ def catalog() -> None:
     help="Mã kế hoạch, dùng làm tên tệp config/plans/ID.yaml (ví dụ ninh-binh-2026).",
 )
 @click.option("--province", metavar="MÃ", help="Tỉnh của kế hoạch (mặc định: tỉnh của thư mục làm việc).")
-@click.option("--sheet", metavar="TÊN", help="Trang tính chứa bảng (tệp .xlsx).")
+@click.option(
+    "--sheet", metavar="TÊN", help="Chỉ đọc trang tính này (tệp .xlsx; mặc định: mọi trang tính có bảng chỉ tiêu)."
+)
 @click.option("--force", is_flag=True, help="Ghi đè tệp danh mục đã có (mất các chỉnh sửa tay).")
 @pass_state
 def catalog_import(
     state: State, source: Path, plan_id: str, province: str | None, sheet: str | None, force: bool
 ) -> None:
-    """Nhập bảng chỉ tiêu từ TỆP_PHỤ_LỤC (.txt tách Tab, .docx hoặc .xlsx).
+    """Nhập bảng chỉ tiêu từ TỆP_PHỤ_LỤC (.docx, .xlsx, .pdf có chữ, hoặc .txt tách Tab).
 
-    Kết quả ghi vào config/plans/ID.yaml để cán bộ rà soát và sửa trực tiếp.
+    Đọc mọi bảng phụ lục trong tệp (Phụ lục I chỉ tiêu, Phụ lục II nhiệm vụ…), mỗi bảng theo
+    dòng tiêu đề của nó; bỏ qua bảng quốc hiệu và bảng chữ ký. Kết quả ghi vào
+    config/plans/ID.yaml để cán bộ rà soát và sửa trực tiếp.
     """
     from .checker import check_plan
     from .importer import import_plan
-    from .planfile import dump_plan
+    from .planfile import write_plan
     from .sources import read_source
     from .text import slugify
 
@@ -313,9 +317,11 @@ def catalog_import(
     target = workspace.plans_dir / f"{plan_id}.yaml"
     if target.exists() and not force:
         raise UsageError("plan-exists", file=workspace.relative(target))
-    plan = import_plan(read_source(source, sheet=sheet), plan_id, workspace.registry, province)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(dump_plan(plan), encoding="utf-8")
+    table = read_source(source, sheet=sheet)
+    plan = import_plan(table, plan_id, workspace.registry, province)
+    write_plan(target, plan)
+    for warning in table.warnings:
+        click.echo(M.OUT_IMPORT_WARNING.format(text=warning))
     findings = check_plan(plan, workspace.registry)
     problems = [f for f in findings if f.problem]
     click.echo(M.OUT_IMPORTED.format(source=source.name, target=workspace.relative(target)))
@@ -338,7 +344,7 @@ def catalog_check(state: State, plan_ids: tuple[str, ...], notes: bool, as_json:
 
     Thoát với mã 0 khi danh mục sạch, 1 khi còn lỗi phải sửa.
     """
-    from .checker import check_plan
+    from .checker import check_plans
 
     workspace = state.workspace
     plans = (
@@ -348,8 +354,9 @@ def catalog_check(state: State, plan_ids: tuple[str, ...], notes: bool, as_json:
     )
     total_problems = 0
     report = []
+    checked = check_plans(workspace.catalog, plans)
     for plan in plans:
-        findings = check_plan(plan, workspace.registry)
+        findings = checked[plan.id]
         problems = [f for f in findings if f.problem]
         total_problems += len(problems)
         if as_json:

@@ -154,8 +154,8 @@ def _fill(
     for row in rows:
         row = _nearest_target(row, accepted)
         wrong = bad and row.key == first_percent
-        if rng.random() < 0.1 and not wrong:
-            continue  # left empty: not every figure is known
+        if rng.random() < 0.1 and not wrong and len(rows) > 1:
+            continue  # left empty: not every figure is known (a form of one row is sent filled)
         typed = _typed(row, agency, step, rng, habits, known.shares.get(row.key, 1))
         if wrong:  # the problem to report back: a percentage above 100, or a count below zero
             typed = {"value": 120 if row.percent else -5}

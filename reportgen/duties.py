@@ -192,6 +192,7 @@ class Duties:
                 if item.same_as:
                     aliases.append((item, index, set(reporters)))
         self.also: dict[str, dict[str, tuple[str, ...]]] = {}  # agency → row key → the rows it also fills
+        self._aliases: dict[str, FormRow] = {}  # the rows asked on another plan's row, by key
         self._link(aliases)
 
     def _link(self, aliases: list[tuple[Item, int, set[str]]]) -> None:
@@ -214,6 +215,7 @@ class Duties:
                 for main, other in zip(primary, alias, strict=True):
                     linked[main.key] = (*linked.get(main.key, ()), other.key)
                     self._done_by_agency.setdefault(agency, []).append(other)
+                    self._aliases[other.key] = other
 
     @property
     def stamp(self) -> str:
@@ -233,7 +235,7 @@ class Duties:
         linked = self.also.get(agency)
         if not linked:
             return rows
-        return [replace(row, also=linked[row.key]) if row.key in linked else row for row in rows]
+        return [self._also(row, linked[row.key]) if row.key in linked else row for row in rows]
 
     def accepted_rows(self, agency: str) -> dict[str, FormRow]:
         """The rows a returned form of ``agency`` may carry: those asked and its done tasks."""
@@ -245,10 +247,25 @@ class Duties:
         return self._accepted[agency]
 
     def _also(self, row: FormRow, keys: tuple[str, ...]) -> FormRow:
-        """The row that also fills the same measure of another plan, saying so on the form."""
+        """The row that also fills the same measure of another plan, saying so on the form, with the
+        other plan's target beside its own (this year's target is often the other plan's)."""
         shorts = {p.id: p.short for p in self.plans}
         named = ", ".join(f"{k.split('|')[1]} ({shorts.get(k.split('|')[0], k.split('|')[0])})" for k in keys)
-        return replace(row, also=keys, scope=f"{row.scope} · {msg.SCOPE_ALSO.format(rows=named)}")
+        targets = [row.target] if row.target else []
+        for key in keys:
+            other = self._aliases.get(key)
+            if other is not None and other.target:
+                when = f" ({other.deadline})" if other.deadline else ""
+                plan = shorts.get(key.split("|")[0], "")
+                target = (
+                    other.target.removeprefix(PROVINCE_TARGET)
+                    if row.target.startswith(PROVINCE_TARGET)
+                    else other.target
+                )
+                targets.append(msg.TARGET_ALSO.format(plan=plan, target=target, when=when))
+        return replace(
+            row, also=keys, scope=f"{row.scope} · {msg.SCOPE_ALSO.format(rows=named)}", target="; ".join(targets)
+        )
 
     def sections(
         self, agency: str, previous: dict[str, str] | None = None, behind: frozenset[str] = frozenset()
@@ -265,15 +282,19 @@ class Duties:
                 # the cause of a province's figure being behind is asked of the agency that holds it alone,
                 # never of each commune that reports its own part
                 rows = tuple(
-                    replace(
-                        r,
-                        previous=previous.get(r.key, "") if previous else "",
-                        behind=r.key in behind and r.key in self.sole,
-                    )
+                    replace(r, previous=_previous(r, previous), behind=r.key in behind and r.key in self.sole)
                     for r in rows
                 )
             grouped.setdefault(title, []).extend(rows)
         return tuple(FormSection(p, t, tuple(r)) for (p, t), r in grouped.items())
+
+
+def _previous(row: FormRow, previous: dict[str, str] | None) -> str:
+    """Last period's figure for a row. A measure two plans share is one figure: its row shows the
+    value kept under it, or, before the plans were linked, the one kept under the other plan's row."""
+    if not previous:
+        return ""
+    return previous.get(row.key) or next((previous[k] for k in row.also if previous.get(k)), "")
 
 
 # ---------------------------------------------------------------------------------------

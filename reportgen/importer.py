@@ -12,11 +12,11 @@ review note wherever a person should look.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 
 from . import messages as msg
 from .agencies import Agency, Registry
+from .appendix import NUMBERED, ROMAN, Columns, Part, Raw, read_parts
 from .catalog import INDICATOR, TASK, Item, Plan, expand_reporters
 from .errors import SourceError, UsageError
 from .measures import OPERATORS, UNITS, classify
@@ -26,135 +26,6 @@ from .text import clean, fold
 
 __all__ = ["import_plan"]
 
-_ROMAN = re.compile(r"^(?P<code>[IVXLC]+|[A-Z])\s*[.:)]?\s*(?P<rest>.*)$")
-_NUMBERED = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\s*\.?\s*$")
-_YEAR = re.compile(r"^(?:nam\s+)?(?P<year>(?:19|20)\d\d)$")
-
-
-def _role(text: str) -> tuple[str, int | None] | None:
-    """The role a header cell gives its column, from its text."""
-    f = fold(text)
-    if not f:
-        return None
-    if f in ("stt", "tt", "so tt", "so thu tu"):
-        return ("stt", None)
-    year = _YEAR.match(f)
-    if year:
-        return ("year", int(year["year"]))
-    if "theo doi" in f:
-        return ("monitor", None)
-    if ("co quan" in f or "don vi" in f) and any(w in f for w in ("chu tri", "thuc hien", "trien khai", "bao cao")):
-        return ("reporter", None)
-    if "thoi gian" in f or "thoi han" in f:
-        return ("deadline", None)
-    if "ghi chu" in f:
-        return ("note", None)
-    if f in ("don vi", "don vi tinh", "dvt") or f.startswith("don vi tinh"):
-        return ("unit", None)
-    if "muc chi tieu" in f or f.startswith("chi tieu nam") or f.startswith("muc tieu nam"):
-        return ("targets", None)
-    if f in ("ket qua", "muc tieu", "chi tieu giao", "ke hoach", "muc phan dau"):
-        return ("result", None)
-    if "chi tieu" in f or "noi dung" in f or "nhiem vu" in f:
-        return ("name", None)
-    return None
-
-
-@dataclass
-class _Columns:
-    roles: dict[str, int] = field(default_factory=dict)
-    years: dict[int, int] = field(default_factory=dict)
-
-    def get(self, cells: list[str], role: str) -> str:
-        index = self.roles.get(role)
-        if index is None or index >= len(cells):
-            return ""
-        return cells[index]
-
-
-def _header(cells: list[str]) -> _Columns | None:
-    columns = _Columns()
-    for index, text in enumerate(cells):
-        role = _role(text)
-        if role is None:
-            continue
-        name, year = role
-        if year is not None:
-            columns.years[index] = year
-        else:
-            columns.roles.setdefault(name, index)
-    others = set(columns.roles) - {"name"}
-    if "name" in columns.roles and (others or columns.years):
-        return columns
-    return None
-
-
-def _year_row(cells: list[str]) -> dict[int, int] | None:
-    filled = [(i, c) for i, c in enumerate(cells) if c]
-    if not filled:
-        return None
-    years = {}
-    for index, text in filled:
-        match = _YEAR.match(fold(text))
-        if not match:
-            return None
-        years[index] = int(match["year"])
-    return years
-
-
-@dataclass
-class _Raw:
-    cells: list[str]
-    where: str
-
-
-def _rows(table: SourceTable) -> tuple[_Columns, list[_Raw], list[str]]:
-    """Find the header, drop repeated headers, join continuation rows."""
-    columns: _Columns | None = None
-    raws: list[_Raw] = []
-    preamble = list(table.preamble)
-    after_header = False
-    for cells, where in zip(table.rows, table.where, strict=False):
-        if not any(cells):
-            continue
-        header = _header(cells)
-        if header is not None:
-            if columns is None:
-                columns = header
-            after_header = True
-            continue
-        if columns is None:
-            preamble.append(" ".join(c for c in cells if c))
-            continue
-        if after_header:
-            years = _year_row(cells)
-            after_header = False
-            if years is not None:
-                if not columns.years:
-                    columns.years = years
-                continue
-        width = max(len(cells), max(columns.roles.values(), default=0) + 1)
-        cells = cells + [""] * (width - len(cells))
-        if not columns.get(cells, "stt") and raws:
-            _continue(raws[-1], cells)
-            continue
-        raws.append(_Raw(cells=cells, where=where))
-    if columns is None:
-        raise SourceError("no-header", file=str(table.path))
-    return columns, raws, preamble
-
-
-def _continue(previous: _Raw, cells: list[str]) -> None:
-    """A cell cut by a page break goes on in a row with an empty first column."""
-    for index, text in enumerate(cells):
-        if not text:
-            continue
-        while index >= len(previous.cells):
-            previous.cells.append("")
-        before = previous.cells[index]
-        joiner = "" if not before or before.endswith(("-", "/")) else " "
-        previous.cells[index] = clean(before + joiner + text)
-
 
 def import_plan(table: SourceTable, plan_id: str, registry: Registry, province: str | None = None) -> Plan:
     """Build a :class:`Plan` from a source table.
@@ -162,7 +33,8 @@ def import_plan(table: SourceTable, plan_id: str, registry: Registry, province: 
     A plan whose heading names another province than ``province`` (by default the
     workspace's) is refused: its agencies would be matched against the wrong list.
     """
-    columns, raws, preamble = _rows(table)
+    found = read_parts(table)
+    preamble = found.preamble
     wanted = province or registry.home
     named = _province_named(preamble, registry)
     if named is not None and named != wanted:
@@ -177,17 +49,84 @@ def import_plan(table: SourceTable, plan_id: str, registry: Registry, province: 
     plan.title = _title(preamble)
     plan.name = _short_name(preamble) or plan.title or plan_id
     plan.document, plan.number, plan.signed_on, plan.issuer = _reference(plan.name)
-    plan.kind = "deadline" if "deadline" in columns.roles else "milestone"
-    plan.years = sorted(set(columns.years.values()))
-    builder = _Builder(plan, columns, registry)
-    for raw in raws:
-        builder.add(raw)
+    plan.kind = "deadline" if any("deadline" in p.columns.roles for p in found.parts) else "milestone"
+    plan.years = sorted({y for p in found.parts for y in p.columns.years.values()})
+    plan.notes.extend(table.warnings)
+    sheets = [label.removeprefix("trang tính ") for label in found.unread if label.startswith("trang tính")]
+    if sheets:
+        read = [p.label.removeprefix("trang tính ") for p in found.parts]
+        shown = ", ".join(dict.fromkeys(read))
+        plan.notes.append(msg.NOTE_SHEETS_SKIPPED.format(skipped=", ".join(sheets), read=shown))
+    builder = _Builder(plan, registry)
+    for part in found.parts:
+        builder.part(part)
     if not plan.items:
         raise SourceError("no-items", file=str(table.path))
     builder.finish()
     section_years = {y for y in builder.section_years.values() if y}
     plan.years = sorted(set(plan.years) | section_years)
     return plan
+
+
+def _roman(number: int) -> str:
+    """A section number in Roman numerals.
+
+    >>> [_roman(n) for n in (1, 4, 9, 14)]
+    ['I', 'IV', 'IX', 'XIV']
+    """
+    out = ""
+    for value, letters in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
+_APPENDIX = re.compile(r"^\s*ph[uụ]\s*l[uụ]c\s*[IVXLC\d]*\s*[.:\-–]?\s*", re.IGNORECASE)
+
+
+def _heading_title(heading: list[str]) -> str:
+    """A table's title from the lines above it, without "PHỤ LỤC II:".
+
+    >>> _heading_title(["PHỤ LỤC II", "Danh mục văn bản ban hành"]), _heading_title(["Phụ lục 2: Nhiệm vụ"])
+    ('Danh mục văn bản ban hành', 'Nhiệm vụ')
+    """
+    for line in reversed(heading):
+        title = clean(_APPENDIX.sub("", line))
+        if title and not title.startswith("("):
+            return title
+    return ""
+
+
+def _agency_lines(lines: list[str], registry: Registry, province: str) -> str:
+    """Agencies written on separate lines of one cell, as one list; a line that only wraps a long
+    name (it starts in lower case, or the text before it names no agency by itself) joins it.
+
+    A name split over lines is one name; names on their own lines are a list: "A, B".
+    """
+    out = ""
+    piece = ""
+    for raw in lines:
+        line = clean(raw.lstrip("-+•·* "))
+        if not line:
+            continue
+        if not out:
+            out = piece = line
+            continue
+        if out.endswith((",", ";")):
+            out, piece = f"{out} {line}", line
+        elif line[:1].islower() or not (
+            _names_only(piece, registry, province) and _names_only(line, registry, province)
+        ):
+            out, piece = f"{out} {line}", f"{piece} {line}"
+        else:
+            out, piece = f"{out}, {line}", line
+    return out
+
+
+def _names_only(text: str, registry: Registry, province: str) -> bool:
+    found = registry.resolve(text, province)
+    return bool(found.mentions) and not found.leftover and not found.fuzzy
 
 
 def _province_named(preamble: list[str], registry: Registry) -> str | None:
@@ -242,26 +181,67 @@ def _reference(name: str) -> tuple[str, str, str, str]:
     return kind, clean(number[1]).replace(" ", "") if number else "", signed, clean(issuer[1]) if issuer else ""
 
 
+_NUMBER_PIECE = re.compile(r"^[\dIVXLC.]{1,4}$")
+
+
 class _Builder:
-    def __init__(self, plan: Plan, columns: _Columns, registry: Registry):
+    def __init__(self, plan: Plan, registry: Registry):
         self.plan = plan
-        self.columns = columns
+        self.columns = Columns()
         self.registry = registry
         self.section = ""
         self.section_years: dict[str, int | None] = {}
         self.task_sections: set[str] = set()
         self.codes: dict[str, Item | None] = {}
+        self.tasks = False  # the current table is a table of tasks
+        self.roles: set[str] = set()
 
-    def add(self, raw: _Raw) -> None:
+    def part(self, part: Part) -> None:
+        """Read one appendix table with its own columns. A second table that opens no section of
+        its own (the plan's "Phụ lục II") gets the next one, titled by its heading."""
+        self.columns = part.columns
+        self.tasks = part.columns.tasks
+        self.roles.update(part.columns.roles)
+        first = part.raws[0] if part.raws else None
+        opens = first is not None and self._opens_section(first.cells)
+        if self.plan.items and not opens and (self.plan.sections or self.tasks):
+            code = _roman(len(self.plan.sections) + 1)
+            self._section(code, _heading_title(part.heading) or f"Phụ lục {code}")
+        for raw in part.raws:
+            raw.cells = [self._flat(raw.cells, i) for i in range(len(raw.cells))]
+            self.add(raw)
+
+    def _opens_section(self, cells: list[str]) -> bool:
+        stt = self.columns.get(cells, "stt").split("\n")[0]
+        return not NUMBERED.match(stt) and bool(ROMAN.match(stt)) and not self._has_data(cells)
+
+    def _flat(self, cells: list[str], index: int) -> str:
+        """A cell's lines as one text: names on separate lines become a list, wrapped text one line."""
+        text = cells[index]
+        if "\n" not in text:
+            return text
+        role = self.columns.role_of(index)
+        if role in ("reporter", "monitor", "partner"):
+            return _agency_lines(text.split("\n"), self.registry, self.plan.province)
+        if role == "stt" and all(_NUMBER_PIECE.match(line) for line in text.split("\n")):
+            return text.replace("\n", "")  # "9." over "1" in a narrow column: 9.1
+        return clean(text.replace("\n", " "))
+
+    def add(self, raw: Raw) -> None:
         cells = raw.cells
         stt = self.columns.get(cells, "stt")
         name = self.columns.get(cells, "name")
-        numbered = _NUMBERED.match(stt)
-        roman = None if numbered else _ROMAN.match(stt)
+        numbered = NUMBERED.match(stt)
+        roman = None if numbered else ROMAN.match(stt)
         if roman and (name or roman["rest"]) and not self._has_data(cells):
             self._section(roman["code"], name or clean(roman["rest"]))
             return
         number = numbered["num"] if numbered else clean(stt.rstrip("."))
+        if not number and self._has_data(cells):
+            raise SourceError("no-number", file=self.plan.source, where=raw.where, name=name[:80])
+        if not number:
+            self.plan.notes.append(msg.NOTE_UNNUMBERED.format(where=raw.where, text=name[:80]))
+            return
         if not self._has_data(cells):
             self._group(number, name)
             return
@@ -282,7 +262,7 @@ class _Builder:
         year = re.search(r"(?:19|20)\d\d", title)
         self.section_years[code] = int(year.group()) if year else None
         folded = fold(title)
-        if ("van ban" in folded or "nhiem vu" in folded) and "chi tieu" not in folded:
+        if self.tasks or (("van ban" in folded or "nhiem vu" in folded) and "chi tieu" not in folded):
             self.task_sections.add(code)
 
     def _code(self, number: str) -> str:
@@ -302,7 +282,7 @@ class _Builder:
                 return candidate
         return None
 
-    def _item(self, number: str, raw: _Raw) -> None:
+    def _item(self, number: str, raw: Raw) -> None:
         cells = raw.cells
         code = self._code(number)
         review: list[str] = []
@@ -317,7 +297,7 @@ class _Builder:
                 )
             )
             code = new_code
-        kind = TASK if self.section in self.task_sections else INDICATOR
+        kind = TASK if self.tasks or self.section in self.task_sections else INDICATOR
         name, in_name = split_target_from_name(self.columns.get(cells, "name"))
         deadline = self.columns.get(cells, "deadline") or None
         item = Item(
@@ -328,7 +308,7 @@ class _Builder:
             section=self.section,
             group=self._parent(number),
             number=number,
-            unit=self.columns.get(cells, "unit"),
+            unit=re.sub(r"\s*/\s*", "/", self.columns.get(cells, "unit")),  # "Người/ vạn dân" as "Người/vạn dân"
             deadline=deadline,
             reporters_text=self.columns.get(cells, "reporter"),
             monitor_text=self.columns.get(cells, "monitor"),
@@ -360,9 +340,9 @@ class _Builder:
         return parse_target(text, year=year)
 
     def finish(self) -> None:
-        if "reporter" not in self.columns.roles:
+        if "reporter" not in self.roles:
             self.plan.notes.append(msg.NOTE_NO_REPORTER_COLUMN)
-        if "monitor" not in self.columns.roles:
+        if "monitor" not in self.roles:
             self.plan.notes.append(msg.NOTE_NO_MONITOR_COLUMN)
         shared: list[str] = []
         yearly: list[str] = []

@@ -47,6 +47,16 @@ NOTE_UNPARSED_TARGET = (
     'Không đọc được chỉ tiêu "{text}" ({when}); đã giữ nguyên văn bản. Hãy ghi op/value '
     "(ví dụ op: '>=', value: 70) và xoá dòng parsed: false."
 )
+NOTE_TRACKED_CHANGES = (
+    "Tệp còn {count} thay đổi được theo dõi (Track Changes) chưa chấp nhận; bảng đã được đọc như khi chấp nhận "
+    "tất cả. Hãy mở tệp trong Word, chọn Review → Accept All Changes (Xem lại → Chấp nhận tất cả), lưu lại rồi "
+    "nhập lại nếu bảng sau khi chấp nhận khác đi."
+)
+NOTE_SHEETS_SKIPPED = (
+    "Trang tính không có bảng chỉ tiêu nên không đọc: {skipped}. Đã đọc: {read}. Nếu bảng nằm ở trang tính khác, "
+    "nhập lại với --sheet TÊN."
+)
+NOTE_UNNUMBERED = 'Dòng không có số thứ tự và không có số liệu nên bỏ qua ({where}): "{text}".'
 NOTE_NO_TARGET = "Chỉ tiêu không có mức chỉ tiêu nào trong bảng."
 NOTE_NO_YEAR = "Không rõ năm hoặc thời hạn đạt chỉ tiêu; hãy ghi year hoặc deadline."
 NOTE_GROWTH = "Chỉ tiêu tốc độ tăng trung bình: đơn vị báo cáo số tuyệt đối, phần mềm tự tính % tăng."
@@ -83,7 +93,34 @@ _RANKS = (
     (NOTE_YEAR_TO_DATE.split("{count} ", 1)[1][:20], 2),
 )
 
+NOTE_TWIN = (
+    'Có thể là cùng một chỉ tiêu với {code} "{name}" của {plan} (tên giống {score}%, cùng đơn vị, cùng cách '
+    'tổng hợp, {shared} cơ quan báo cáo cả hai). Nếu đúng, thêm vào dòng này: same_as: "{ref}" — cơ quan báo '
+    "cáo cả hai chỉ điền một lần, số liệu dùng cho cả hai kế hoạch."
+)
+NOTE_NOT_TWIN = (
+    'Tên gần giống {code} "{name}" của {plan} ({score}%) nhưng không phải cùng một chỉ tiêu: {why}. Không nối same_as.'
+)
+NOT_TWIN_NUMBERS = 'con số trong tên khác nhau ("{a}" và "{b}")'
+NOT_TWIN_UNIT = "khác đơn vị ({a} và {b})"
+NOT_TWIN_RULE = "khác cách tính: một bên là {a}, bên kia là {b}"
+NOT_TWIN_PARTS = "số giá trị cần thu khác nhau ({a} và {b}): same_as chỉ nối hai dòng có cùng số phần"
+NOT_TWIN_REPORTERS = "không có cơ quan nào báo cáo cả hai"
+BASIS_WORDS = {
+    "single": "số liệu chung của cả tỉnh do một cơ quan nắm",
+    "max": "số liệu chung của cả tỉnh (lấy số cao nhất các đơn vị báo)",
+    "min": "số liệu chung của cả tỉnh (lấy số thấp nhất các đơn vị báo)",
+    "sum": "tổng số liệu riêng của từng đơn vị",
+    "ratio": "tỷ lệ tính từ tử số, mẫu số riêng của từng đơn vị",
+    "all": "đánh giá từng đơn vị (đạt khi mọi đơn vị đạt)",
+}
+
 # --- problems found by `catalog check` ------------------------------------------------
+PROBLEM_SAME_APPENDIX = (
+    "Kế hoạch {plan} và {other} có {common}/{total} chỉ tiêu trùng cả số thứ tự lẫn tên: có lẽ cùng một phụ lục "
+    "được nhập hai lần, nên biểu mẫu sẽ hỏi mỗi dòng hai lần. Nếu đúng vậy, giữ một kế hoạch và xoá tệp của kế "
+    "hoạch kia (config/plans/{plan}.yaml hoặc config/plans/{other}.yaml)."
+)
 PROBLEM_NO_REPORTER = "Chưa có đơn vị báo cáo (reporters trống hoặc không mở rộng được)."
 PROBLEM_UNKNOWN_CODE = 'Mã cơ quan "{code}" ở trường {field} không có trong config/agencies.yaml.'
 PROBLEM_BAD_AGGREGATE = 'Quy tắc tổng hợp "{rule}" không hợp lệ; dùng một trong: single, sum, ratio, all, min, max.'
@@ -145,7 +182,28 @@ SOURCE = {
         'Không tìm thấy dòng tiêu đề bảng trong {file}: cần các cột như "STT", "Chỉ tiêu", '
         '"Đơn vị tính", "Cơ quan chủ trì…".'
     ),
+    "no-header-sheets": (
+        'Không trang tính nào của {file} có bảng chỉ tiêu (cần dòng tiêu đề với các cột như "STT", "Chỉ tiêu", '
+        '"Đơn vị tính", "Cơ quan chủ trì…"). Các trang tính: {sheets}. Chọn trang tính có bảng bằng --sheet TÊN.'
+    ),
     "no-items": "Bảng trong {file} không có dòng chỉ tiêu nào.",
+    "no-number": (
+        'Tệp {file}, {where}: dòng "{name}" có số liệu nhưng ô số thứ tự (cột STT) để trống. Ghi số thứ tự '
+        "cho dòng này (ví dụ 3. hoặc 2.1.) rồi nhập lại."
+    ),
+    "too-large": "Tệp {file} quá lớn ({size} MB, tối đa {limit} MB): đây không phải một phụ lục kế hoạch.",
+    "odf": "Tệp {file} là định dạng OpenDocument (.odt/.ods). Mở bằng LibreOffice và lưu lại dạng .docx hoặc .xlsx.",
+    "rtf": "Tệp {file} là định dạng RTF. Mở bằng Word và lưu lại dạng .docx (Word Document).",
+    "corrupt-pdf": "Tệp {file} là PDF bị hỏng, không mở được. Tải lại tệp từ cổng thông tin hoặc xin bản .docx.",
+    "pdf-too-long": "Tệp {file} có {pages} trang (tối đa {limit}): hãy tách riêng phần phụ lục rồi nhập.",
+    "scanned-pdf": (
+        "Tệp {file} là PDF quét (chỉ có ảnh, không có chữ) nên không đọc được bảng. Hãy xin cơ quan ban hành "
+        "bản .docx, hoặc tải bản PDF mà cổng thông tin cho tải về (bản có chữ chọn được), rồi nhập lại."
+    ),
+    "pdf-no-table": (
+        "Không tìm thấy bảng có kẻ khung trong tệp PDF {file}. Hãy dùng bản .docx của phụ lục, hoặc chép bảng "
+        "sang Excel rồi nhập tệp .xlsx."
+    ),
 }
 
 CONFIG = {
@@ -366,8 +424,19 @@ def _render(template: str, facts: dict) -> str:
     """A template with its facts; numbers as Vietnamese writes them (60,5 MB, not 60.5)."""
     from .text import format_number
 
-    shown = {k: format_number(v, 1) if isinstance(v, float) else v for k, v in facts.items() if v is not None}
+    shown = {k: format_number(v, 1) if isinstance(v, float) else _short(v) for k, v in facts.items() if v is not None}
     return template.format_map(_Facts(shown))
+
+
+FACT_LENGTH = 200  # a fact longer than this (a whole YAML entry, a glued table) is cut in a message
+
+
+def _short(value: object) -> object:
+    """A fact as a message shows it: a very long one cut, with "…", so the sentence stays readable."""
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value)
+    return text if len(text) <= FACT_LENGTH else text[:FACT_LENGTH].rstrip() + "…"
 
 
 # --- returned workbooks: why a whole file is refused -----------------------------------------
@@ -538,6 +607,7 @@ OUT_INIT_FILES = (
 OUT_NEXT = "Tiếp theo: {command}"
 OUT_INIT_BACKUP = "Các tệp cấu hình đã sửa được giữ lại trong {folder} trước khi ghi đè."
 OUT_IMPORTED = "Đã nhập {source} vào {target}:"
+OUT_IMPORT_WARNING = "  Lưu ý: {text}"
 OUT_IMPORTED_COUNTS = "  {indicators} chỉ tiêu, {tasks} nhiệm vụ, {sections} mục, {groups} nhóm"
 OUT_IMPORTED_FINDINGS = "  {notes} ghi chú cần rà soát, {problems} lỗi"
 OUT_SEE_DETAILS = "Xem chi tiết: {command}"
@@ -586,6 +656,7 @@ OUT_RECEIPT_RETURN = "    Tệp gửi trả để sửa: {file}"
 OUT_RECEIPT_CORRECTION = "    ! Kỳ này đã lập báo cáo lúc {when}: số liệu được ghi nhận là đính chính sau báo cáo."
 OUT_RECEIPT_CHANGED = "    ~ {code} {field}: {old} → {new}"
 SCOPE_ALSO = "dùng cho cả {rows}"
+TARGET_ALSO = "{plan}: {target}{when}"
 OUT_FETCH_LINE = "• Thư của {sender} ({subject}): {kind}{answered}"
 OUT_FETCH_ANSWERED = "; đã trả lời {count} thư"
 OUT_STATUS_INCOMING = "Thư đến: {count} thư từ đầu kỳ ({parts})."

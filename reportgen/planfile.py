@@ -18,7 +18,7 @@ from .yamlfile import read_yaml
 
 # libyaml's loader when PyYAML has it: ten times faster on the catalog files.
 
-__all__ = ["dump_plan", "load_plan"]
+__all__ = ["dump_plan", "load_plan", "write_plan"]
 
 
 class _Flow(dict):
@@ -97,6 +97,18 @@ def _item_dict(item: Item) -> dict:
     if item.same_as:
         data["same_as"] = item.same_as
     return data
+
+
+def write_plan(target: Path, plan: Plan) -> Path:
+    """Write ``config/plans/ID.yaml`` whole, and only once its own loader reads it back: what an
+    import writes never stops the catalog from loading."""
+    from .atomic import write_whole
+
+    def write(temp: Path) -> None:
+        temp.write_text(dump_plan(plan), encoding="utf-8")
+        load_plan(temp)
+
+    return write_whole(target, write)
 
 
 def load_plan(path: Path) -> Plan:

@@ -33,14 +33,34 @@ def make_form(workspace, agency, folder: Path, period="2026-11", now=NOW) -> Pat
     return path
 
 
+def _linked() -> dict[str, str]:
+    """Row keys of the bundled catalog asked on another plan's row (``same_as``): alias -> that row."""
+    import yaml
+
+    out = {}
+    for path in (Path(__file__).parent.parent / "config" / "plans").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out.update({f"{data['plan']}|{i['code']}": i["same_as"] for i in data["items"] if i.get("same_as")})
+    return out
+
+
+LINKED = _linked()
+
+
+def row_key(key: str, keys) -> str:
+    """The form row that takes ``key``: itself, or the row of the plan it is linked to (same_as)."""
+    return key if key in keys or key not in LINKED else LINKED[key]
+
+
 def fill(path: Path, values: dict[str, dict[str, object]], target: Path | None = None, edit=None) -> Path:
-    """Type values into a form as an agency would (openpyxl), keyed by row key."""
+    """Type values into a form as an agency would (openpyxl), keyed by row key. A measure two plans
+    share is typed on the one row that asks it, whichever of its keys is given."""
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["BaoCao"]
     rows = {row[0].value: row for row in sheet.iter_rows() if row[0].value and "|" in str(row[0].value)}
     for key, cells in values.items():
         for column, value in cells.items():
-            rows[key][COLUMNS[column]].value = value
+            rows[row_key(key, rows)][COLUMNS[column]].value = value
     if edit:
         edit(workbook)
     target = target or path
@@ -51,6 +71,8 @@ def fill(path: Path, values: dict[str, dict[str, object]], target: Path | None =
 
 def cell_of(path: Path, key: str, column: str) -> str:
     sheet = openpyxl.load_workbook(path)["BaoCao"]
+    keys = {row[0].value for row in sheet.iter_rows()}
+    key = row_key(key, keys)
     for row in sheet.iter_rows():
         if row[0].value == key:
             return row[COLUMNS[column]].coordinate

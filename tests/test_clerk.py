@@ -68,7 +68,7 @@ def test_a_fix_made_where_the_return_file_points_changes_that_record_only(worksp
     typed = {
         "ninh-binh-2026|II.5": {"assessment": "Đã hoàn thành", "doc_number": "130/QĐ-UBND", "doc_date": "31/11/2026"},
         "ninh-binh-2025-2045|II.4": {"value": "abc"},
-        "ninh-binh-2026|I.4.2": {"numerator": 30, "denominator": 20},
+        "ninh-binh-2026|I.5.2": {"numerator": 30, "denominator": 20},
     }
     sent = fill(december_form, typed, target=tmp_path / "dec" / december_form.name)
     receipt = _one(in_cycle(workspace, "2026-12", datetime(2026, 12, 10, 9, tzinfo=VN), "collect", [sent], workers=1))
@@ -181,29 +181,29 @@ def test_a_plausible_wrong_percentage_is_never_stored_silently(workspace, tmp_pa
 
 # --- 4. a reported period changes only on purpose ------------------------------------------------------
 def test_a_file_for_a_month_already_reported_is_a_late_correction(workspace, tmp_path, runner):
-    key = "ninh-binh-2026|I.4.2"
+    key = "ninh-binh-2026|I.5.2"
     form = make_form(workspace, "so-y-te", tmp_path / "sent")
     run_collect(workspace, [fill(form, {key: {"numerator": 19, "denominator": 20}}, target=tmp_path / "a" / form.name)])
     in_cycle(workspace, "2026-11", datetime(2026, 11, 18, 8, 20, tzinfo=VN), "report", today=date(2026, 11, 18))
     late = fill(form, {key: {"numerator": 18, "denominator": 20}}, target=tmp_path / "b" / form.name)
     receipt = _one(in_cycle(workspace, "2026-11", datetime(2026, 12, 3, 9, tzinfo=VN), "collect", [late], workers=1))
     assert receipt.correction == "2026-11-18T08:20:00+07:00"
-    assert {"code": "I.4.2", "field": "tử số", "old": "19", "new": "18"} in receipt.changed
+    assert {"code": "I.5.2", "field": "tử số", "old": "19", "new": "18"} in receipt.changed
     from reportgen.remind import Context, Recipient, plan_receipt
 
     text = plan_receipt(
         Recipient("so-y-te", "Sở Y tế", "x@y"), receipt.to_json(), {"message_id": "<m@x>"}, Context("Sở KH&CN", "")
     ).message.text
-    assert "Tháng 11/2026 đã được lập báo cáo ngày 18/11/2026" in text and "I.4.2 tử số: 19 → 18" in text
+    assert "Tháng 11/2026 đã được lập báo cáo ngày 18/11/2026" in text and "I.5.2 tử số: 19 → 18" in text
     result = runner.invoke(
         cli, ["-w", str(workspace.root), "status", "--period", "2026-11"], env={"REPORTGEN_NOW": "2026-12-03T10:00"}
     )
-    assert "Đính chính đến sau khi đã lập báo cáo" in result.output and "I.4.2 tử số 19 → 18" in result.output
+    assert "Đính chính đến sau khi đã lập báo cáo" in result.output and "I.5.2 tử số 19 → 18" in result.output
 
 
 # --- 5. the file the clerk saved last wins ---------------------------------------------------------------
 def test_of_two_versions_in_one_folder_the_one_saved_last_wins(workspace, tmp_path, runner):
-    key = "ninh-binh-2026|I.4.2"
+    key = "ninh-binh-2026|I.5.2"
     form = make_form(workspace, "so-y-te", tmp_path / "sent")
     folder = tmp_path / "Downloads"
     first = fill(form, {key: {"numerator": 21, "denominator": 100}}, target=folder / "2026-11_so-y-te (1).xlsx")
@@ -227,7 +227,7 @@ def test_the_workbook_structure_is_protected_and_a_filled_copy_is_named(workspac
     book = openpyxl.load_workbook(form)
     copy = book.copy_worksheet(book[DATA_SHEET])
     copy.title = "BaoCao (2)"
-    key = "ninh-binh-2026|I.4.2"
+    key = "ninh-binh-2026|I.5.2"
     row = next(r for r in copy.iter_rows() if r[0].value == key)
     row[COLUMNS["numerator"]].value, row[COLUMNS["denominator"]].value = 9, 10
     book.save(tmp_path / "copied.xlsx")
@@ -284,7 +284,7 @@ def _edited_header(path: Path) -> Path:
 def test_a_refused_file_of_a_known_agency_shows_as_refused(workspace, tmp_path, runner, damage):
     form = fill(
         make_form(workspace, "so-tu-phap", tmp_path / "sent"),
-        {"ninh-binh-2026|I.4.2": {"numerator": 9, "denominator": 10}},
+        {"ninh-binh-2026|I.5.2": {"numerator": 9, "denominator": 10}},
     )
     if damage == "header":
         sent = _edited_header(form)
@@ -313,7 +313,7 @@ def test_collect_in_the_workspace_never_collects_the_workspace(workspace, tmp_pa
     inbox.mkdir(exist_ok=True)
     fill(
         make_form(workspace, "so-y-te", tmp_path / "sent"),
-        {"ninh-binh-2026|I.4.2": {"numerator": 9, "denominator": 10}},
+        {"ninh-binh-2026|I.5.2": {"numerator": 9, "denominator": 10}},
         target=inbox / "2026-11_so-y-te.xlsx",
     )
     monkeypatch.chdir(workspace.root)
@@ -338,8 +338,8 @@ def test_the_words_a_clerk_reads(workspace, tmp_path):
     assert "Cancel" in messages and "Chọn No để" not in messages  # LibreOffice shows OK/Cancel
     rows = {r[0].value: r for r in sheet.iter_rows() if r[0].value and "|" in str(r[0].value)}
     # a commune's own part of a province-wide rate: the province's target is context, named as such
-    assert rows["ninh-binh-2026|I.4.2"][COLUMNS["target"]].value.startswith("Cả tỉnh: ")
-    key = "ninh-binh-2026|I.4.2"
+    assert rows["ninh-binh-2026|I.5.2"][COLUMNS["target"]].value.startswith("Cả tỉnh: ")
+    key = "ninh-binh-2026|I.5.2"
     october = make_form(workspace, "p-hoa-lu", tmp_path / "oct", period="2026-10")
     wrong = _one(run_collect(workspace, [fill(october, {key: {"numerator": 1, "denominator": 2}})]))
     assert "Biểu mẫu của tháng 10/2026, không phải tháng 11/2026" in wrong.reason

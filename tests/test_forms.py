@@ -93,10 +93,14 @@ def test_targets_shown_are_those_governing_the_period(workspace, tmp_path):
             assert row is None  # no 5G target after 2030
         else:
             # the telecoms report the province's coverage together: the target is shown as the province's
-            assert (row.target, row.deadline) == (f"Cả tỉnh: {expected}", "Năm 2030" if period > "2026" else "Năm 2025")
+            assert row.target.split(";")[0] == f"Cả tỉnh: {expected}"
+            assert row.deadline == ("Năm 2030" if period > "2026" else "Năm 2025")
+    # the 2026 plan asks 5G coverage again (same_as): one row, with this year's target beside 2030's
     rows = {r.key: r for r in _planner(workspace).duties.rows("vnpt")}
-    assert rows["ninh-binh-2026|I.2.1"].target.endswith("Đạt tối thiểu 70%")
-    assert rows["ninh-binh-2026|I.2.1"].deadline == "Tháng 12/2026"
+    assert "ninh-binh-2026|I.2.1" not in rows
+    five_g = rows["ninh-binh-2025-2045|I.1"]
+    assert five_g.target == "Cả tỉnh: 100; Kế hoạch năm 2026: Đạt tối thiểu 70% (Tháng 12/2026)"
+    assert five_g.deadline == "Năm 2030" and five_g.also == ("ninh-binh-2026|I.2.1",)
 
 
 def test_indicators_past_their_deadline_leave_the_form(workspace):
@@ -114,7 +118,7 @@ def test_input_cells_fit_each_indicator(workspace, form_path):
     rows = _data_rows(sheet)
     c = COLUMNS
 
-    ratio = rows["ninh-binh-2026|I.4.2"]  # % from many agencies: numerator/denominator
+    ratio = rows["ninh-binh-2026|I.5.2"]  # % from many agencies: numerator/denominator
     assert ratio[c["value"]].value.startswith("=IF(AND(ISNUMBER(")
     assert not ratio[c["numerator"]].protection.locked
     assert not ratio[c["denominator"]].protection.locked
@@ -289,7 +293,7 @@ def test_libreoffice_round_trip_keeps_validations_protection_and_inputs(workspac
     assert {"decimal", "list"} <= types
     rows = _data_rows(sheet)
     assert set(rows) == {r.key for r in spec.rows}
-    ratio = rows["ninh-binh-2026|I.4.2"]
+    ratio = rows["ninh-binh-2026|I.5.2"]
     assert not ratio[COLUMNS["numerator"]].protection.locked
     assert ratio[COLUMNS["name"]].protection.locked
     # LibreOffice keeps the identity sheet but only as "hidden", not "veryHidden".
@@ -314,7 +318,7 @@ def test_last_periods_value_is_shown(workspace, tmp_path):
     [written] = october.written
     filled = fill(
         Path(written.path),
-        {"ninh-binh-2025-2045|IV.10": {"value": 12}, "ninh-binh-2026|I.4.2": {"numerator": 19, "denominator": 20}},
+        {"ninh-binh-2025-2045|IV.10": {"value": 12}, "ninh-binh-2026|I.5.2": {"numerator": 19, "denominator": 20}},
         target=tmp_path / "2026-10_p-hoa-lu.xlsx",
     )
     run_collect(workspace, [filled], period="2026-10")
@@ -322,8 +326,8 @@ def test_last_periods_value_is_shown(workspace, tmp_path):
     sheet = openpyxl.load_workbook(november.written[0].path)["BaoCao"]
     rows = _data_rows(sheet)
     assert rows["ninh-binh-2025-2045|IV.10"][COLUMNS["previous"]].value == "12"
-    assert rows["ninh-binh-2026|I.4.2"][COLUMNS["previous"]].value == "95"
-    assert rows["ninh-binh-2026|I.4.1"][COLUMNS["previous"]].value is None
+    assert rows["ninh-binh-2026|I.5.2"][COLUMNS["previous"]].value == "95"
+    assert rows["ninh-binh-2026|I.5.8"][COLUMNS["previous"]].value is None
 
 
 def test_a_row_behind_last_period_asks_its_holder_for_the_cause(workspace, tmp_path):

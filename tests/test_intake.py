@@ -23,7 +23,7 @@ from .helpers import NOW, cell_of, fill, libreoffice_save, make_form, run_collec
 
 # The form most tests fill is the department's: it has a row of every kind.
 AGENCY = "so-khcn"
-RATIO = "ninh-binh-2026|I.4.2"  # each unit's own rate: numerator and denominator
+RATIO = "ninh-binh-2026|I.5.2"  # each unit's own rate: numerator and denominator
 RATIO2 = "ninh-binh-2026|I.4.1"
 PERCENT = "ninh-binh-2025-2045|II.8"  # a province-wide rate, one figure held by the department
 COUNT = "ninh-binh-2025-2045|III.4"  # a province-wide count (Cán bộ), target ≥ 600 in 2030
@@ -592,7 +592,7 @@ def test_round_trip_through_libreoffice_end_to_end(workspace, tmp_path, runner):
     assert receipt["status"] == "accepted" and receipt["accepted"] == 2
     status = runner.invoke(cli, ["-w", str(workspace.root), "status", "--period", "2026-11", "--json"])
     data = json.loads(status.stdout)
-    indicator = next(i for i in data["indicators"] if i["code"] == "I.4.2")
+    indicator = next(i for i in data["indicators"] if i["code"] == "I.5.2")
     assert indicator["value"] == 90.0 and indicator["provisional"] is True
     agency = next(a for a in data["agencies"] if a["agency"] == "p-tam-diep")
     assert agency["submitted_at"] and not agency["missing"]

@@ -31,8 +31,8 @@ from .test_mail import Inbox, _server
 
 NOW = datetime(2026, 11, 12, 9, 0, tzinfo=VN)
 FORMS_SENT = datetime(2026, 11, 1, 8, 5, tzinfo=VN)
-GOOD = {"ninh-binh-2026|I.4.2": {"numerator": 19, "denominator": 20}}  # every department reports it
-FAULTY = {"ninh-binh-2026|I.4.2": {"numerator": 30, "denominator": 20}}  # 150 %: a cell to fix
+GOOD = {"ninh-binh-2026|I.5.2": {"numerator": 19, "denominator": 20}}  # every department reports it
+FAULTY = {"ninh-binh-2026|I.5.2": {"numerator": 30, "denominator": 20}}  # 150 %: a cell to fix
 TYPED = {
     "value": {"value": 10},
     "ratio": {"numerator": 9, "denominator": 10},
@@ -375,7 +375,7 @@ def test_a_message_that_fails_is_tried_three_times_then_set_aside(loop, tmp_path
 # --- 6. two versions of one form in one mail -------------------------------------------------------------
 def test_of_two_versions_in_one_mail_the_one_saved_last_is_used(loop, tmp_path):
     loop.send_forms()
-    key = "ninh-binh-2026|I.4.2"
+    key = "ninh-binh-2026|I.5.2"
     draft_name, _ = loop.filled(
         tmp_path / "draft", "so-y-te", {key: {"numerator": 1, "denominator": 20}}, name="nhap.xlsx"
     )
@@ -504,7 +504,7 @@ def test_replies_are_collected_and_answered_once_threaded(loop, tmp_path):
         for a in loop.workspace.registry.agencies()
         if a.email in loop.forms
         and a.email != loop.office  # the office's own form never comes by mail: it collects it itself
-        and "ninh-binh-2026|I.4.2" in {r.key for r in asked.spec(a.code).rows}
+        and "ninh-binh-2026|I.5.2" in {r.key for r in asked.spec(a.code).rows}
     ][:20]
     assert len(agencies) >= 15
     messages = []

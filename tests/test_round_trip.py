@@ -26,9 +26,9 @@ AGENCY = "so-khcn"
 COUNT = "ninh-binh-2025-2045|III.4"  # Cán bộ, ≥ 600 in 2030
 PERCENT = "ninh-binh-2025-2045|II.8"  # % of the adult population, ≥ 80 in 2030
 SHARE = "ninh-binh-2025-2045|II.3"  # %GRDP, target 2
-INDEX = "ninh-binh-2026|I.5.1"  # an index, "Đạt tối thiểu 0.70"
+INDEX = "ninh-binh-2025-2045|V.1"  # an index, "≥ 0.65" in 2025 (the 2026 plan asks it too: same_as)
 QUAL = "ninh-binh-2025-2045|III.11"
-RATIO = "ninh-binh-2026|I.4.2"
+RATIO = "ninh-binh-2026|I.5.2"
 TASK = "ninh-binh-2026|II.4"
 SUMMED = "ninh-binh-2025-2045|IV.10"
 
@@ -237,7 +237,7 @@ def test_the_return_lists_every_problem_where_it_prints(workspace, tmp_path):
     lines = [r for r in listing.iter_rows(min_row=5, values_only=True) if r[0]]
     assert len(lines) == len(receipt.problems) + len(receipt.notes) + len(receipt.doubts)
     assert sum(1 for r in lines if r[3] == "Lỗi, phải sửa") == len(receipt.problems) == 4  # task: number and date
-    assert {r[1] for r in lines} >= {"I.4.2", "II.8", "II.4", "III.4"}
+    assert {r[1] for r in lines} >= {"I.5.2", "II.8", "II.4", "III.4"}
     assert listing.page_setup.paperSize == 9 and listing.oddHeader.left.text
     banner = workbook["BaoCao"]["B5"].value
     assert f"{len(receipt.problems)} lỗi cần sửa" in banner and RETURN_SHEET in banner
@@ -272,8 +272,8 @@ def test_hints_fit_the_unit(workspace, tmp_path):
     for doubt in receipt.doubts:
         doubts.setdefault(doubt["code"], []).append(doubt["message"])
     assert "II.3" not in doubts and not any(n["code"] == "II.3" for n in receipt.notes)
-    assert any("đo từ 0 đến 1" in m and "0,75" in m for m in doubts["I.5.1"])
-    asked = [d["message"] for d in receipt.doubts if d["code"] == "I.4.2"]
+    assert any("đo từ 0 đến 1" in m and "0,75" in m for m in doubts["V.1"])
+    asked = [d["message"] for d in receipt.doubts if d["code"] == "I.5.2"]
     assert sum(1 for q in asked if "Hãy xác nhận" in q) == 2  # numerator and denominator, both asked back
 
 

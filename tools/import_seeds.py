@@ -40,11 +40,42 @@ REVIEWED = {
         {"confirmed": ["milestones"]},
         "Văn bản ghi mốc 2035 là 50, thấp hơn mốc 2030 (≥ 60); giữ đúng văn bản, chờ cơ quan ban hành đính chính.",
     ),
-    # The 2026 plan repeats three measures of the 2025-2045 plan: one figure, asked once.
-    ("ninh-binh-2026", "I.7.4"): ({"same_as": "ninh-binh-2025-2045|II.8"}, ""),
-    ("ninh-binh-2026", "I.7.2"): ({"same_as": "ninh-binh-2025-2045|V.24"}, ""),
-    ("ninh-binh-2026", "I.6.4"): ({"same_as": "ninh-binh-2025-2045|V.22"}, ""),
 }
+
+# The 2026 plan repeats measures of the 2025-2045 plan: one figure, asked once (same_as). Each pair
+# was read side by side: the same thing counted the same way, only "Tỷ lệ"/"Tỉ lệ", abbreviations or
+# word order differ. `catalog check` proposes all but the last; the last was found by reading.
+SAME_MEASURE = {
+    "I.2.1": "I.1",  # phủ sóng 5G trên dân số
+    "I.2.3": "V.17",  # hệ thống thông tin của tỉnh trên nền tảng điện toán đám mây
+    "I.3.2": "II.7",  # CBCCVC làm chủ kỹ năng số
+    "I.4.1": "V.10",  # khai thác, sử dụng lại dữ liệu đã số hóa trong TTHC
+    "I.4.2": "V.5",  # hồ sơ, kết quả giải quyết TTHC được số hóa
+    "I.4.3": "V.18",  # CSDL của tỉnh số hóa, liên thông với Trung ương
+    "I.4.4": "V.19",  # dữ liệu các sở, ngành tích hợp với LGSP
+    "I.4.5": "V.32",  # số hóa danh lam, thắng cảnh, di tích
+    "I.4.7": "V.45",  # học liệu giáo dục phổ thông được số hóa
+    "I.5.1": "V.1",  # chỉ số chuyển đổi số cấp tỉnh (DTI)
+    "I.5.3": "V.3",  # TTHC về đào tạo, nghiên cứu, sản xuất, kinh doanh trực tuyến
+    "I.5.4": "V.4",  # giao dịch hành chính "phi tiếp xúc"
+    "I.5.5": "V.6",  # dịch vụ công trực tuyến toàn trình
+    "I.5.6": "V.7",  # hồ sơ TTHC xử lý trực tuyến
+    "I.5.7": "V.9",  # cấp kết quả giải quyết TTHC điện tử
+    "I.5.10": "V.8",  # sử dụng dịch vụ công trực tuyến
+    "I.5.11": "V.11",  # thanh toán trực tuyến trong TTHC
+    "I.5.12": "V.16",  # người dân, doanh nghiệp hài lòng
+    "I.5.13": "V.12",  # văn bản, hồ sơ công việc xử lý toàn trình trên môi trường điện tử
+    "I.5.17": "V.29",  # đảng ủy, chính quyền xã dùng phần mềm quản trị điều hành
+    "I.6.1": "V.20",  # doanh nghiệp vừa và nhỏ ứng dụng công nghệ số
+    "I.6.2": "V.37b",  # kinh tế số trong GRDP ("Quy mô" / "Tỷ trọng")
+    "I.6.4": "V.22",  # dân số từ 15 tuổi có tài khoản ngân hàng
+    "I.7.2": "V.24",  # chữ ký số, chữ ký điện tử cá nhân
+    "I.7.3": "V.25",  # sổ sức khỏe điện tử
+    "I.7.4": "II.8",  # dân số trưởng thành tiếp cận dịch vụ số
+    "I.2.2": "I.3",  # băng thông rộng cố định 1 Gb/s ("người dân"/"người sử dụng", "từ 1"/"trên 01")
+}
+for _code, _primary in SAME_MEASURE.items():
+    REVIEWED[("ninh-binh-2026", _code)] = ({"same_as": f"ninh-binh-2025-2045|{_primary}"}, "")
 
 
 def main() -> None:
